@@ -1,0 +1,59 @@
+# platecut: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_OUT ?= demo-output
+
+.PHONY: demo test lint typecheck unit bench system-deps clean
+
+## demo: generate a sample plate, split it, print the cut table (outputs in ./demo-output)
+demo: $(VENV)/.job system-deps
+	$(BIN)/platecut demo --out $(DEMO_OUT)
+
+## test: install the test dependencies and run the whole suite (lint, types, tests)
+test: $(VENV)/.dev system-deps lint typecheck unit
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check jobs tests bench
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev system-deps
+	$(BIN)/pytest -q
+
+## bench: accuracy, speed and memory figures for docs/BENCHMARKS.md
+bench: $(VENV)/.bench system-deps
+	$(BIN)/python -m bench.run_all
+
+# FFmpeg and the fonts used for burn-ins and contact sheets, from Debian's packages.
+system-deps:
+	@missing=""; \
+	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing from Debian:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.job: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[job]'
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[job,dev]'
+	touch $@ $(VENV)/.job
+
+$(VENV)/.bench: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[job,dev,bench]'
+	touch $@ $(VENV)/.job $(VENV)/.dev
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) $(DEMO_OUT)-plate .pytest_cache .mypy_cache .ruff_cache

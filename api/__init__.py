@@ -1,0 +1,1 @@
+"""platecut's control plane: HTTP API, database, storage, launching and reconciliation."""

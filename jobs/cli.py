@@ -1,0 +1,169 @@
+"""The ``platecut`` command: probe and split plates, make sample plates, run the demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+
+from jobs.errors import ExitCode, PlatecutError
+
+err_console = Console(stderr=True)
+
+
+@click.group()
+@click.version_option(package_name="platecut")
+def cli() -> None:
+    """Split original plates into frame-exact cuts."""
+
+
+def _rate(value: str | None) -> Any:
+    from jobs.timecode import FrameRate, TimecodeError
+
+    if value is None:
+        return None
+    try:
+        return FrameRate.parse(value)
+    except TimecodeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fps") from exc
+
+
+def _detector(pairs: tuple[str, ...]) -> Any:
+    from jobs.manifest import DetectorSettings
+
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r}: use NAME=VALUE", param_hint="--set")
+        values[key.strip()] = value.strip()
+    try:
+        return DetectorSettings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise click.BadParameter(f"{where}: {first['msg']}", param_hint="--set") from exc
+
+
+@cli.command()
+@click.argument("plate")
+@click.option("--fps", help="Frame rate of an image sequence (default 24), e.g. 24000/1001.")
+@click.option("--json", "as_json", is_flag=True, help="Print the probe as JSON.")
+def probe(plate: str, fps: str | None, as_json: bool) -> None:
+    """Show what a plate is: codec, size, exact frame rate, frame count, timecode."""
+    from jobs.probe import probe as run_probe
+    from jobs.report import print_probe
+    from jobs.source import resolve_source
+
+    info = run_probe(resolve_source(plate, _rate(fps)))
+    if as_json:
+        click.echo(info.model_dump_json(indent=2))
+    else:
+        print_probe(info)
+
+
+@cli.command()
+@click.argument("plate")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the cuts, thumbnails, contact sheet, EDL, OTIO and manifest.")
+@click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media.")
+@click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
+              help="Frame number of each cut's first frame.")
+@click.option("--codec", default="prores", show_default=True,
+              help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
+                   "'copy' refuses to re-encode. Intra-only plates are always copied.")
+@click.option("--fps", help="Frame rate of an image sequence (default 24).")
+@click.option("--name-template", default="{plate}_{index:03d}", show_default=True,
+              help="Cut names; fields {plate} and {index}.")
+@click.option("--set", "detector_set", multiple=True, metavar="NAME=VALUE",
+              help="Detector setting, e.g. --set cut_ratio=3 (see docs/DETECTION.md).")
+@click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
+def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, fps: str | None,
+          name_template: str, detector_set: tuple[str, ...], overwrite: bool,
+          as_json: bool) -> None:
+    """Find every cut in PLATE and write each as its own file."""
+    from jobs.pipeline import SplitOptions, run_split
+    from jobs.report import RichProgress, print_cuts
+
+    options = SplitOptions(split=not no_split, codec=codec, head_in=head_in,
+                           name_template=name_template, detector=_detector(detector_set),
+                           sequence_rate=_rate(fps), overwrite=overwrite)
+    with RichProgress(err_console) as bar:
+        manifest = run_split(plate, out_dir, options, bar)
+    if as_json:
+        click.echo(manifest.to_json())
+    else:
+        print_cuts(manifest, out_dir)
+
+
+@cli.command()
+@click.argument("output", type=click.Path(path_type=Path))
+@click.option("--size", default="640x360", show_default=True, help="WIDTHxHEIGHT")
+@click.option("--codec", default="h264", show_default=True,
+              help="h264, hevc, prores, dnxhr, or png/tiff/dpx/exr for a sequence.")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Multiply every shot's length.")
+def sample(output: Path, size: str, codec: str, scale: int) -> None:
+    """Generate a sample plate with known cuts (OUTPUT: file, or name.%04d.ext)."""
+    from jobs import synth
+
+    width, _, height = size.partition("x")
+    if not (width.isdigit() and height.isdigit()) or codec not in synth.CODECS:
+        raise click.BadParameter(f"size {size!r} or codec {codec!r} is not valid")
+    truth = synth.make_plate(synth.demo_spec(int(width), int(height), codec, scale), output)
+    click.echo(f"{output}: {truth.frame_count} frames, cuts start at {truth.cut_starts}")
+
+
+@cli.command()
+@click.option("--out", "out_dir", default=Path("demo-output"), show_default=True,
+              type=click.Path(path_type=Path))
+def demo(out_dir: Path) -> None:
+    """Generate a sample plate, split it, and show the cuts."""
+    from jobs import synth
+    from jobs.pipeline import SplitOptions, run_split
+    from jobs.report import RichProgress, print_cuts
+
+    plate = out_dir.parent / f"{out_dir.name}-plate" / "demo_plate.mp4"
+    err_console.print(f"Generating a sample plate: {plate}")
+    truth = synth.make_plate(synth.demo_spec(), plate)
+    err_console.print(f"It holds {len(truth.cut_starts) + 1} shots; they start at frames "
+                      f"{[0, *truth.cut_starts]}.")
+    with RichProgress(err_console) as bar:
+        manifest = run_split(str(plate), out_dir, SplitOptions(overwrite=True), bar)
+    print_cuts(manifest, out_dir)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes get one line and a documented exit code, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="platecut", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except click.Abort:
+        sys.exit(130)
+    except PlatecutError as exc:
+        err_console.print(f"[bold red]platecut: error:[/] {exc.message}", highlight=False,
+                          soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so, keep the traceback for PLATECUT_DEBUG=1
+        if os.environ.get("PLATECUT_DEBUG"):
+            traceback.print_exc()
+        err_console.print(f"[bold red]platecut: internal error:[/] {type(exc).__name__}: {exc}"
+                          " (set PLATECUT_DEBUG=1 for details)", highlight=False, soft_wrap=True)
+        sys.exit(ExitCode.INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Stage 2, decode: one streaming FFmpeg pass that pipes small analysis frames.
+
+FFmpeg decodes and scales down inside its own process; Python only ever sees
+``analysis_width x analysis_height`` YUV 4:4:4 frames, read in fixed-size batches,
+so memory stays flat whatever the plate length. Presentation timestamps come from
+FFmpeg's ``showinfo`` filter on the same pass and are kept for every frame.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import IO, Any
+
+import ffmpeg
+import numpy as np
+import numpy.typing as npt
+
+from jobs import ffmpeg_cli
+from jobs.errors import BadInputError
+from jobs.manifest import PlateInfo
+from jobs.source import PlateSource
+from jobs.timecode import FrameRate
+
+_SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:")
+_TIMEBASE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
+# deblocking only polishes pixels; the 64x36 analysis frames do not need it
+_FAST_DECODE = {"h264", "hevc", "mpeg2video", "mpeg4", "vp9", "av1"}
+
+U8Array = npt.NDArray[np.uint8]
+
+
+@dataclass
+class Timestamps:
+    """Presentation timestamps of every decoded frame, filled in as FFmpeg reports them."""
+
+    time_base: Fraction = Fraction(1, 1)
+    pts: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def seconds(self, index: int) -> Fraction:
+        """Presentation time of frame ``index``, counted from the plate's first frame."""
+        return (self.pts[index] - self.pts[0]) * self.time_base
+
+    def seek_point(self, index: int) -> Fraction:
+        """A quarter frame before frame ``index``: an input seek there lands on the frame."""
+        t = self.seconds(index)
+        gaps = [self.seconds(index + 1) - t] if index + 1 < len(self.pts) else []
+        if index > 0:
+            gaps.append(t - self.seconds(index - 1))
+        return max(Fraction(0), t - (min(gaps) if gaps else Fraction(1, 100)) / 4)
+
+
+@dataclass
+class FrameBatch:
+    start: int  # 0-based plate index of the first frame in the batch
+    yuv: U8Array  # (n, 3, height, width)
+
+
+def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int) -> list[str]:
+    input_opts: dict[str, Any] = dict(source.input_args(FrameRate(info.frame_rate.num,
+                                                                   info.frame_rate.den)))
+    if info.codec in _FAST_DECODE:
+        input_opts.update(skip_loop_filter="all", flags2="fast")
+    stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
+    stream = stream.filter("scale", width, height, flags="area").filter("format", "yuv444p")
+    stream = stream.filter("showinfo")
+    out = ffmpeg.output(stream, "pipe:1", f="rawvideo", pix_fmt="yuv444p", fps_mode="passthrough")
+    args: list[str] = out.global_args("-nostats", "-nostdin", "-v", "info").compile()
+    return args
+
+
+def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
+                  stamps: Timestamps, batch: int = 256,
+                  progress: Callable[[int], None] | None = None) -> Iterator[FrameBatch]:
+    """Yield batches of small frames; ``stamps`` is complete once the iterator is exhausted."""
+    cmd = analysis_command(source, info, width, height)
+    cmd[0] = ffmpeg_cli.tool("ffmpeg")
+    frame_bytes = width * height * 3
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert proc.stdout is not None and proc.stderr is not None
+    reader = threading.Thread(target=_read_showinfo, args=(proc.stderr, stamps), daemon=True)
+    reader.start()
+    done, finished = 0, False
+    try:
+        while not finished:
+            data = _read_exact(proc.stdout, frame_bytes * batch)
+            finished = len(data) < frame_bytes * batch
+            n = len(data) // frame_bytes
+            if n:
+                arr = np.frombuffer(data[: n * frame_bytes], dtype=np.uint8)
+                yield FrameBatch(start=done, yuv=arr.reshape(n, 3, height, width))
+                done += n
+                if progress:
+                    progress(done)
+    finally:
+        if not finished:
+            proc.kill()
+        code = proc.wait()
+        reader.join()
+    _check_complete(source, info, stamps, done, code)
+
+
+def _read_exact(pipe: IO[bytes], size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = pipe.read(size - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_showinfo(pipe: IO[bytes], stamps: Timestamps) -> None:
+    for line in pipe:
+        m = _SHOWINFO.search(line)
+        if m:
+            stamps.pts.append(int(m.group(2)))
+            continue
+        tb = _TIMEBASE.search(line)
+        if tb:
+            stamps.time_base = Fraction(int(tb.group(1)), int(tb.group(2)))
+        elif b"rror" in line or b"nvalid" in line:
+            stamps.errors.append(line.decode("utf-8", "replace").strip())
+
+
+def _check_complete(source: PlateSource, info: PlateInfo, stamps: Timestamps,
+                    decoded: int, code: int) -> None:
+    name = source.display_name
+    if code != 0:
+        detail = stamps.errors[-1] if stamps.errors else f"ffmpeg exited with {code}"
+        raise BadInputError(f"{name}: decoding failed after {decoded} frames: {detail}")
+    if decoded == 0:
+        raise BadInputError(f"{name}: no frame could be decoded")
+    if decoded < info.frame_count:
+        raise BadInputError(f"{name}: truncated or damaged: decoded {decoded} of "
+                            f"{info.frame_count} frames")
+    if len(stamps.pts) != decoded:
+        raise RuntimeError(f"timestamps for {len(stamps.pts)} frames but {decoded} decoded")

@@ -1,0 +1,54 @@
+"""Errors a user can cause, and the exit codes the CLI and the Kubernetes Job use.
+
+The codes follow sysexits(3). A Job's ``podFailurePolicy`` fails at once on the
+"bad input" codes (retrying cannot help) and lets every other failure retry.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    USAGE = 2  # wrong command-line arguments
+    BAD_INPUT = 65  # the plate is unreadable, not a video, truncated, empty or unsupported
+    NO_INPUT = 66  # the plate file or sequence does not exist
+    ENVIRONMENT = 69  # a required tool (ffmpeg, ffprobe) is missing
+    INTERNAL = 70  # a bug in platecut: report it
+    CANT_CREATE = 73  # the output folder cannot be written
+    TRANSIENT = 75  # storage or network trouble: retrying may help
+
+    @property
+    def retryable(self) -> bool:
+        return self not in (ExitCode.BAD_INPUT, ExitCode.NO_INPUT, ExitCode.USAGE)
+
+
+class PlatecutError(Exception):
+    """An error with a one-line message meant for the user, and its exit code."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInputError(PlatecutError):
+    exit_code = ExitCode.BAD_INPUT
+
+
+class InputMissingError(PlatecutError):
+    exit_code = ExitCode.NO_INPUT
+
+
+class ToolMissingError(PlatecutError):
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class OutputError(PlatecutError):
+    exit_code = ExitCode.CANT_CREATE
+
+
+class TransientError(PlatecutError):
+    exit_code = ExitCode.TRANSIENT

@@ -1,0 +1,110 @@
+"""Per-frame descriptors for cut detection, computed from small analysis frames.
+
+A descriptor is a colour histogram (32 luma + 16 + 16 chroma bins, each part
+summing to 1) and a blurred 1/2-size luma image. ``distance`` compares two
+frames: the larger of the histogram change (earth mover's distance, so a small
+brightness shift is a small change wherever the bin edges fall) and the
+motion-compensated pixel change, both in 0..1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+F32 = npt.NDArray[np.float32]
+_BINS = (32, 16, 16)
+
+
+@dataclass
+class Features:
+    """Descriptors of consecutive frames starting at plate index ``start``."""
+
+    start: int
+    hist: F32  # (n, 64)
+    gray: F32  # (n, h/2, w/2), 0..1
+    means: F32  # (n, 3) mean Y, U, V, 0..1
+
+    @property
+    def luma(self) -> F32:
+        result: F32 = self.means[:, 0]
+        return result
+
+    def __len__(self) -> int:
+        return len(self.luma)
+
+    def slice(self, lo: int, hi: int) -> Features:
+        """Frames with plate indices lo..hi-1."""
+        a, b = lo - self.start, hi - self.start
+        return Features(lo, self.hist[a:b], self.gray[a:b], self.means[a:b])
+
+    @staticmethod
+    def concat(parts: list[Features]) -> Features:
+        return Features(parts[0].start, np.concatenate([p.hist for p in parts]),
+                        np.concatenate([p.gray for p in parts]),
+                        np.concatenate([p.means for p in parts]))
+
+
+def describe(start: int, yuv: npt.NDArray[np.uint8]) -> Features:
+    """Descriptors for a batch of (n, 3, h, w) YUV 4:4:4 frames."""
+    n, _, h, w = yuv.shape
+    hists = []
+    for plane, bins in enumerate(_BINS):
+        shift = 8 - int(np.log2(bins))
+        idx = (yuv[:, plane].reshape(n, -1) >> shift).astype(np.int64)
+        idx += (np.arange(n, dtype=np.int64) * bins)[:, None]
+        counts = np.bincount(idx.ravel(), minlength=n * bins).reshape(n, bins)
+        hists.append(counts.astype(np.float32) / float(h * w))
+    y = yuv[:, 0].astype(np.float32) / 255.0
+    gray = y[:, : h // 2 * 2, : w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2).mean(axis=(2, 4))
+    means = yuv.reshape(n, 3, -1).mean(axis=2, dtype=np.float32) / 255.0
+    return Features(start, np.concatenate(hists, axis=1), gray.astype(np.float32),
+                    means.astype(np.float32))
+
+
+def hist_distance(a: F32, b: F32) -> F32:
+    """Earth mover's distance between the histograms, the largest of Y, U and V (0..1)."""
+    worst = np.zeros(a.shape[:-1], dtype=np.float32)
+    lo = 0
+    for bins in _BINS:
+        diff = np.cumsum(a[..., lo : lo + bins] - b[..., lo : lo + bins], axis=-1)
+        worst = np.maximum(worst, np.abs(diff).sum(axis=-1) / bins)
+        lo += bins
+    result: F32 = worst.astype(np.float32)
+    return result
+
+
+def pixel_distance(a: F32, b: F32, search: int) -> F32:
+    """Mean absolute luma change after the best global shift of up to ``search`` pixels."""
+    if search == 0:
+        plain: F32 = np.abs(a - b).mean(axis=(-2, -1)).astype(np.float32)
+        return plain
+    h, w = a.shape[-2:]
+    s = search
+    core = a[..., s : h - s, s : w - s]
+    best = None
+    for dy in range(-s, s + 1):
+        for dx in range(-s, s + 1):
+            shifted = b[..., s + dy : h - s + dy, s + dx : w - s + dx]
+            d = np.abs(core - shifted).mean(axis=(-2, -1))
+            best = d if best is None else np.minimum(best, d)
+    assert best is not None
+    result: F32 = best.astype(np.float32)
+    return result
+
+
+def tone_distance(a: F32, b: F32) -> F32:
+    """Largest change of mean Y, U or V: a low-contrast cut is a clean step here."""
+    result: F32 = np.abs(a - b).max(axis=-1).astype(np.float32)
+    return result
+
+
+def distance(f: Features, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64],
+             search: int) -> F32:
+    """Change between frames i and j (indices into ``f``), element-wise."""
+    hd = hist_distance(f.hist[i], f.hist[j])
+    pd = pixel_distance(f.gray[i], f.gray[j], search)
+    result: F32 = np.maximum(hd, 2.0 * pd).astype(np.float32)
+    return result

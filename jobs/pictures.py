@@ -1,0 +1,99 @@
+"""Stage 6, pictures: a JPEG thumbnail of each cut's middle frame and the contact sheet."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+from PIL import Image, ImageDraw, ImageFont
+
+from jobs import ffmpeg_cli
+from jobs.decode import Timestamps
+from jobs.segments import CutPlan
+from jobs.source import PlateSource
+
+THUMB_WIDTH = 480
+_FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+               "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+_BG, _FG, _DIM, _ACCENT = (24, 24, 27), (235, 235, 235), (150, 150, 160), (255, 196, 0)
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    thumbnail: Path
+    title: str  # e.g. "#003  SH010_0040"
+    detail: str  # e.g. "1001-1048 (48f)  plate 96-143"
+    kind: str  # how the cut starts: start, cut, dissolve, fade
+
+
+def middle_frame(cut: CutPlan) -> int:
+    return cut.first_frame + (cut.frame_count - 1) // 2
+
+
+def write_thumbnail(source: PlateSource, cut: CutPlan, stamps: Timestamps, out: Path) -> Path:
+    frame = middle_frame(cut)
+    if source.kind == "sequence":
+        inp = ffmpeg.input(str(source.frame_files[frame]))
+    else:
+        inp = ffmpeg.input(str(source.path), ss=f"{float(stamps.seek_point(frame)):.6f}")
+    stream = (inp["v:0"].filter("scale", "trunc(iw*sar/2)*2", "ih").filter("setsar", 1)
+              .filter("scale", THUMB_WIDTH, -2))
+    cmd = ffmpeg.output(stream, str(out), **{"frames:v": 1, "q:v": 3, "update": 1})
+    ffmpeg_cli.run(cmd.overwrite_output().global_args("-v", "error", "-nostdin").compile(),
+                   f"thumbnail of {cut.name}", bad_input=False)
+    return out
+
+
+def write_thumbnails(source: PlateSource, cuts: list[CutPlan], stamps: Timestamps,
+                     out_dir: Path, progress: Callable[[int], None] | None = None) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for done, cut in enumerate(cuts, start=1):
+        paths.append(write_thumbnail(source, cut, stamps, out_dir / f"{cut.name}.jpg"))
+        if progress:
+            progress(done)
+    return paths
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in _FONT_PATHS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size)
+
+
+def contact_sheet(entries: list[SheetEntry], heading: str, out: Path,
+                  tile_width: int = 320) -> Path:
+    """A grid of thumbnails, each labelled with its cut number, name and frame range."""
+    columns = min(len(entries), max(1, math.ceil(math.sqrt(len(entries) * 1.5))), 6) or 1
+    rows = max(1, math.ceil(len(entries) / columns))
+    tile_h = _tile_height(entries, tile_width)
+    label_h, pad, head_h = 44, 12, 40
+    sheet = Image.new("RGB", (pad + columns * (tile_width + pad),
+                              head_h + pad + rows * (tile_h + label_h + pad)), _BG)
+    draw = ImageDraw.Draw(sheet)
+    big, small = _font(18), _font(13)
+    draw.text((pad, 10), heading, fill=_FG, font=big)
+    for i, entry in enumerate(entries):
+        x = pad + (i % columns) * (tile_width + pad)
+        y = head_h + pad + (i // columns) * (tile_h + label_h + pad)
+        with Image.open(entry.thumbnail) as img:
+            thumb = img.convert("RGB").resize((tile_width, tile_h))
+        sheet.paste(thumb, (x, y))
+        colour = _ACCENT if entry.kind in ("dissolve", "fade") else _FG
+        draw.text((x, y + tile_h + 4), entry.title, fill=colour, font=small)
+        draw.text((x, y + tile_h + 22), entry.detail, fill=_DIM, font=small)
+    tmp = out.with_suffix(".tmp.png")
+    sheet.save(tmp, format="PNG")
+    tmp.replace(out)
+    return out
+
+
+def _tile_height(entries: list[SheetEntry], tile_width: int) -> int:
+    if not entries:
+        return tile_width * 9 // 16
+    with Image.open(entries[0].thumbnail) as img:
+        return max(1, round(tile_width * img.height / img.width))

@@ -1,0 +1,99 @@
+"""From boundaries to cuts: frame ranges, names, timecodes and head-in numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from jobs.decode import Timestamps
+from jobs.detect import Boundary
+from jobs.errors import BadInputError
+from jobs.manifest import BoundaryKind, PlateInfo, Transition
+from jobs.timecode import FrameRate, frames_to_timecode, timecode_to_frames
+
+DEFAULT_RECORD_START = "01:00:00:00"
+DEFAULT_NAME_TEMPLATE = "{plate}_{index:03d}"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class CutPlan:
+    """One cut before its files exist."""
+
+    index: int
+    name: str
+    first_frame: int
+    last_frame: int
+    start_time: Fraction  # presentation time of the first frame, from the plate's first frame
+    end_time: Fraction  # presentation time just after the last frame
+    boundary_in: BoundaryKind
+    confidence: float
+    transition_in: Transition | None
+    source_tc_in: str
+    source_tc_out: str
+    record_tc_in: str
+    record_tc_out: str
+
+    @property
+    def frame_count(self) -> int:
+        return self.last_frame - self.first_frame + 1
+
+
+def safe_name(text: str) -> str:
+    """A file-system-safe cut name (letters, digits, ``_ . -``)."""
+    return _UNSAFE.sub("_", text).strip("._") or "cut"
+
+
+def render_name(template: str, plate: str, index: int) -> str:
+    try:
+        return safe_name(template.format(plate=plate, index=index))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise BadInputError(f"bad cut name template {template!r}: use {{plate}} and {{index}}") from exc
+
+
+def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
+              plate_name: str, template: str = DEFAULT_NAME_TEMPLATE) -> list[CutPlan]:
+    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    drop = info.drop_frame or (info.start_timecode is None and rate.drop_frame_capable)
+    source_zero = timecode_to_frames(info.start_timecode, rate) if info.start_timecode else 0
+    record_zero = timecode_to_frames(info.start_timecode or _record_start(drop), rate)
+    count = len(stamps.pts)
+    inside = [b for b in boundaries if 0 < b.frame < count]
+    starts = [0] + [b.frame for b in inside]
+    ends = [*starts[1:], count]
+    total = Fraction(info.duration)
+
+    def tc(zero: int, k: int) -> str:
+        return frames_to_timecode(zero + k, rate, drop)
+
+    cuts = []
+    for i, (first, end) in enumerate(zip(starts, ends, strict=True)):
+        bound = inside[i - 1] if i else None
+        cuts.append(CutPlan(
+            index=i + 1, name=render_name(template, plate_name, i + 1),
+            first_frame=first, last_frame=end - 1,
+            start_time=stamps.seconds(first),
+            end_time=stamps.seconds(end) if end < count else total,
+            boundary_in=bound.kind if bound else "start",
+            confidence=bound.confidence if bound else 1.0,
+            transition_in=bound.transition if bound else None,
+            source_tc_in=tc(source_zero, first), source_tc_out=tc(source_zero, end),
+            record_tc_in=tc(record_zero, first), record_tc_out=tc(record_zero, end)))
+    return _unique_names(cuts)
+
+
+def _record_start(drop: bool) -> str:
+    return DEFAULT_RECORD_START.replace(":00:00:", ":00:00;") if drop else DEFAULT_RECORD_START
+
+
+def _unique_names(cuts: list[CutPlan]) -> list[CutPlan]:
+    seen: dict[str, int] = {}
+    out = []
+    for cut in cuts:
+        n = seen.get(cut.name, 0)
+        seen[cut.name] = n + 1
+        if n:
+            cut = CutPlan(**{**cut.__dict__, "name": f"{cut.name}_{n + 1}"})
+        out.append(cut)
+    return out

@@ -1,0 +1,113 @@
+"""Stage 5, split: write each cut as its own file with exactly its frames.
+
+Intra-only movies (ProRes, DNx...) are stream-copied, so every frame is
+bit-identical to the plate. Long-GOP movies (H.264, HEVC) are re-encoded to an
+intermediate (ProRes 422 HQ by default). Image sequences are copied file by
+file and renumbered from the head-in frame.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from jobs import ffmpeg_cli
+from jobs.decode import Timestamps
+from jobs.errors import BadInputError
+from jobs.manifest import PlateInfo
+from jobs.segments import CutPlan
+from jobs.source import PlateSource
+
+INTERMEDIATES: dict[str, dict[str, Any]] = {
+    "prores": {"vcodec": "prores_ks", "profile:v": 3, "pix_fmt": "yuv422p10le",
+               "vendor": "apl0"},  # ProRes 422 HQ
+    "prores4444": {"vcodec": "prores_ks", "profile:v": 4, "pix_fmt": "yuva444p10le"},
+    "dnxhr": {"vcodec": "dnxhd", "profile:v": "dnxhr_hqx", "pix_fmt": "yuv422p10le"},
+    "h264": {"vcodec": "libx264", "preset": "medium", "crf": 12, "pix_fmt": "yuv420p"},
+}
+DEFAULT_CODEC = "prores"
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    path: Path  # a movie file, or the first file of a cut's image sequence
+    pattern: str  # relative path: the file, or the printf pattern of the sequence
+    files: tuple[Path, ...]
+    frames: int
+
+
+def output_kind(source: PlateSource, info: PlateInfo, codec: str) -> str:
+    """"copy" for intra-only sources (bit-exact), otherwise the intermediate codec."""
+    if codec not in INTERMEDIATES and codec != "copy":
+        raise BadInputError(f"unknown output codec {codec!r}: use one of "
+                            f"{', '.join(['copy', *INTERMEDIATES])}")
+    if source.kind == "sequence" or (info.intra_only and codec in ("copy", DEFAULT_CODEC)):
+        return "copy"
+    if codec == "copy":
+        raise BadInputError(f"{info.codec} is long-GOP: it cannot be cut on every frame by "
+                            "copying; choose an intermediate codec (--codec prores)")
+    return codec
+
+
+def split_cut(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Timestamps,
+              out_dir: Path, kind: str, head_in: int) -> SplitResult:
+    if source.kind == "sequence":
+        return _copy_sequence(source, cut, out_dir, head_in)
+    return _write_movie(source, info, cut, stamps, out_dir, kind)
+
+
+def _write_movie(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Timestamps,
+                 out_dir: Path, kind: str) -> SplitResult:
+    out = out_dir / f"{cut.name}.mov"
+    seek = stamps.seek_point(cut.first_frame)
+    inp = ffmpeg.input(str(source.path), ss=f"{float(seek):.6f}")
+    streams = [inp["v:0"]]
+    opts: dict[str, Any] = {"frames:v": cut.frame_count, "timecode": cut.source_tc_in}
+    if kind == "copy":
+        opts.update(vcodec="copy", copypriorss=0)
+    else:
+        opts.update(INTERMEDIATES[kind])
+        if info.variable_frame_rate:
+            opts["fps_mode"] = "passthrough"
+    if info.audio:
+        lead = float(stamps.seconds(cut.first_frame) - seek)
+        length = float(cut.end_time - cut.start_time)
+        streams.append(inp["a:0"].filter("atrim", start=f"{lead:.6f}", duration=f"{length:.6f}")
+                       .filter("asetpts", "PTS-STARTPTS"))
+        opts["acodec"] = "pcm_s24le"
+    cmd = ffmpeg.output(*streams, str(out), **opts).overwrite_output()
+    ffmpeg_cli.run(cmd.global_args("-v", "error", "-nostdin").compile(),
+                   f"writing cut {cut.name}", bad_input=False)
+    return SplitResult(out, out.name, (out,), cut.frame_count)
+
+
+def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path, head_in: int) -> SplitResult:
+    folder = out_dir / cut.name
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = source.frame_files[0].suffix
+    width = max(4, len(str(head_in + cut.frame_count - 1)))
+    files = []
+    for offset, frame in enumerate(range(cut.first_frame, cut.last_frame + 1)):
+        dest = folder / f"{cut.name}.{head_in + offset:0{width}d}{ext}"
+        shutil.copyfile(source.frame_files[frame], dest)
+        files.append(dest)
+    pattern = f"{cut.name}/{cut.name}.%0{width}d{ext}"
+    return SplitResult(files[0], pattern, tuple(files), len(files))
+
+
+def split_all(source: PlateSource, info: PlateInfo, cuts: list[CutPlan], stamps: Timestamps,
+              out_dir: Path, codec: str, head_in: int,
+              progress: Callable[[int], None] | None = None) -> list[SplitResult]:
+    kind = output_kind(source, info, codec)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for done, cut in enumerate(cuts, start=1):
+        results.append(split_cut(source, info, cut, stamps, out_dir, kind, head_in))
+        if progress:
+            progress(done)
+    return results

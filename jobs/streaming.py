@@ -1,0 +1,53 @@
+"""Run detection over a plate of any length in overlapping windows of bounded size."""
+
+from __future__ import annotations
+
+from jobs.detect import Boundary, Detection, detect_window
+from jobs.features import Features
+from jobs.manifest import DetectorSettings, Transition
+
+
+class StreamingDetector:
+    """Feed descriptors in plate order; memory is bounded by ``core + 2 * margin`` frames.
+
+    Each window reports only the events whose first frame lies in its core; the
+    margins give every event its whole context (baseline, flash check, the full
+    length of the longest transition) so the result equals one pass over the plate.
+    """
+
+    def __init__(self, settings: DetectorSettings, core: int = 2048) -> None:
+        self.settings = settings
+        self.core = core
+        self.margin = settings.gradual_max_frames + 2 * (settings.window + settings.flash_frames) + 56
+        self._parts: list[Features] = []
+        self._buffered = 0
+        self._core_lo = 0  # first plate frame not yet reported on
+        self.boundaries: list[Boundary] = []
+        self.transitions: list[Transition] = []
+
+    def push(self, features: Features) -> None:
+        self._parts.append(features)
+        self._buffered += len(features)
+        while self._buffer_end() - self._core_lo >= self.core + self.margin:
+            self._run(self._core_lo + self.core)
+
+    def finish(self) -> Detection:
+        if self._parts:
+            self._run(self._buffer_end())
+        return Detection(self.boundaries, self.transitions)
+
+    def _buffer_end(self) -> int:
+        return self._parts[0].start + self._buffered if self._parts else 0
+
+    def _run(self, core_hi: int) -> None:
+        window = Features.concat(self._parts) if len(self._parts) > 1 else self._parts[0]
+        hi = min(self._buffer_end(), core_hi + self.margin)
+        found = detect_window(window.slice(window.start, hi), self.settings)
+        lo, top = self._core_lo, core_hi
+        self.boundaries += [b for b in found.boundaries
+                            if lo <= (b.transition.first_frame if b.transition else b.frame) < top]
+        self.transitions += [t for t in found.transitions if lo <= t.first_frame < top]
+        self._core_lo = core_hi
+        keep_from = max(window.start, core_hi - self.margin)
+        rest = window.slice(keep_from, self._buffer_end())
+        self._parts, self._buffered = [rest], len(rest)

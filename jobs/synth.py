@@ -1,0 +1,188 @@
+"""Synthetic plates generated with FFmpeg's lavfi sources, with their exact truth.
+
+Used by ``make demo``, the test suite and the benchmarks: every cut, dissolve and
+fade is placed by frame number, so the expected result is known exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import ffmpeg
+
+from jobs import ffmpeg_cli
+from jobs.timecode import FrameRate
+
+JoinKind = Literal["cut", "dissolve", "fade"]
+
+SOURCES: dict[str, str] = {
+    "bars": "smptehdbars", "testsrc": "testsrc2", "mandel": "mandelbrot",
+    "cells": "cellauto", "life": "life", "rgb": "rgbtestsrc",
+}
+
+CODECS: dict[str, dict[str, Any]] = {
+    "h264": {"vcodec": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "g": 48},
+    "hevc": {"vcodec": "libx265", "preset": "ultrafast", "crf": 24, "pix_fmt": "yuv420p",
+             "x265-params": "log-level=error"},
+    "prores": {"vcodec": "prores_ks", "profile:v": 3, "pix_fmt": "yuv422p10le"},
+    "dnxhr": {"vcodec": "dnxhd", "profile:v": "dnxhr_hq", "pix_fmt": "yuv422p"},
+    "png": {"vcodec": "png", "pix_fmt": "rgb24"},
+    "tiff": {"vcodec": "tiff", "pix_fmt": "rgb24"},
+    "dpx": {"vcodec": "dpx", "pix_fmt": "rgb48le"},
+    "exr": {"vcodec": "exr", "pix_fmt": "gbrpf32le"},
+}
+SEQUENCE_CODECS = {"png", "tiff", "dpx", "exr"}
+
+
+@dataclass(frozen=True)
+class ShotSpec:
+    """One shot: a lavfi source (a SOURCES key, ``color:0xRRGGBB`` or ``noise:0xRRGGBB``)."""
+
+    source: str
+    frames: int
+    # extra filters as (name, options), frame numbers relative to the shot
+    filters: tuple[tuple[str, dict[str, Any]], ...] = ()
+    join: JoinKind = "cut"  # how this shot joins the previous one
+    join_frames: int = 0  # length of a dissolve (overlap) or of each half of a fade
+
+
+@dataclass(frozen=True)
+class PlateSpec:
+    shots: tuple[ShotSpec, ...]
+    width: int = 320
+    height: int = 180
+    rate: FrameRate = FrameRate(24)
+    codec: str = "h264"
+    timecode: str | None = None
+    audio: bool = False
+    vfr_from_frame: int | None = None  # frames from here on are shown at vfr_rate
+    vfr_rate: FrameRate = FrameRate(30)
+
+
+@dataclass
+class PlateTruth:
+    """What the generated plate holds: 0-based frame indices."""
+
+    frame_count: int
+    cut_starts: list[int] = field(default_factory=list)  # first frame of every shot but the first
+    transitions: list[tuple[str, int, int]] = field(default_factory=list)  # kind, first, last
+
+
+def truth_of(spec: PlateSpec) -> PlateTruth:
+    pos = 0
+    truth = PlateTruth(frame_count=0)
+    for i, shot in enumerate(spec.shots):
+        if i and shot.join == "dissolve":
+            # xfade's first overlapped frame is still all outgoing shot
+            first = pos - shot.join_frames + 1
+            truth.transitions.append(("dissolve", first, pos - 1))
+            truth.cut_starts.append(first + (shot.join_frames - 1) // 2)
+            pos -= shot.join_frames
+        elif i and shot.join == "fade":
+            n = shot.join_frames
+            # fade out over the last n frames (the first at full level), in from black
+            truth.transitions.append(("fade", pos - n + 1, pos + n - 1))
+            truth.cut_starts.append(pos)
+        elif i:
+            truth.cut_starts.append(pos)
+        pos += shot.frames
+    truth.frame_count = pos
+    return truth
+
+
+def _shot_stream(index: int, shot: ShotSpec, spec: PlateSpec) -> Any:
+    size = f"{spec.width}x{spec.height}"
+    kind, _, arg = shot.source.partition(":")
+    name = f"color=c={arg or 'gray'}" if kind in ("color", "noise") else SOURCES[kind]
+    # a distinct queue size per shot keeps FFmpeg from merging two shots of one source
+    sep = ":" if "=" in name else "="
+    stream = ffmpeg.input(f"{name}{sep}s={size}:r={spec.rate}", f="lavfi",
+                          thread_queue_size=64 + index)
+    if kind == "noise":
+        stream = stream.filter("noise", alls=30, allf="t")
+    warm_up = 12 if kind in ("life", "cells") else 0  # skip the random first generations
+    stream = stream.filter("trim", start_frame=warm_up, end_frame=warm_up + shot.frames)
+    stream = stream.filter("setpts", "PTS-STARTPTS").filter("format", "yuv444p")
+    for filter_name, options in shot.filters:
+        stream = stream.filter(filter_name, **options)
+    return stream.filter("setsar", 1).filter("settb", "AVTB")
+
+
+def _join(streams: list[Any], spec: PlateSpec) -> Any:
+    out = streams[0]
+    frames = spec.shots[0].frames
+    for shot, stream in zip(spec.shots[1:], streams[1:], strict=True):
+        n = shot.join_frames
+        if shot.join == "dissolve":
+            offset = (frames - n) * spec.rate.frame_duration
+            out = ffmpeg.filter([out, stream], "xfade", transition="fade",
+                                duration=f"{float(n * spec.rate.frame_duration):.9f}",
+                                offset=f"{float(offset):.9f}")
+            frames += shot.frames - n
+            continue
+        if shot.join == "fade":
+            out = out.filter("fade", t="out", start_frame=frames - n, nb_frames=n)
+            stream = stream.filter("fade", t="in", start_frame=0, nb_frames=n)
+        out = ffmpeg.concat(out, stream, v=1, a=0).filter("settb", "AVTB")
+        frames += shot.frames
+    return out
+
+
+def _vfr(stream: Any, spec: PlateSpec) -> Any:
+    k = spec.vfr_from_frame
+    if k is None:
+        return stream
+    # timestamps in 1/90000 s ticks, computed in whole numbers so every step is exact
+    early, late = (90000 * r.frame_duration for r in (spec.rate, spec.vfr_rate))
+    expr = f"floor(if(lt(N,{k}),N*{early},{k}*{early}+(N-{k})*{late})+0.5)"
+    return stream.filter("settb", "1/90000").filter("setpts", expr)
+
+
+def make_plate(spec: PlateSpec, out: Path) -> PlateTruth:
+    """Render ``spec`` to ``out`` (a movie path, or ``name.%04d.ext`` for sequences)."""
+    ffmpeg_cli.tool("ffmpeg")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    video = _vfr(_join([_shot_stream(i, s, spec) for i, s in enumerate(spec.shots)], spec), spec)
+    truth = truth_of(spec)
+    opts: dict[str, Any] = dict(CODECS[spec.codec])
+    opts["frames:v"] = truth.frame_count
+    streams = [video]
+    if spec.codec in SEQUENCE_CODECS:
+        opts["start_number"] = 1001
+    else:
+        if spec.timecode:
+            opts["timecode"] = spec.timecode
+        if spec.audio:
+            seconds = float(truth.frame_count * spec.rate.frame_duration)
+            streams.append(ffmpeg.input(f"sine=frequency=440:sample_rate=48000:d={seconds:.6f}",
+                                        f="lavfi"))
+            opts["acodec"] = "aac" if out.suffix in (".mp4", ".mkv") else "pcm_s16le"
+        if spec.vfr_from_frame is not None:
+            opts.update({"fps_mode": "passthrough", "enc_time_base:v": "1/90000",
+                         "video_track_timescale": 90000})
+    cmd = ffmpeg.output(*streams, str(out), **opts).overwrite_output().global_args("-v", "error")
+    ffmpeg_cli.run(cmd.compile(), f"generating {out.name}", bad_input=False)
+    return truth
+
+
+def _flash(at: int, frames: int = 2) -> tuple[tuple[str, dict[str, Any]], ...]:
+    return (("eq", {"brightness": 0.45, "enable": f"between(n,{at},{at + frames - 1})"}),)
+
+
+def demo_spec(width: int = 640, height: int = 360, codec: str = "h264",
+              scale: int = 1) -> PlateSpec:
+    """A plate with hard cuts, a flash, a dissolve, a fade and a low-contrast cut."""
+    shots = (
+        ShotSpec("testsrc", 48 * scale),
+        ShotSpec("mandel", 40 * scale),
+        ShotSpec("bars", 36 * scale, filters=_flash(12)),
+        ShotSpec("life", 44 * scale, join="dissolve", join_frames=12),
+        ShotSpec("noise:0x505a64", 30 * scale),
+        ShotSpec("noise:0x5a6470", 30 * scale),
+        ShotSpec("cells", 40 * scale, join="fade", join_frames=8),
+        ShotSpec("testsrc", 40 * scale, filters=(("hflip", {}),)),
+    )
+    return PlateSpec(shots=shots, width=width, height=height, rate=FrameRate(24000, 1001),
+                     codec=codec, timecode="01:00:00:00", audio=True)
