@@ -19,6 +19,7 @@ from jobs.manifest import DetectorSettings, Transition, TransitionKind
 _QUIET_WINDOW = 48
 _MAX_GAP = 2
 _STEP = 0.003  # luma steps smaller than this are noise, not a fade
+_SETTLED = 0.05  # a blend weight this close to 0 or 1 is one shot, not a mix
 
 
 def _quiet_level(d: F32) -> F32:
@@ -57,6 +58,27 @@ def _blend_error(f: Features, a: int, b: int) -> float:
     return worst
 
 
+def _blend_span(f: Features, lo: int, hi: int) -> tuple[int, int]:
+    """Narrow a run to the frames that really are partway between its two ends.
+
+    Motion in either shot can keep the change raised before or after a dissolve;
+    the blend weight of those frames stays at 1 (still the outgoing shot) or 0
+    (already the incoming one), so they are trimmed off.
+    """
+    ga, gb = f.gray[lo - 1].ravel(), f.gray[hi].ravel()
+    span = ga - gb
+    norm = float(np.dot(span, span))
+    if norm < 1e-6:
+        return lo, hi
+    mids = f.gray[lo:hi].reshape(hi - lo, -1) - gb
+    alpha = mids @ span / norm
+    started = np.nonzero(alpha < 1.0 - _SETTLED)[0]
+    first = lo + int(started[0]) if len(started) else lo
+    ended = np.nonzero(alpha[first - lo :] <= _SETTLED)[0]
+    last = first + int(ended[0]) if len(ended) else hi
+    return first, max(last, first + 1)
+
+
 def _is_black(f: Features, k: int, s: DetectorSettings) -> bool:
     return bool(f.luma[k] < s.black_level and f.gray[k].std() < 0.03)
 
@@ -77,7 +99,10 @@ def _evaluate(f: Features, lo: int, hi: int, s: DetectorSettings) -> Transition 
         error = max(_blend_error(f, a, dark), _blend_error(f, dark, b))
         kind, edit = "fade", _darkest_middle(f, dark, a, b)
     elif total >= s.gradual_min_change:
-        error, kind, edit = _blend_error(f, a, b), "dissolve", lo + (hi - lo) // 2
+        lo, hi = _blend_span(f, lo, hi)
+        if hi - lo + 1 < s.gradual_min_frames:
+            return None
+        error, kind, edit = _blend_error(f, lo - 1, hi), "dissolve", lo + (hi - lo) // 2
     else:
         return None
     if error > 0.5:

@@ -27,7 +27,11 @@ def probe(source: PlateSource) -> PlateInfo:
     if count <= 0:
         raise BadInputError(f"{source.display_name}: the plate has no video frames")
     timecode = _start_timecode(data, rate)
-    codec = str(video.get("codec_name", "unknown"))
+    codec = str(video.get("codec_name") or "unknown")
+    if codec in ("unknown", "none"):
+        tag = video.get("codec_tag_string") or "?"
+        raise BadInputError(f"{source.display_name}: unsupported video codec (tag {tag!r}): "
+                            "FFmpeg has no decoder for it")
     profile = video.get("profile")
     pix_fmt = str(video.get("pix_fmt") or "unknown")
     return PlateInfo(
@@ -41,7 +45,8 @@ def probe(source: PlateSource) -> PlateInfo:
         frame_rate=Rational(num=rate.num, den=rate.den), frame_count=count,
         frame_count_counted=counted, duration=str(_duration(video, count, rate, vfr)),
         start_timecode=timecode, drop_frame=bool(timecode and is_drop_frame(timecode)),
-        variable_frame_rate=vfr, intra_only=_intra_only(codec, profile),
+        variable_frame_rate=vfr,
+        intra_only=source.kind == "sequence" or _intra_only(codec, profile),
         first_frame_number=source.first_number, audio=_audio(data),
         size_bytes=_size(data, source),
     )
@@ -121,14 +126,20 @@ def _duration(video: dict[str, Any], count: int, rate: FrameRate, vfr: bool) -> 
 def _frame_count(video: dict[str, Any], source: PlateSource) -> tuple[int, bool]:
     if source.kind == "sequence":
         return len(source.frame_files), False
-    declared = int(video.get("nb_frames") or 0)
+    declared = _int(video.get("nb_frames"))
     if declared > 0:
         return declared, False
     args = ["-select_streams", "v:0", "-count_packets", "-show_entries",
             "stream=nb_read_packets", str(source.path)]
     data = ffmpeg_cli.probe_json(args, f"counting frames of {source.display_name}")
     streams = data.get("streams") or [{}]
-    return int(streams[0].get("nb_read_packets") or 0), True
+    return _int(streams[0].get("nb_read_packets")), True
+
+
+def _int(value: Any) -> int:
+    """ffprobe numbers may be missing or 'N/A'."""
+    text = str(value or "")
+    return int(text) if text.isdigit() else 0
 
 
 def _start_timecode(data: dict[str, Any], rate: FrameRate) -> str | None:

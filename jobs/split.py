@@ -75,11 +75,15 @@ def _write_movie(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Tim
         if info.variable_frame_rate:
             opts["fps_mode"] = "passthrough"
     if info.audio:
+        # -frames:v would close the audio early too; the cut's exact duration ends both
+        # (the first frame sits a quarter frame after the seek point, the next cut's a
+        # quarter frame after the end)
         lead = float(stamps.seconds(cut.first_frame) - seek)
-        length = float(cut.end_time - cut.start_time)
-        streams.append(inp["a:0"].filter("atrim", start=f"{lead:.6f}", duration=f"{length:.6f}")
+        length = f"{float(cut.end_time - cut.start_time):.6f}"
+        streams.append(inp["a:0"].filter("atrim", start=f"{lead:.6f}", duration=length)
                        .filter("asetpts", "PTS-STARTPTS"))
-        opts["acodec"] = "pcm_s24le"
+        opts.update(acodec="pcm_s24le", t=length)
+        del opts["frames:v"]
     cmd = ffmpeg.output(*streams, str(out), **opts).overwrite_output()
     ffmpeg_cli.run(cmd.global_args("-v", "error", "-nostdin").compile(),
                    f"writing cut {cut.name}", bad_input=False)

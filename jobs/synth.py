@@ -159,6 +159,9 @@ def make_plate(spec: PlateSpec, out: Path) -> PlateTruth:
             streams.append(ffmpeg.input(f"sine=frequency=440:sample_rate=48000:d={seconds:.6f}",
                                         f="lavfi"))
             opts["acodec"] = "aac" if out.suffix in (".mp4", ".mkv") else "pcm_s16le"
+            # -frames:v would end the audio early as well
+            opts["t"] = f"{seconds:.6f}"
+            del opts["frames:v"]
         if spec.vfr_from_frame is not None:
             opts.update({"fps_mode": "passthrough", "enc_time_base:v": "1/90000",
                          "video_track_timescale": 90000})

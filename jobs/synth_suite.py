@@ -46,7 +46,7 @@ SUITE: dict[str, PlateSpec] = {
     "ntsc_drop_frame": PlateSpec(shots=(ShotSpec("testsrc", 40), ShotSpec("mandel", 40),
                                         ShotSpec("bars", 40)),
                                  rate=FrameRate(30000, 1001), codec="prores",
-                                 timecode="00:59:59;00"),
+                                 timecode="00:00:59;00"),
     "r23976_audio": PlateSpec(shots=(ShotSpec("bars", 36), ShotSpec("testsrc", 36),
                                      ShotSpec("mandel", 36)),
                               rate=FrameRate(24000, 1001), codec="prores",

@@ -25,18 +25,20 @@ def counted_frames(path: Path | str) -> int:
 
 
 def frame_pixels(path: Path | str, index: int, *input_args: str) -> np.ndarray:
-    """Frame ``index`` (decode order) as 16-bit RGB, whatever the source format."""
+    """Frame ``index`` (decode order) as 8-bit YUV 4:2:0 planes (the test plates' format),
+    whatever the file's own format: a re-encode is compared in the plate's colour space."""
     probe = subprocess.run(["ffprobe", "-v", "error", *input_args, "-select_streams", "v:0",
                             "-show_entries", "stream=width,height", "-of", "csv=p=0", str(path)],
                            capture_output=True, check=True, text=True).stdout.strip()
     width, height = (int(x) for x in probe.split(",")[:2])
     cmd = ["ffmpeg", "-v", "error", *input_args, "-i", str(path), "-map", "0:v:0",
            "-fps_mode", "passthrough", "-vf", f"select=eq(n\\,{index})", "-frames:v", "1",
-           "-f", "rawvideo", "-pix_fmt", "rgb48le", "-"]
+           "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]
     raw = subprocess.run(cmd, capture_output=True, check=True).stdout
-    return np.frombuffer(raw, dtype="<u2").reshape(height, width, 3)
+    assert len(raw) == width * height * 3 // 2, f"frame {index} of {path} not decoded"
+    return np.frombuffer(raw, dtype=np.uint8)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(65535.0**2 / mse)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))

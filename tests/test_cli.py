@@ -1,0 +1,199 @@
+"""The platecut command as a user runs it: clear one-line errors, documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs.errors import ExitCode
+from jobs.manifest import Manifest
+from jobs.synth import PlateSpec, ShotSpec
+from tests.conftest import PlateMaker
+
+SMALL = PlateSpec(shots=(ShotSpec("testsrc", 12), ShotSpec("mandel", 12)), width=160, height=90)
+PRORES = PlateSpec(shots=(ShotSpec("testsrc", 12), ShotSpec("bars", 12)), width=160, height=90,
+                   codec="prores")
+
+
+def platecut(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("platecut")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "COLUMNS": "200"}, check=False)
+
+
+def assert_user_error(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_split_prints_the_cut_table_and_writes_everything(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    result = platecut("split", str(plate), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "cli_small_001" in result.stdout and "cli_small_002" in result.stdout
+    assert "12-23" in result.stdout  # the second cut's plate frames
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["cli_small.edl", "cli_small.otio", "contact_sheet.png", "cuts", "cuts.csv",
+                     "manifest.json", "thumbnails"]
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
+
+
+def test_split_json_is_the_manifest(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split",
+                      "--name-template", "SH{index:03d}0")
+    assert result.returncode == 0, result.stderr
+    manifest = Manifest.model_validate(json.loads(result.stdout))
+    assert [c.name for c in manifest.cuts] == ["SH0010", "SH0020"]
+    assert manifest == Manifest.from_json((tmp_path / "o" / "manifest.json").read_text())
+
+
+def test_probe_table_and_json(plates: PlateMaker) -> None:
+    plate, _ = plates("cli_prores.mov", PRORES)
+    table = platecut("probe", str(plate))
+    assert table.returncode == 0 and "prores" in table.stdout and "24/1" in table.stdout
+    data = json.loads(platecut("probe", str(plate), "--json").stdout)
+    assert data["frame_count"] == 24 and data["frame_rate"] == {"num": 24, "den": 1}
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_user_error(platecut("split", str(tmp_path / "nope.mov"), "-o", str(tmp_path / "o")),
+                      ExitCode.NO_INPUT, "no such file")
+
+
+def test_not_a_video(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.mov"
+    fake.write_text("this is not a movie\n")
+    assert_user_error(platecut("probe", str(fake)), ExitCode.BAD_INPUT, "notes.mov")
+
+
+def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
+    wav = tmp_path / "tone.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=0.2", str(wav)], check=True)
+    assert_user_error(platecut("probe", str(wav)), ExitCode.BAD_INPUT, "no video stream")
+
+
+def test_zero_frames(tmp_path: Path) -> None:
+    one = tmp_path / "one.y4m"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x36", "-frames:v",
+                    "1", str(one)], check=True)
+    header = one.read_bytes().split(b"\n")[0] + b"\n"
+    empty = tmp_path / "empty.y4m"
+    empty.write_bytes(header)
+    assert_user_error(platecut("probe", str(empty)), ExitCode.BAD_INPUT, "no video frames")
+
+
+def test_truncated_movie_without_its_index(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_prores.mov", PRORES)
+    cut = tmp_path / "cut.mov"
+    cut.write_bytes(plate.read_bytes()[: plate.stat().st_size // 2])
+    assert_user_error(platecut("split", str(cut), "-o", str(tmp_path / "o")),
+                      ExitCode.BAD_INPUT, "cut.mov")
+    assert not (tmp_path / "o").exists()
+
+
+def test_truncated_movie_with_its_index_loses_nothing(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_prores.mov", PRORES)
+    faststart = tmp_path / "fs.mov"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(plate), "-c", "copy", "-movflags",
+                    "+faststart", str(faststart)], check=True)
+    data = faststart.read_bytes()
+    truncated = tmp_path / "half.mov"
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    result = platecut("split", str(truncated), "-o", str(tmp_path / "o"))
+    assert_user_error(result, ExitCode.BAD_INPUT, "truncated or damaged")
+    assert not (tmp_path / "o").exists()
+    assert not list(tmp_path.glob(".o.*"))
+
+
+def test_unsupported_codec(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    data = plate.read_bytes()
+    at = data.find(b"avc1", data.find(b"stsd"))
+    weird = tmp_path / "weird.mp4"
+    weird.write_bytes(data[:at] + b"zzzz" + data[at + 4 :])
+    assert_user_error(platecut("probe", str(weird)), ExitCode.BAD_INPUT, "unsupported video codec")
+
+
+def test_output_folder_not_empty(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "keep.txt").write_text("mine")
+    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o")),
+                      ExitCode.CANT_CREATE, "--overwrite")
+    assert (tmp_path / "o" / "keep.txt").read_text() == "mine"
+
+
+def test_overwrite_replaces_the_whole_folder(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "old.txt").write_text("old")
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--overwrite", "--no-split")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "o" / "old.txt").exists()
+    assert (tmp_path / "o" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--set", "cut_ratio=0.5"], "cut_ratio"),
+    (["--set", "no_such_setting=1"], "no_such_setting"),
+    (["--set", "window"], "NAME=VALUE"),
+    (["--fps", "fast"], "not a frame rate"),
+    (["--head-in", "-5"], "head-in"),
+])
+def test_bad_options_are_usage_errors(plates: PlateMaker, tmp_path: Path, args: list[str],
+                                      words: str) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), *args)
+    assert result.returncode == ExitCode.USAGE
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_codec_is_bad_input(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o"), "--codec", "gif"),
+                      ExitCode.BAD_INPUT, "unknown output codec")
+
+
+def test_copy_refused_for_long_gop(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o"), "--codec", "copy"),
+                      ExitCode.BAD_INPUT, "long-GOP")
+
+
+def test_missing_ffmpeg_is_an_environment_error(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    exe = Path(sys.executable).with_name("platecut")
+    env = {**os.environ, "PATH": str(bare)}
+    result = subprocess.run([str(exe), "probe", str(plate)], capture_output=True, text=True,
+                            env=env, check=False)
+    assert result.returncode == ExitCode.ENVIRONMENT
+    assert "ffprobe is not installed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sample_then_split_finds_the_known_cuts(tmp_path: Path) -> None:
+    plate = tmp_path / "s.mp4"
+    made = platecut("sample", str(plate), "--size", "320x180")
+    assert made.returncode == 0, made.stderr
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split")
+    starts = [c["first_frame"] for c in json.loads(result.stdout)["cuts"]]
+    assert f"cuts start at {starts[1:]}" in made.stdout
+
+
+def test_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
+    result = platecut("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "demo_plate_008" in result.stdout
+    assert (tmp_path / "demo" / "contact_sheet.png").exists()
+    shutil.rmtree(tmp_path / "demo")
