@@ -97,3 +97,12 @@ def test_missing_inputs(tmp_path: Path) -> None:
         resolve_source(str(tmp_path / "nope.mov"))
     with pytest.raises(InputMissingError):
         resolve_source(str(tmp_path / "nope.%04d.exr"))
+
+
+@pytest.mark.parametrize(("codec", "ext", "depth"), [("dpx", "dpx", 16), ("tiff", "tif", 8)])
+def test_dpx_and_tiff_sequences(plates: PlateMaker, codec: str, ext: str, depth: int) -> None:
+    spec = PlateSpec(shots=(ShotSpec("testsrc", 4),), width=64, height=36, codec=codec)
+    path, _ = plates(f"still_{codec}.%04d.{ext}", spec)
+    info = probe(resolve_source(str(path)))
+    assert (info.codec, info.bit_depth, info.frame_count) == (codec, depth, 4)
+    assert info.first_frame_number == 1001 and info.kind == "sequence"
