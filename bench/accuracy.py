@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import WORK, ensure_plate, log, run_checked, table, write_results
+from bench.common import WORK, ensure_plate, log, publish, run_checked, table
 from bench.detect_once import Found, found_by
 from jobs.synth import SEQUENCE_CODECS, PlateSpec, PlateTruth
 from jobs.synth_suite import SUITE, file_name
@@ -215,10 +215,7 @@ def main(argv: list[str] | None = None) -> str:
     names = args.plate or list(SUITE)
     results = [evaluate(name, SUITE[name]) for name in names]
     markdown = report(results)
-    path = write_results("accuracy", as_json(results), markdown)
-    print(markdown)
-    log(f"wrote {path}")
-    return markdown
+    return publish("accuracy", as_json(results), markdown)
 
 
 if __name__ == "__main__":

@@ -268,5 +268,17 @@ def write_results(name: str, data: dict[str, Any], markdown: str) -> Path:
     return path
 
 
+def publish(name: str, data: dict[str, Any], markdown: str) -> str:
+    """Write the results file, print the Markdown section to stdout, and return it."""
+    path = write_results(name, data, markdown)
+    print(markdown, flush=True)
+    log(f"wrote {path}")
+    return markdown
+
+
+def heading(title: str, quick: bool) -> str:
+    return f"## {title}" + (" (QUICK RUN: small plates, not a final figure)" if quick else "")
+
+
 def mb(n_bytes: int) -> float:
     return n_bytes / 1_000_000

@@ -21,15 +21,16 @@ from bench.common import (
     WORK,
     PeakMemory,
     ensure_plate,
+    heading,
     log,
     machine_info,
     machine_lines,
     many_cuts_spec,
     mb,
     parse_size,
+    publish,
     run_sampled,
     table,
-    write_results,
 )
 
 TARGET_MB = 400
@@ -89,8 +90,7 @@ def main(argv: list[str] | None = None) -> str:
         truth = ensure_plate(spec, WORK / "memory" / f"{stem}.mp4")
         peak, facts = measure(WORK / "memory" / f"{stem}.mp4", WORK / "memory" / f"{stem}-out")
         runs.append((f"{stem}.mp4", truth.frame_count, peak, facts))
-    title = "## Peak memory of `platecut split`" + (
-        " (QUICK RUN: small plates, not a final figure)" if args.quick else "")
+    title = heading("Peak memory of `platecut split`", args.quick)
     about = [f"- `platecut split PLATE -o OUT --overwrite` (cut media written); RSS summed over the "
              f"process tree, sampled every {INTERVAL_S * 1000:.0f} ms with psutil", *machine_lines(info)]
     markdown = "\n\n".join([title, "\n".join(about), peak_table(runs, args.size),
@@ -98,10 +98,7 @@ def main(argv: list[str] | None = None) -> str:
     data = {"quick": args.quick, "machine": info, "size": args.size, "interval_s": INTERVAL_S,
             "runs": [{"plate": label, "frames": frames, **asdict(p), **facts}
                      for label, frames, p, facts in runs]}
-    path = write_results("memory", data, markdown)
-    print(markdown)
-    log(f"wrote {path}")
-    return markdown
+    return publish("memory", data, markdown)
 
 
 if __name__ == "__main__":

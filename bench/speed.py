@@ -24,14 +24,15 @@ from bench.common import (
     WORK,
     Timing,
     ensure_plate,
+    heading,
     interleaved_timings,
     log,
     machine_info,
     machine_lines,
     many_cuts_spec,
     parse_size,
+    publish,
     table,
-    write_results,
 )
 
 TARGET_FLOOR = 1.2  # platecut / decode floor, at most
@@ -74,10 +75,12 @@ def ratio_table(timings: dict[str, Timing]) -> str:
 
 def report(plate: Path, info: dict[str, Any], timings: dict[str, Timing], frames: int,
            truth_cuts: int, quick: bool) -> str:
-    title = "## Detection speed" + (" (QUICK RUN: small plate, not a final figure)" if quick else "")
+    title = heading("Detection speed", quick)
     runs = len(next(iter(timings.values())).runs_s)
     about = [f"- plate: `{plate.name}`, {frames} frames, {truth_cuts} hard cuts; "
              f"{runs} run(s) of each, round robin, median wall time (`time.perf_counter`)",
+             "- b) and c) run in a fresh Python process each (`python -m bench.detect_once`): "
+             "their times include interpreter start-up and imports",
              *machine_lines(info)]
     return "\n\n".join([title, "\n".join(about), timing_table(timings, frames, truth_cuts),
                         ratio_table(timings)])
@@ -110,10 +113,7 @@ def main(argv: list[str] | None = None) -> str:
             "frames": truth.frame_count, "truth_cuts": len(truth.cut_starts),
             "timings": {name: {"median_s": t.median_s, "runs_s": t.runs_s, "cuts_found": cuts_found(t)}
                         for name, t in timings.items()}}
-    path = write_results("speed", data, markdown)
-    print(markdown)
-    log(f"wrote {path}")
-    return markdown
+    return publish("speed", data, markdown)
 
 
 if __name__ == "__main__":

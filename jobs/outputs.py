@@ -60,16 +60,17 @@ def sheet_heading(m: Manifest) -> str:
 
 
 def _sheet_detail(c: Cut) -> str:
-    detail = f"{c.head_in}-{c.head_out} ({c.frame_count}f)  plate {c.first_frame}-{c.last_frame}"
-    if c.transition_in:
-        t = c.transition_in
-        detail += f"  {t.kind} {t.first_frame}-{t.last_frame}"
-    return detail
+    return f"{c.head_in}-{c.head_out} ({c.frame_count}f)  plate {c.first_frame}-{c.last_frame}"
+
+
+def _sheet_note(c: Cut) -> str:
+    t = c.transition_in
+    return f"in: {t.kind}, plate {t.first_frame}-{t.last_frame}" if t else ""
 
 
 def write_contact_sheet(root: Path, m: Manifest) -> Path:
     entries = [SheetEntry(root / c.thumbnail.path, f"#{c.index:03d}  {c.name}", _sheet_detail(c),
-                          c.boundary_in)
+                          _sheet_note(c), c.boundary_in)
                for c in m.cuts if c.thumbnail]
     return contact_sheet(entries, sheet_heading(m), root / "contact_sheet.png")
 

@@ -26,6 +26,7 @@ class SheetEntry:
     thumbnail: Path
     title: str  # e.g. "#003  SH010_0040"
     detail: str  # e.g. "1001-1048 (48f)  plate 96-143"
+    note: str  # e.g. "in: dissolve, plate 90-101", or ""
     kind: str  # how the cut starts: start, cut, dissolve, fade
 
 
@@ -71,7 +72,7 @@ def contact_sheet(entries: list[SheetEntry], heading: str, out: Path,
     columns = min(len(entries), max(1, math.ceil(math.sqrt(len(entries) * 1.5))), 6) or 1
     rows = max(1, math.ceil(len(entries) / columns))
     tile_h = _tile_height(entries, tile_width)
-    label_h, pad, head_h = 44, 12, 40
+    label_h, pad, head_h = 60, 12, 40
     sheet = Image.new("RGB", (pad + columns * (tile_width + pad),
                               head_h + pad + rows * (tile_h + label_h + pad)), _BG)
     draw = ImageDraw.Draw(sheet)
@@ -84,12 +85,25 @@ def contact_sheet(entries: list[SheetEntry], heading: str, out: Path,
             thumb = img.convert("RGB").resize((tile_width, tile_h))
         sheet.paste(thumb, (x, y))
         colour = _ACCENT if entry.kind in ("dissolve", "fade") else _FG
-        draw.text((x, y + tile_h + 4), entry.title, fill=colour, font=small)
-        draw.text((x, y + tile_h + 22), entry.detail, fill=_DIM, font=small)
+        draw.text((x, y + tile_h + 4), _fit(entry.title, small, tile_width), fill=colour,
+                  font=small)
+        draw.text((x, y + tile_h + 22), _fit(entry.detail, small, tile_width), fill=_DIM,
+                  font=small)
+        draw.text((x, y + tile_h + 40), _fit(entry.note, small, tile_width), fill=_ACCENT,
+                  font=small)
     tmp = out.with_suffix(".tmp.png")
     sheet.save(tmp, format="PNG")
     tmp.replace(out)
     return out
+
+
+def _fit(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int) -> str:
+    """The text, shortened with an ellipsis to fit ``width`` pixels."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _tile_height(entries: list[SheetEntry], tile_width: int) -> int:

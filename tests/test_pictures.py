@@ -28,8 +28,8 @@ def test_contact_sheet_is_a_grid_of_every_cut(split_plate: SplitRunner) -> None:
     assert manifest.outputs.contact_sheet is not None
     with Image.open(out / manifest.outputs.contact_sheet.path) as sheet:
         assert sheet.format == "PNG"
-        # 4 cuts -> 3 columns of 320 px tiles with 12 px gaps, 2 rows of 180 + 44 px labels
-        assert sheet.size == (12 + 3 * (320 + 12), 40 + 12 + 2 * (180 + 44 + 12))
+        # 4 cuts -> 3 columns of 320 px tiles with 12 px gaps, 2 rows of 180 + 60 px labels
+        assert sheet.size == (12 + 3 * (320 + 12), 40 + 12 + 2 * (180 + 60 + 12))
         # each tile holds its thumbnail: the first tile is not background
         tile = sheet.convert("RGB").crop((12, 52, 332, 232))
         assert len(set(tile.tobytes()[i : i + 3] for i in range(0, 320 * 180 * 3, 3))) > 50
