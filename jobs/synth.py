@@ -96,10 +96,9 @@ def _shot_stream(index: int, shot: ShotSpec, spec: PlateSpec) -> Any:
     size = f"{spec.width}x{spec.height}"
     kind, _, arg = shot.source.partition(":")
     name = f"color=c={arg or 'gray'}" if kind in ("color", "noise") else SOURCES[kind]
-    # a distinct queue size per shot keeps FFmpeg from merging two shots of one source
+    # the shot's index in a no-op filter keeps two shots of one source apart
     sep = ":" if "=" in name else "="
-    stream = ffmpeg.input(f"{name}{sep}s={size}:r={spec.rate}", f="lavfi",
-                          thread_queue_size=64 + index)
+    stream = ffmpeg.input(f"{name}{sep}s={size}:r={spec.rate},setpts=PTS+0*{index}", f="lavfi")
     if kind == "noise":
         stream = stream.filter("noise", alls=30, allf="t")
     warm_up = 12 if kind in ("life", "cells") else 0  # skip the random first generations
