@@ -51,6 +51,30 @@ def _detector(pairs: tuple[str, ...]) -> Any:
         raise click.BadParameter(f"{where}: {first['msg']}", param_hint="--set") from exc
 
 
+def _burnin_options(no_ocr: bool, engine: str | None, regions: tuple[str, ...],
+                    pattern: str | None) -> dict[str, Any]:
+    import re
+
+    from jobs.burnin.regions import Region
+    from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
+    from jobs.ocr.engine import OcrSettings
+
+    try:
+        bands = [Region.parse(r) for r in regions] or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--burnin-region") from exc
+    try:
+        re.compile(pattern or DEFAULT_SHOT_PATTERN)
+    except re.error as exc:
+        raise click.BadParameter(f"not a regular expression: {exc}",
+                                 param_hint="--shot-pattern") from exc
+    settings = None if no_ocr else OcrSettings.from_env()
+    if settings is not None and engine:
+        settings = settings.model_copy(update={"engine": engine})
+    return {"ocr": settings, "burnin_regions": bands,
+            "shot_pattern": pattern or DEFAULT_SHOT_PATTERN}
+
+
 @cli.command()
 @click.argument("plate")
 @click.option("--fps", help="Frame rate of an image sequence (default 24), e.g. 24000/1001.")
@@ -83,18 +107,27 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
               help="Cut names; fields {plate} and {index}.")
 @click.option("--set", "detector_set", multiple=True, metavar="NAME=VALUE",
               help="Detector setting, e.g. --set cut_ratio=3 (see docs/DETECTION.md).")
+@click.option("--no-ocr", is_flag=True, help="Do not read burn-ins.")
+@click.option("--ocr-engine", type=click.Choice(["onnx", "paddle"]),
+              help="OCR engine for burn-ins (default: PLATECUT_OCR_ENGINE, else onnx).")
+@click.option("--burnin-region", "regions", multiple=True, metavar="X,Y,W,H",
+              help="A burn-in band as fractions of the picture (repeatable); "
+                   "default: found automatically.")
+@click.option("--shot-pattern", help="Regular expression of the site's shot names.")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
 def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, fps: str | None,
-          name_template: str, detector_set: tuple[str, ...], overwrite: bool,
-          as_json: bool) -> None:
+          name_template: str, detector_set: tuple[str, ...], no_ocr: bool,
+          ocr_engine: str | None, regions: tuple[str, ...], shot_pattern: str | None,
+          overwrite: bool, as_json: bool) -> None:
     """Find every cut in PLATE and write each as its own file."""
     from jobs.pipeline import SplitOptions, run_split
     from jobs.report import RichProgress, print_cuts
 
     options = SplitOptions(split=not no_split, codec=codec, head_in=head_in,
                            name_template=name_template, detector=_detector(detector_set),
-                           sequence_rate=_rate(fps), overwrite=overwrite)
+                           sequence_rate=_rate(fps), overwrite=overwrite,
+                           **_burnin_options(no_ocr, ocr_engine, regions, shot_pattern))
     with RichProgress(err_console) as bar:
         manifest = run_split(plate, out_dir, options, bar)
     if as_json:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from jobs.features import F32, Features, distance, hist_distance, pixel_distance, tone_distance
 from jobs.gradual import gradual_transitions
-from jobs.manifest import BoundaryKind, DetectorSettings, Transition
+from jobs.manifest import BoundaryKind, DetectedBy, DetectorSettings, Transition
 
 I64 = npt.NDArray[np.int64]
 
@@ -32,6 +32,7 @@ class Boundary:
     kind: BoundaryKind
     confidence: float
     transition: Transition | None = None
+    detected_by: DetectedBy = "picture"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ _SETTLED = 0.05  # a blend weight this close to 0 or 1 is one shot, not a mix
 def _quiet_level(d: F32) -> F32:
     padded = np.pad(d, _QUIET_WINDOW, mode="edge")
     view = np.lib.stride_tricks.sliding_window_view(padded, 2 * _QUIET_WINDOW + 1)
-    return np.percentile(view, 20, axis=1).astype(np.float32)
+    result: F32 = np.percentile(view, 20, axis=1).astype(np.float32)
+    return result
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ Timecode ``*_out`` values are exclusive, as in an EDL: the frame after the last.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,7 @@ SCHEMA_VERSION = 1
 
 BoundaryKind = Literal["start", "cut", "dissolve", "fade"]
 TransitionKind = Literal["dissolve", "fade"]
+DetectedBy = Literal["picture", "burnin", "both"]
 
 
 class _Model(BaseModel):
@@ -85,6 +86,36 @@ class OutputFile(_Model):
     frames: int | None = None
 
 
+class BurnInRead(_Model):
+    """What the burn-ins of one frame said."""
+
+    frame: int
+    name: str | None = None
+    source_tc: str | None = None
+    record_tc: str | None = None
+    counter: int | None = None
+    texts: list[tuple[str, float]] = Field([], description="Raw text read, with confidence")
+
+
+class Suspicious(_Model):
+    frame: int
+    reason: str
+
+
+class BurnInReport(_Model):
+    """How the burn-ins were read and what they changed."""
+
+    engine: dict[str, Any]
+    regions: list[str] = Field(description="Bands read, as x,y,w,h fractions of the picture")
+    ocr_calls: int = Field(description="Burn-in band reads (one OCR call per frame read)")
+    sample_calls: int = Field(0, description="Whole frames read to find the bands")
+    confirmed: list[int] = Field([], description="Picture cuts the burn-ins agree with")
+    burnin_only: list[int] = Field([], description="Cuts only the burn-ins show")
+    suspicious: list[Suspicious] = Field([], description="Picture cuts not split: burn-ins run on")
+    unchecked: list[int] = Field([], description="Picture cuts with no readable burn-ins")
+    reads: list[BurnInRead] = []
+
+
 class Cut(_Model):
     index: int = Field(ge=1)
     name: str
@@ -103,6 +134,9 @@ class Cut(_Model):
     transition_in: Transition | None = None
     confidence: float = Field(ge=0, le=1, description="Confidence of the boundary that starts it")
     is_black: bool = False
+    detected_by: DetectedBy = "picture"
+    name_from: Literal["burnin", "template"] = "template"
+    source_tc_from: Literal["burnin", "plate"] = "plate"
     media: OutputFile | None = None
     thumbnail: OutputFile | None = None
 
@@ -159,6 +193,7 @@ class Manifest(_Model):
     detector: DetectorSettings
     split: SplitSettings
     outputs: Outputs
+    burnin: BurnInReport | None = None
     software: Software
     timings: dict[str, float] = Field(description="Seconds spent in each stage")
 

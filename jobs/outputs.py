@@ -34,7 +34,8 @@ def cut_record(plan: CutPlan, found: Analysis, media: SplitResult | None, thumb:
         source_tc_out=plan.source_tc_out, record_tc_in=plan.record_tc_in,
         record_tc_out=plan.record_tc_out, boundary_in=plan.boundary_in,
         transition_in=plan.transition_in, confidence=plan.confidence,
-        is_black=bool(frames.max() < settings.black_level),
+        is_black=bool(frames.max() < settings.black_level), detected_by=plan.detected_by,
+        name_from=plan.name_from, source_tc_from=plan.source_tc_from,
         media=output_file(root, f"cuts/{media.pattern}", media.files, media.frames)
         if media else None,
         thumbnail=output_file(root, f"thumbnails/{thumb.name}"),

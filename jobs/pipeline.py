@@ -1,4 +1,4 @@
-"""The split job: probe -> decode features -> detect -> plan -> split -> pictures -> outputs.
+"""The split job: probe -> decode features -> detect -> burn-ins -> split -> pictures -> outputs.
 
 Each stage is a function of its own module; this one runs them in order, times
 them and writes the manifest last.
@@ -6,22 +6,29 @@ them and writes the manifest last.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from jobs import __version__, ffmpeg_cli
-from jobs.analyse import analyse
-from jobs.manifest import DetectorSettings, Manifest, Software, SplitSettings
+from jobs.analyse import Analysis, analyse
+from jobs.burnin.frames import grab_frame
+from jobs.burnin.regions import Region
+from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
+from jobs.manifest import DetectorSettings, Manifest, PlateInfo, Software, SplitSettings
+from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
+from jobs.ocr.engine import OcrEngine, OcrSettings, load_engine
 from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
 from jobs.pictures import write_thumbnails
 from jobs.probe import probe
-from jobs.segments import DEFAULT_NAME_TEMPLATE, plan_cuts
-from jobs.source import resolve_source
+from jobs.segments import DEFAULT_NAME_TEMPLATE, CutPlan, plan_cuts
+from jobs.source import PlateSource, resolve_source
 from jobs.split import DEFAULT_CODEC, SplitResult, output_kind, split_all
 from jobs.timecode import FrameRate
 
@@ -41,9 +48,12 @@ class SplitOptions:
     codec: str = DEFAULT_CODEC
     head_in: int = 1001
     name_template: str = DEFAULT_NAME_TEMPLATE
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    detector: DetectorSettings = field(default_factory=lambda: DetectorSettings())
     sequence_rate: FrameRate | None = None
     overwrite: bool = False
+    ocr: OcrSettings | None = field(default_factory=OcrSettings.from_env)  # None: no burn-ins
+    burnin_regions: list[Region] | None = None  # None: found automatically
+    shot_pattern: str = DEFAULT_SHOT_PATTERN
 
 
 class _Timer:
@@ -57,20 +67,40 @@ class _Timer:
         self.timings[stage] = round(time.perf_counter() - start, 3)
 
 
+def _burnins(source: PlateSource, info: PlateInfo, found: Analysis, engine: OcrEngine,
+             options: SplitOptions) -> BurnInResult:
+    grab = partial(grab_frame, source, info, found.stamps)
+    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    return read_burnins(grab, engine, found.detection.boundaries, len(found.stamps.pts), rate,
+                        re.compile(options.shot_pattern), options.burnin_regions)
+
+
+def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnInResult | None,
+          options: SplitOptions) -> list[CutPlan]:
+    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    count = len(found.stamps.pts)
+    boundaries = burnins.boundaries if burnins else found.detection.boundaries
+    labels = labels_for(burnins, count, rate) if burnins else None
+    return plan_cuts(info, boundaries, found.stamps, source.stem, options.name_template, labels)
+
+
 def run_split(plate: str, out_dir: Path, options: SplitOptions,
               progress: Progress | None = None) -> Manifest:
     """Split ``plate`` into ``out_dir``; returns the manifest that was written there."""
-    bar = progress or NoProgress()
-    timer = _Timer()
+    bar, timer = progress or NoProgress(), _Timer()
     with timer("probe"):
         source = resolve_source(plate, options.sequence_rate)
         info = probe(source)
         kind = output_kind(source, info, options.codec) if options.split else "none"
+        engine = load_engine(options.ocr) if options.ocr else None  # fails before any work
     with staged(out_dir, options.overwrite) as stage:
         with timer("detect"):
             found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count))
-            cuts = plan_cuts(info, found.detection.boundaries, found.stamps, source.stem,
-                             options.name_template)
+        burnins = None
+        if engine:
+            with timer("ocr"):
+                burnins = _burnins(source, info, found, engine, options)
+        cuts = _plan(source, info, found, burnins, options)
         media: list[SplitResult] = []
         if options.split:
             with timer("split"):
@@ -84,6 +114,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version())
         manifest = build_manifest(stage, source, info, cuts, found, media, thumbs,
                                   options.detector, settings, software)
+        if burnins and engine:
+            manifest = manifest.model_copy(update={"burnin": report(burnins, engine)})
         with timer("outputs"):
             manifest = editorial_outputs(stage, manifest)
         manifest = manifest.model_copy(update={"timings": dict(timer.timings)})

@@ -86,7 +86,7 @@ def print_cuts(m: Manifest, out_dir: Path) -> None:
     table = Table(title=f"{m.plate_name}: {len(m.cuts)} cuts, {m.plate.frame_count} frames "
                         f"at {m.plate.frame_rate}", title_justify="left")
     for col in ("#", "name", "plate frames", "head in-out", "frames", "source TC in",
-                "source TC out", "starts with", "conf."):
+                "source TC out", "starts with", "found by", "conf."):
         table.add_column(col, justify="right" if col in ("#", "frames", "conf.") else "left")
     for c in m.cuts:
         start: str = c.boundary_in
@@ -94,8 +94,11 @@ def print_cuts(m: Manifest, out_dir: Path) -> None:
             start += f" {c.transition_in.first_frame}-{c.transition_in.last_frame}"
         table.add_row(str(c.index), c.name, f"{c.first_frame}-{c.last_frame}",
                       f"{c.head_in}-{c.head_out}", str(c.frame_count), c.source_tc_in or "",
-                      c.source_tc_out or "", start, f"{c.confidence:.2f}")
+                      c.source_tc_out or "", start, c.detected_by, f"{c.confidence:.2f}")
     console.print(table)
+    if m.burnin and m.burnin.suspicious:
+        for s in m.burnin.suspicious:
+            console.print(f"[yellow]suspicious, not split:[/] plate frame {s.frame}: {s.reason}")
     total = sum(m.timings.values())
     console.print(f"Outputs in [bold]{out_dir}[/]: manifest.json, contact_sheet.png, "
                   f"{m.plate_name}.edl, {m.plate_name}.otio, cuts.csv"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Literal
 
+from jobs.burnin.labels import CutLabel
 from jobs.decode import Timestamps
 from jobs.detect import Boundary
 from jobs.errors import BadInputError
-from jobs.manifest import BoundaryKind, PlateInfo, Transition
-from jobs.timecode import FrameRate, frames_to_timecode, timecode_to_frames
+from jobs.manifest import BoundaryKind, DetectedBy, PlateInfo, Transition
+from jobs.timecode import FrameRate, frames_to_timecode, offset_timecode, timecode_to_frames
 
 DEFAULT_RECORD_START = "01:00:00:00"
 DEFAULT_NAME_TEMPLATE = "{plate}_{index:03d}"
@@ -34,6 +36,9 @@ class CutPlan:
     source_tc_out: str
     record_tc_in: str
     record_tc_out: str
+    detected_by: DetectedBy = "picture"
+    name_from: Literal["burnin", "template"] = "template"
+    source_tc_from: Literal["burnin", "plate"] = "plate"
 
     @property
     def frame_count(self) -> int:
@@ -53,7 +58,8 @@ def render_name(template: str, plate: str, index: int) -> str:
 
 
 def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
-              plate_name: str, template: str = DEFAULT_NAME_TEMPLATE) -> list[CutPlan]:
+              plate_name: str, template: str = DEFAULT_NAME_TEMPLATE,
+              labels: list[CutLabel] | None = None) -> list[CutPlan]:
     rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
     drop = info.drop_frame or (info.start_timecode is None and rate.drop_frame_capable)
     source_zero = timecode_to_frames(info.start_timecode, rate) if info.start_timecode else 0
@@ -79,8 +85,21 @@ def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
             confidence=bound.confidence if bound else 1.0,
             transition_in=bound.transition if bound else None,
             source_tc_in=tc(source_zero, first), source_tc_out=tc(source_zero, end),
-            record_tc_in=tc(record_zero, first), record_tc_out=tc(record_zero, end)))
+            record_tc_in=tc(record_zero, first), record_tc_out=tc(record_zero, end),
+            detected_by=bound.detected_by if bound else "picture"))
+    if labels:
+        cuts = [_labelled(c, label, rate) for c, label in zip(cuts, labels, strict=True)]
     return _unique_names(cuts)
+
+
+def _labelled(cut: CutPlan, label: CutLabel, rate: FrameRate) -> CutPlan:
+    """A cut named and timed by its burn-ins where they were read."""
+    if label.name:
+        cut = replace(cut, name=safe_name(label.name), name_from="burnin")
+    if label.source_tc_in:
+        cut = replace(cut, source_tc_in=label.source_tc_in, source_tc_from="burnin",
+                      source_tc_out=offset_timecode(label.source_tc_in, cut.frame_count, rate))
+    return cut
 
 
 def _record_start(drop: bool) -> str:
@@ -94,6 +113,6 @@ def _unique_names(cuts: list[CutPlan]) -> list[CutPlan]:
         n = seen.get(cut.name, 0)
         seen[cut.name] = n + 1
         if n:
-            cut = CutPlan(**{**cut.__dict__, "name": f"{cut.name}_{n + 1}"})
+            cut = replace(cut, name=f"{cut.name}_{n + 1}")
         out.append(cut)
     return out

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import ffmpeg
 
 from jobs import ffmpeg_cli
+from jobs.synth_burnin import BurnIn, BurnInStyle, record_filters, shot_filters
 from jobs.timecode import FrameRate
 
 JoinKind = Literal["cut", "dissolve", "fade"]
@@ -46,6 +47,7 @@ class ShotSpec:
     filters: tuple[tuple[str, dict[str, Any]], ...] = ()
     join: JoinKind = "cut"  # how this shot joins the previous one
     join_frames: int = 0  # length of a dissolve (overlap) or of each half of a fade
+    burnin: BurnIn | None = None  # text drawn on a band at the top of the shot
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class PlateSpec:
     audio: bool = False
     vfr_from_frame: int | None = None  # frames from here on are shown at vfr_rate
     vfr_rate: FrameRate = FrameRate(30)
+    record_tc: str | None = None  # running record timecode burned in at the bottom
+    burnin_style: BurnInStyle = BurnInStyle()
 
 
 @dataclass
@@ -104,7 +108,9 @@ def _shot_stream(index: int, shot: ShotSpec, spec: PlateSpec) -> Any:
     warm_up = 12 if kind in ("life", "cells") else 0  # skip the random first generations
     stream = stream.filter("trim", start_frame=warm_up, end_frame=warm_up + shot.frames)
     stream = stream.filter("setpts", "PTS-STARTPTS").filter("format", "yuv444p")
-    for filter_name, options in shot.filters:
+    drawn = shot_filters(shot.burnin, spec.burnin_style, spec.height, spec.rate) \
+        if shot.burnin else []
+    for filter_name, options in [*shot.filters, *drawn]:
         stream = stream.filter(filter_name, **options)
     return stream.filter("setsar", 1).filter("settb", "AVTB")
 
@@ -143,7 +149,12 @@ def make_plate(spec: PlateSpec, out: Path) -> PlateTruth:
     """Render ``spec`` to ``out`` (a movie path, or ``name.%04d.ext`` for sequences)."""
     ffmpeg_cli.tool("ffmpeg")
     out.parent.mkdir(parents=True, exist_ok=True)
-    video = _vfr(_join([_shot_stream(i, s, spec) for i, s in enumerate(spec.shots)], spec), spec)
+    video = _join([_shot_stream(i, s, spec) for i, s in enumerate(spec.shots)], spec)
+    if spec.record_tc:
+        for name, options in record_filters(spec.record_tc, spec.burnin_style, spec.height,
+                                            spec.rate):
+            video = video.filter(name, **options)
+    video = _vfr(video, spec)
     truth = truth_of(spec)
     opts: dict[str, Any] = dict(CODECS[spec.codec])
     opts["frames:v"] = truth.frame_count

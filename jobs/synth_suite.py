@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.synth import PlateSpec, ShotSpec
+from jobs.synth_burnin import BurnIn, BurnInStyle
 from jobs.timecode import FrameRate
 
 Filters = tuple[tuple[str, dict[str, Any]], ...]
@@ -64,3 +65,45 @@ SUFFIX = {"png": ".%04d.png", "exr": ".%04d.exr", "dpx": ".%04d.dpx", "tiff": ".
 
 def file_name(name: str, spec: PlateSpec) -> str:
     return f"{name}{SUFFIX[spec.codec]}"
+
+
+# Plates with burn-ins: (name, source timecode of the first frame, counter start) per shot.
+def _bi(name: str | None, tc: str | None, counter: int | None = 1001) -> BurnIn:
+    return BurnIn(name=name, source_tc=tc, counter=counter)
+
+
+def _plate(*shots: ShotSpec) -> PlateSpec:
+    """960x540 at 24 fps with a running record timecode at the bottom."""
+    return PlateSpec(shots=shots, width=960, height=540, record_tc="01:00:00:00")
+
+
+BURNIN_SUITE: dict[str, PlateSpec] = {
+    # three shots, different pictures, every field burned in
+    "bi_basic": _plate(
+        ShotSpec("mandel", 30, burnin=_bi("SH010_0010", "14:23:10:05")),
+        ShotSpec("bars", 30, burnin=_bi("SH010_0020", "09:02:59:20")),
+        ShotSpec("life", 30, burnin=_bi("EP01_S023_C012", "22:10:00:00"))),
+    # one take restarted: same picture and name, the source timecode jumps at frame 41
+    "bi_timecode_jump": _plate(
+        ShotSpec("bars", 41, burnin=_bi("SH030_0040", "11:00:00:00")),
+        ShotSpec("bars", 40, burnin=_bi("SH030_0040", "11:00:12:00")),
+        ShotSpec("mandel", 24, burnin=_bi("SH030_0050", "03:33:33:03"))),
+    # the picture stays, only the name changes (timecode and counter run on)
+    "bi_name_only": _plate(
+        ShotSpec("bars", 35, burnin=_bi("SH040_0010", "05:00:00:00")),
+        ShotSpec("bars", 30, burnin=_bi("SH040_0020", "05:00:01:11", 1036))),
+    # the picture changes but name, timecode and counter run on: suspicious, not split
+    "bi_suspicious": _plate(
+        ShotSpec("mandel", 30, burnin=_bi("SH050_0010", "07:00:00:00")),
+        ShotSpec("bars", 30, burnin=_bi("SH050_0010", "07:00:01:06", 1031))),
+    # smaller yellow text on a see-through band over busy pictures, 29.97 drop-frame
+    "bi_styles": PlateSpec(
+        shots=(ShotSpec("testsrc", 30, burnin=_bi("sq010_sh0020", "00:09:59;20", None)),
+               ShotSpec("mandel", 30, burnin=_bi("sq010_sh0030", "13:14:15;16", None))),
+        width=1280, height=720, rate=FrameRate(30000, 1001), timecode="00:59:59;00",
+        burnin_style=BurnInStyle(band=0.08, font_scale=0.55, colour="yellow",
+                                 band_colour="black@0.45")),
+    # no burn-ins at all: nothing may be invented
+    "bi_none": PlateSpec(shots=(ShotSpec("mandel", 30), ShotSpec("bars", 30),
+                                ShotSpec("life", 30)), width=960, height=540),
+}

@@ -1,0 +1,86 @@
+"""Burn-ins in detection: hidden cuts found by bisection, picture cuts checked.
+
+A change of shot name, or a timecode or counter that does not advance by one
+frame, is a cut on that exact frame even where the pictures look alike. A picture
+cut across which the burn-ins run on is suspicious: it is not split, and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jobs.burnin.fields import BurnInFields, continuous
+from jobs.timecode import FrameRate
+
+Reader = Callable[[int], BurnInFields]
+
+
+@dataclass(frozen=True)
+class Segment:
+    first: int
+    last: int
+    first_clean: int  # first frame outside any incoming transition (where burn-ins are clear)
+    last_clean: int
+
+
+@dataclass
+class Refinement:
+    burnin_cuts: list[int] = field(default_factory=list)  # cuts only the burn-ins show
+    confirmed: list[int] = field(default_factory=list)  # picture cuts the burn-ins agree with
+    suspicious: list[int] = field(default_factory=list)  # picture cuts the burn-ins run across
+    unchecked: list[int] = field(default_factory=list)  # picture cuts without readable burn-ins
+
+
+def _first_break(read: Reader, lo: int, hi: int, rate: FrameRate) -> int:
+    """Frames lo and hi disagree; bisect to the first frame that breaks from lo."""
+    start = read(lo)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if continuous(start, read(mid), rate) is False:
+            hi = mid
+        else:
+            lo = mid
+            start = read(lo)
+    return hi
+
+
+def _misread(read: Reader, cut: int, seg: Segment, rate: FrameRate) -> bool:
+    """A break at ``cut`` that its neighbours do not share: one frame was misread."""
+    if cut + 1 > seg.last_clean or cut - 1 < seg.first_clean:
+        return False
+    return continuous(read(cut - 1), read(cut + 1), rate) is True
+
+
+def hidden_cuts(read: Reader, seg: Segment, rate: FrameRate) -> list[int]:
+    """Cuts inside a segment the picture saw as one shot."""
+    found: list[int] = []
+    lo, hi = seg.first_clean, seg.last_clean
+    while lo < hi and continuous(read(lo), read(hi), rate) is False:
+        cut = _first_break(read, lo, hi, rate)
+        if _misread(read, cut, seg, rate):
+            lo = cut + 1
+            continue
+        found.append(cut)
+        lo = cut
+    return found
+
+
+@dataclass(frozen=True)
+class PictureCut:
+    frame: int  # first frame of the incoming cut
+    before: int  # last clear frame of the outgoing shot
+    after: int  # first clear frame of the incoming shot
+
+
+def refine(read: Reader, segments: list[Segment], picture_cuts: list[PictureCut],
+           rate: FrameRate) -> Refinement:
+    """Check every picture cut and look inside every segment."""
+    result = Refinement()
+    for seg in segments:
+        result.burnin_cuts += hidden_cuts(read, seg, rate)
+    for cut in picture_cuts:
+        verdict = continuous(read(cut.before), read(cut.after), rate)
+        bucket = {False: result.confirmed, True: result.suspicious, None: result.unchecked}
+        bucket[verdict].append(cut.frame)
+    return result

@@ -1,0 +1,69 @@
+"""The burn-in cut logic on burn-ins given frame by frame (the reading is tested elsewhere)."""
+
+from __future__ import annotations
+
+from jobs.burnin.fields import BurnInFields, continuous
+from jobs.burnin.refine import PictureCut, Segment, hidden_cuts, refine
+from jobs.timecode import FrameRate, frames_to_timecode
+
+RATE = FrameRate(24)
+
+
+class Plate:
+    """Burn-ins of a plate made of (name, first source timecode frame, length) shots."""
+
+    def __init__(self, shots: list[tuple[str, int, int]], misread: set[int] | None = None):
+        self.fields: list[BurnInFields] = []
+        for name, tc0, length in shots:
+            for i in range(length):
+                k = len(self.fields)
+                tc = frames_to_timecode(tc0 + i, RATE)
+                if misread and k in misread:
+                    tc = "99:99:99:99"
+                self.fields.append(BurnInFields(k, name, tc, None, 1001 + i))
+        self.reads: list[int] = []
+
+    def read(self, frame: int) -> BurnInFields:
+        self.reads.append(frame)
+        return self.fields[frame]
+
+
+def test_continuity_needs_every_field_to_agree() -> None:
+    a = BurnInFields(10, "SH010", "01:00:00:00", None, 1001)
+    assert continuous(a, BurnInFields(20, "SH010", "01:00:00:10", None, 1011), RATE) is True
+    assert continuous(a, BurnInFields(20, "SH020", "01:00:00:10", None, 1011), RATE) is False
+    assert continuous(a, BurnInFields(20, "SH010", "01:00:00:11", None, 1011), RATE) is False
+    assert continuous(a, BurnInFields(20, "SH010", "01:00:00:10", None, 1001), RATE) is False
+    assert continuous(a, BurnInFields(20), RATE) is None
+
+
+def test_a_timecode_jump_is_found_on_its_exact_frame_by_bisection() -> None:
+    plate = Plate([("SH010", 1000, 70), ("SH010", 5000, 58)])  # same name, timecode jumps
+    assert hidden_cuts(plate.read, Segment(0, 127, 0, 127), RATE) == [70]
+    assert len(set(plate.reads)) <= 12  # log2(128) reads, not 128
+
+
+def test_several_hidden_cuts_and_a_name_change() -> None:
+    plate = Plate([("A", 0, 30), ("B", 30, 30), ("B", 900, 40)])
+    assert hidden_cuts(plate.read, Segment(0, 99, 0, 99), RATE) == [30, 60]
+
+
+def test_a_single_misread_frame_is_not_a_cut() -> None:
+    plate = Plate([("SH010", 0, 64)], misread={37})
+    assert hidden_cuts(plate.read, Segment(0, 63, 0, 63), RATE) == []
+
+
+def test_picture_cuts_are_confirmed_or_suspicious() -> None:
+    plate = Plate([("A", 0, 20), ("B", 400, 40)])
+    segments = [Segment(0, 19, 0, 19), Segment(20, 29, 20, 29), Segment(30, 59, 30, 59)]
+    cuts = [PictureCut(20, 19, 20), PictureCut(30, 29, 30)]
+    result = refine(plate.read, segments, cuts, RATE)
+    assert result.confirmed == [20]
+    assert result.suspicious == [30]  # the picture changed but B's timecode runs on
+    assert result.burnin_cuts == []
+
+
+def test_nothing_read_means_nothing_invented() -> None:
+    blank = [BurnInFields(k) for k in range(50)]
+    result = refine(blank.__getitem__, [Segment(0, 49, 0, 49)], [PictureCut(25, 24, 25)], RATE)
+    assert result.burnin_cuts == [] and result.unchecked == [25]
