@@ -164,10 +164,10 @@ def demo(out_dir: Path) -> None:
     from jobs.report import RichProgress, print_cuts
 
     plate = out_dir.parent / f"{out_dir.name}-plate" / "demo_plate.mp4"
-    err_console.print(f"Generating a sample plate: {plate}")
+    err_console.print(f"Generating a sample plate: {plate}", soft_wrap=True)
     truth = synth.make_plate(synth.demo_spec(), plate)
     err_console.print(f"It holds {len(truth.cut_starts) + 1} shots; they start at frames "
-                      f"{[0, *truth.cut_starts]}.")
+                      f"{[0, *truth.cut_starts]}.", soft_wrap=True)
     with RichProgress(err_console) as bar:
         manifest = run_split(str(plate), out_dir, SplitOptions(overwrite=True), bar)
     print_cuts(manifest, out_dir)

@@ -6,7 +6,7 @@ fade is placed by frame number, so the expected result is known exactly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -186,16 +186,23 @@ def _flash(at: int, frames: int = 2) -> tuple[tuple[str, dict[str, Any]], ...]:
 
 def demo_spec(width: int = 640, height: int = 360, codec: str = "h264",
               scale: int = 1) -> PlateSpec:
-    """A plate with hard cuts, a flash, a dissolve, a fade and a low-contrast cut."""
+    """An edit reference: hard cuts, a flash, a dissolve, a fade, a low-contrast cut, and a
+    restarted take that only its burned-in timecode tells apart; every shot named."""
     shots = (
-        ShotSpec("testsrc", 48 * scale),
-        ShotSpec("mandel", 40 * scale),
+        ShotSpec("mandel", 48 * scale),
+        ShotSpec("testsrc", 40 * scale, filters=(("hflip", {}),)),
         ShotSpec("bars", 36 * scale, filters=_flash(12)),
         ShotSpec("life", 44 * scale, join="dissolve", join_frames=12),
         ShotSpec("noise:0x505a64", 30 * scale),
         ShotSpec("noise:0x5a6470", 30 * scale),
         ShotSpec("cells", 40 * scale, join="fade", join_frames=8),
-        ShotSpec("testsrc", 40 * scale, filters=(("hflip", {}),)),
+        ShotSpec("rgb", 30 * scale),
+        ShotSpec("rgb", 30 * scale),
     )
-    return PlateSpec(shots=shots, width=width, height=height, rate=FrameRate(24000, 1001),
-                     codec=codec, timecode="01:00:00:00", audio=True)
+    takes = ["14:02:10:00", "09:41:00:12", "11:20:33:05", "17:00:00:00", "10:10:10:10",
+             "10:12:00:00", "15:59:50:00", "12:00:00:00", "12:00:30:00"]
+    named = tuple(replace(shot, burnin=BurnIn(f"SH{10 * (i // 2 + 1):03d}_{10 * (i % 2 + 1):04d}"
+                                              if i < 8 else "SH040_0020", tc, 1001))
+                  for i, (shot, tc) in enumerate(zip(shots, takes, strict=True)))
+    return PlateSpec(shots=named, width=width, height=height, rate=FrameRate(24000, 1001),
+                     codec=codec, timecode="01:00:00:00", audio=True, record_tc="01:00:00:00")
