@@ -20,6 +20,7 @@ from typing import Any
 import psutil
 
 from jobs.synth import SEQUENCE_CODECS, PlateSpec, PlateTruth, ShotSpec, make_plate, truth_of
+from jobs.timecode import offset_timecode
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -203,10 +204,13 @@ def _make_in_parts(spec: PlateSpec, path: Path, max_shots: int) -> None:
     parts_dir.mkdir(parents=True, exist_ok=True)
     groups = [spec.shots[i:i + max_shots] for i in range(0, len(spec.shots), max_shots)]
     lines: list[str] = []
+    start = 0
     for k, group in enumerate(groups):
         log(f"  part {k + 1}/{len(groups)}")
         part = parts_dir / f"part{k:03d}{path.suffix}"
-        frames = ensure_plate(replace(spec, shots=group), part, max_shots).frame_count
+        part_spec = replace(spec, shots=group, record_tc=record_tc_at(spec, start))
+        frames = ensure_plate(part_spec, part, max_shots).frame_count
+        start += frames
         # an exact duration per part, or the joined timestamps drift by a few ticks at each join
         lines += [f"file '{part.name}'\n", f"duration {float(frames * spec.rate.frame_duration):.6f}\n"]
     listing = parts_dir / "parts.txt"
@@ -215,6 +219,12 @@ def _make_in_parts(spec: PlateSpec, path: Path, max_shots: int) -> None:
                  "-map", "0:v", "-c", "copy", str(path)], f"joining the parts of {path.name}")
     check_constant_rate(path, truth_of(spec).frame_count)
     shutil.rmtree(parts_dir)
+
+
+def record_tc_at(spec: PlateSpec, frame: int) -> str | None:
+    """The burned-in record timecode at plate frame ``frame``: where a part starting there
+    picks it up, so that it runs on across the joins (None when the plate has none)."""
+    return offset_timecode(spec.record_tc, frame, spec.rate) if spec.record_tc else None
 
 
 def check_constant_rate(path: Path, frames: int) -> None:

@@ -1,4 +1,4 @@
-"""Run the accuracy, speed and memory benchmarks in sequence (``make bench``).
+"""Run the accuracy, speed, memory and burn-in benchmarks in sequence (``make bench``).
 
 ``python -m bench.run_all [--quick] [--repeat N]`` prints every table and writes them all to
 ``bench/results/summary.md`` (each benchmark also writes its own JSON file there).
@@ -10,7 +10,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import accuracy, memory, speed
+from bench import accuracy, burnin, memory, speed
 from bench.common import RESULTS, log, machine_info, machine_lines
 
 Benchmark = Callable[[list[str] | None], str]
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> str:
         ("accuracy", accuracy.main, quick),
         ("speed", speed.main, [*quick, "--repeat", str(args.repeat)]),  # --quick means 1 run
         ("memory", memory.main, quick),
+        ("burnin", burnin.main, quick),  # one timing run of each split variant
     ]
     start = time.perf_counter()
     header = ["# platecut benchmarks" + (" (QUICK RUN, not final figures)" if args.quick else ""),

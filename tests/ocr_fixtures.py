@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import errno
 import importlib
-import os.util
+import importlib.util
+import os
 import socket
 import subprocess
 import tempfile
