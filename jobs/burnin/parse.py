@@ -20,6 +20,24 @@ class ReadText:
     band: int  # which burn-in band (top to bottom)
     text: str
     confidence: float
+    x0: int = 0  # left and right edge, and height, in pixels
+    x1: int = 0
+    height: int = 0
+
+
+def join_close(texts: list[ReadText]) -> list[ReadText]:
+    """Join boxes of one band closer than a character: a detector may split a shot name
+    at its underscore (``SH010`` ``0020``); the clean-up reads the space as ``_``."""
+    out: list[ReadText] = []
+    for item in sorted(texts, key=lambda t: (t.band, t.x0)):
+        last = out[-1] if out else None
+        if last and last.band == item.band and item.x0 - last.x1 < 0.8 * max(last.height, 1):
+            out[-1] = ReadText(last.band, f"{last.text} {item.text}",
+                               min(last.confidence, item.confidence), last.x0, item.x1,
+                               max(last.height, item.height))
+        else:
+            out.append(item)
+    return out
 
 
 def _timecodes(texts: list[ReadText]) -> tuple[str | None, str | None]:
@@ -56,7 +74,8 @@ def _name_and_counter(texts: list[ReadText], pattern: re.Pattern[str]) -> tuple[
 
 
 def parse_fields(frame: int, texts: list[ReadText], pattern: re.Pattern[str]) -> BurnInFields:
-    source, record = _timecodes(texts)
-    name, counter = _name_and_counter(texts, pattern)
+    lines = join_close(texts)
+    source, record = _timecodes(lines)
+    name, counter = _name_and_counter(lines, pattern)
     raw = tuple((t.text, round(t.confidence, 3)) for t in texts)
     return BurnInFields(frame, name, source, record, counter, raw)

@@ -42,8 +42,8 @@ class BurnInReader:
         for box in self._engine.read(stacked):
             centre = (box.box[1] + box.box[3]) / 2
             band = max(i for i, top in enumerate(offsets) if centre >= top - _GAP)
-            texts.append(ReadText(band, box.text, box.confidence))
-        texts.sort(key=lambda t: t.band)  # boxes come left to right within a band
+            x0, y0, x1, y1 = box.box
+            texts.append(ReadText(band, box.text, box.confidence, x0, x1, y1 - y0))
         return parse_fields(frame, texts, self._pattern)
 
 

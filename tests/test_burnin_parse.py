@@ -1,0 +1,45 @@
+"""Parsing what OCR read in the burn-in bands into fields."""
+
+from __future__ import annotations
+
+import re
+
+from jobs.burnin.parse import ReadText, parse_fields
+from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
+
+PATTERN = re.compile(DEFAULT_SHOT_PATTERN)
+
+
+def _box(text: str, x0: int, x1: int, band: int = 0) -> ReadText:
+    return ReadText(band, text, 0.99, x0, x1, 30)
+
+
+def test_fields_of_a_typical_top_and_bottom_band() -> None:
+    texts = [_box("SH010_0040", 20, 200), _box("1013", 430, 500), _box("14:25:00:12", 700, 940),
+             _box("01:00:01:12", 700, 940, band=1)]
+    f = parse_fields(7, texts, PATTERN)
+    assert (f.frame, f.name, f.source_tc, f.record_tc, f.counter) == (
+        7, "SH010_0040", "14:25:00:12", "01:00:01:12", 1013)
+
+
+def test_a_name_split_at_its_underscore_is_joined() -> None:
+    f = parse_fields(0, [_box("SH010", 20, 100), _box("0020", 112, 180), _box("1001", 430, 500)],
+                     PATTERN)
+    assert (f.name, f.counter) == ("SH010_0020", 1001)
+
+
+def test_far_apart_fields_are_not_joined() -> None:
+    f = parse_fields(0, [_box("SH010_0020", 20, 200), _box("1001", 430, 500)], PATTERN)
+    assert (f.name, f.counter) == ("SH010_0020", 1001)
+
+
+def test_record_label_and_misreads() -> None:
+    texts = [_box("REC 01:00:0O:12", 20, 300), _box("SRC 1O:00:00;02", 500, 800)]
+    f = parse_fields(0, texts, PATTERN)
+    assert (f.record_tc, f.source_tc) == ("01:00:00:12", "10:00:00;02")
+
+
+def test_milliseconds_are_not_a_timecode_and_nothing_is_invented() -> None:
+    f = parse_fields(0, [_box("00:00:01.250", 0, 120), _box("23", 0, 20, band=1)], PATTERN)
+    assert (f.name, f.source_tc, f.record_tc, f.counter) == (None, None, None, None)
+    assert not f.readable
