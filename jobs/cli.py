@@ -98,22 +98,25 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
               help="Folder for the cuts, thumbnails, contact sheet, EDL, OTIO and manifest.")
 @click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media.")
 @click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
-              help="Frame number of each cut's first frame.")
+              envvar="PLATECUT_HEAD_IN", help="Frame number of each cut's first frame.")
 @click.option("--codec", default="prores", show_default=True,
               help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
                    "'copy' refuses to re-encode. Intra-only plates are always copied.")
 @click.option("--fps", help="Frame rate of an image sequence (default 24).")
 @click.option("--name-template", default="{plate}_{index:03d}", show_default=True,
-              help="Cut names; fields {plate} and {index}.")
+              envvar="PLATECUT_NAME_TEMPLATE",
+              help="Names of cuts without a burned-in name; fields {plate} and {index}.")
 @click.option("--set", "detector_set", multiple=True, metavar="NAME=VALUE",
               help="Detector setting, e.g. --set cut_ratio=3 (see docs/DETECTION.md).")
 @click.option("--no-ocr", is_flag=True, help="Do not read burn-ins.")
 @click.option("--ocr-engine", type=click.Choice(["onnx", "paddle"]),
               help="OCR engine for burn-ins (default: PLATECUT_OCR_ENGINE, else onnx).")
 @click.option("--burnin-region", "regions", multiple=True, metavar="X,Y,W,H",
-              help="A burn-in band as fractions of the picture (repeatable); "
-                   "default: found automatically.")
-@click.option("--shot-pattern", help="Regular expression of the site's shot names.")
+              envvar="PLATECUT_BURNIN_REGIONS",
+              help="A burn-in band as fractions of the picture (repeatable; env: "
+                   "PLATECUT_BURNIN_REGIONS, space-separated); default: found automatically.")
+@click.option("--shot-pattern", envvar="PLATECUT_SHOT_PATTERN",
+              help="Regular expression of the site's shot names (env: PLATECUT_SHOT_PATTERN).")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
 def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, fps: str | None,

@@ -197,3 +197,22 @@ def test_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
     assert "SH040_0020_2" in result.stdout  # the restarted take only the burn-ins show
     assert (tmp_path / "demo" / "contact_sheet.png").exists()
     shutil.rmtree(tmp_path / "demo")
+
+
+def test_site_settings_come_from_the_environment(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    exe = Path(sys.executable).with_name("platecut")
+    env = {**os.environ, "PLATECUT_NAME_TEMPLATE": "X{index:02d}", "PLATECUT_HEAD_IN": "101",
+           "PLATECUT_BURNIN_REGIONS": "0,0,1,0.1 0,0.9,1,0.1"}
+    result = subprocess.run([str(exe), "split", str(plate), "-o", str(tmp_path / "o"), "--json",
+                             "--no-split"], capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    m = json.loads(result.stdout)
+    assert [(c["name"], c["head_in"]) for c in m["cuts"]] == [("X01", 101), ("X02", 101)]
+    assert m["burnin"]["regions"] == ["0.000,0.000,1.000,0.100", "0.000,0.900,1.000,0.100"]
+
+
+def test_bad_region_is_a_usage_error(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--burnin-region", "0,0,2")
+    assert result.returncode == ExitCode.USAGE and "not a region" in result.stderr
