@@ -23,10 +23,13 @@ from jobs.manifest import PlateInfo
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
 
+# FFmpeg's "prores" encoder (prores_aw): on busy 1080p pictures prores_ks ran at 0.6
+# frames/s on this machine's two cores against 10 for prores_aw (see docs/BENCHMARKS.md)
 INTERMEDIATES: dict[str, dict[str, Any]] = {
-    "prores": {"vcodec": "prores_ks", "profile:v": 3, "pix_fmt": "yuv422p10le",
+    "prores": {"vcodec": "prores", "profile:v": 3, "pix_fmt": "yuv422p10le",
                "vendor": "apl0"},  # ProRes 422 HQ
-    "prores4444": {"vcodec": "prores_ks", "profile:v": 4, "pix_fmt": "yuva444p10le"},
+    "prores4444": {"vcodec": "prores", "profile:v": 4, "pix_fmt": "yuva444p10le",
+                   "vendor": "apl0"},
     "dnxhr": {"vcodec": "dnxhd", "profile:v": "dnxhr_hqx", "pix_fmt": "yuv422p10le"},
     "h264": {"vcodec": "libx264", "preset": "medium", "crf": 12, "pix_fmt": "yuv420p"},
 }
