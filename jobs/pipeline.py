@@ -6,10 +6,12 @@ them and writes the manifest last.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -84,6 +86,13 @@ def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnIn
     return plan_cuts(info, boundaries, found.stamps, source.stem, options.name_template, labels)
 
 
+def _return_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc)."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def run_split(plate: str, out_dir: Path, options: SplitOptions,
               progress: Progress | None = None) -> Manifest:
     """Split ``plate`` into ``out_dir``; returns the manifest that was written there."""
@@ -96,10 +105,13 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
     with staged(out_dir, options.overwrite) as stage:
         with timer("detect"):
             found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count))
-        burnins = None
+        burnins, burnin_report = None, None
         if engine:
             with timer("ocr"):
                 burnins = _burnins(source, info, found, engine, options)
+                burnin_report = report(burnins, engine)
+            engine = None  # the models are not needed for the split: give their memory back
+            _return_memory()
         cuts = _plan(source, info, found, burnins, options)
         media: list[SplitResult] = []
         if options.split:
@@ -114,8 +126,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version())
         manifest = build_manifest(stage, source, info, cuts, found, media, thumbs,
                                   options.detector, settings, software)
-        if burnins and engine:
-            manifest = manifest.model_copy(update={"burnin": report(burnins, engine)})
+        if burnin_report:
+            manifest = manifest.model_copy(update={"burnin": burnin_report})
         with timer("outputs"):
             manifest = editorial_outputs(stage, manifest)
         manifest = manifest.model_copy(update={"timings": dict(timer.timings)})
