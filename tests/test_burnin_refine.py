@@ -67,3 +67,23 @@ def test_nothing_read_means_nothing_invented() -> None:
     blank = [BurnInFields(k) for k in range(50)]
     result = refine(blank.__getitem__, [Segment(0, 49, 0, 49)], [PictureCut(25, 24, 25)], RATE)
     assert result.burnin_cuts == [] and result.unchecked == [25]
+
+
+def test_a_name_with_characters_added_while_timecode_runs_is_a_misread() -> None:
+    a = BurnInFields(10, "EP01_S023_C012", "01:00:00:00", None, 1001)
+    misread = BurnInFields(20, "EP01_S023_3_C012", "01:00:00:10", None, 1011)
+    assert continuous(a, misread, RATE) is True
+    other_shot = BurnInFields(20, "EP01_S023_C013", "01:00:00:10", None, 1011)
+    assert continuous(a, other_shot, RATE) is False  # same length: another name
+    jumped = BurnInFields(20, "EP01_S023_3_C012", "05:00:00:00", None, 1011)
+    assert continuous(a, jumped, RATE) is False
+
+
+def test_the_name_read_most_often_wins() -> None:
+    from jobs.burnin.labels import label_cut
+
+    reads = {0: BurnInFields(0, "EP01_S023_3_C012", "01:00:00:00"),
+             15: BurnInFields(15, "EP01_S023_C012", "01:00:00:15"),
+             29: BurnInFields(29, "EP01_S023_C012", "01:00:01:05")}
+    label = label_cut(Segment(0, 29, 0, 29), reads, RATE)
+    assert (label.name, label.source_tc_in) == ("EP01_S023_C012", "01:00:00:00")

@@ -41,11 +41,22 @@ def continuous(a: BurnInFields, b: BurnInFields, rate: FrameRate) -> bool | None
     """
     gap = b.frame - a.frame
     verdicts: list[bool] = []
-    if a.name is not None and b.name is not None:
-        verdicts.append(a.name == b.name)
     ta, tb = _tc_frames(a.source_tc, rate), _tc_frames(b.source_tc, rate)
     if ta is not None and tb is not None:
         verdicts.append(tb - ta == gap)
     if a.counter is not None and b.counter is not None:
         verdicts.append(b.counter - a.counter == gap)
+    if a.name is not None and b.name is not None:
+        running = bool(verdicts) and all(verdicts)
+        verdicts.append(a.name == b.name or (running and _inserted(a.name, b.name)))
     return all(verdicts) if verdicts else None
+
+
+def _inserted(x: str, y: str) -> bool:
+    """One name is the other with characters added: a misread (``EP01_S023_3_C012``),
+    not another shot, when timecode and counter run on across the two frames."""
+    short, long_ = sorted((x, y), key=len)
+    if len(short) == len(long_):
+        return False
+    rest = iter(long_)
+    return all(ch in rest for ch in short)

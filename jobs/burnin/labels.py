@@ -28,6 +28,9 @@ def label_cut(seg: Segment, reads: dict[int, BurnInFields], rate: FrameRate) -> 
     """Name and timecode of one cut from its clear first and last frames."""
     first, last = reads.get(seg.first_clean), reads.get(seg.last_clean)
     found = [f for f in (first, last) if f is not None]
-    name = next((f.name for f in found if f.name), None)
+    inside = [f.name for k, f in reads.items() if seg.first <= k <= seg.last and f.name]
+    # the name read most often in the cut; ties go to the first clear frame's reading
+    name = max(inside, key=lambda n: (inside.count(n), n == (first.name if first else None)),
+               default=None)
     tc = next((tc for f in found if (tc := _tc_at_first(f, seg, rate))), None)
     return CutLabel(name, tc)

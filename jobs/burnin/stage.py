@@ -83,8 +83,9 @@ def read_burnins(grab: Callable[[int], RGB], engine: OcrEngine, boundaries: list
     result = refine(reader, segments, _picture_cuts(boundaries, segments), rate)
     merged = merge(boundaries, result)
     for seg in segments_of(merged, count):  # every final cut read at its clear ends
-        reader(seg.first_clean)
-        reader(seg.last_clean)
+        first, last = reader(seg.first_clean), reader(seg.last_clean)
+        if first.name and last.name and first.name != last.name:  # a misread: ask a third
+            reader((seg.first_clean + seg.last_clean) // 2)
     return BurnInResult(found, merged, result, reader.reads, reader.calls, len(samples))
 
 
