@@ -57,6 +57,7 @@ from bench.common import (
     publish,
     table,
 )
+from jobs.burnin.fields import tc_frames
 from jobs.manifest import Cut, Manifest
 from jobs.ocr.engine import OcrSettings, load_engine
 from jobs.pipeline import SplitOptions, run_split
@@ -64,7 +65,7 @@ from jobs.segments import safe_name
 from jobs.synth import PlateSpec, ShotSpec, truth_of
 from jobs.synth_burnin import BurnIn
 from jobs.synth_suite import BURNIN_SUITE, SUITE, file_name
-from jobs.timecode import FrameRate, TimecodeError, offset_timecode, timecode_to_frames
+from jobs.timecode import FrameRate, offset_timecode
 
 ENGINES = ("onnx", "paddle")
 OFF = "off"
@@ -101,15 +102,6 @@ def shot_starts(spec: PlateSpec) -> list[int]:
     return starts
 
 
-def _tc_frames(tc: str | None, rate: FrameRate) -> int | None:
-    if tc is None:
-        return None
-    try:
-        return timecode_to_frames(tc, rate)
-    except TimecodeError:
-        return None
-
-
 def runs_on(prev: ShotSpec, shot: ShotSpec, rate: FrameRate) -> bool:
     """Does ``shot``'s burn-in continue ``prev``'s (same name, timecode and counter running on)?"""
     a, b = prev.burnin, shot.burnin
@@ -120,7 +112,7 @@ def runs_on(prev: ShotSpec, shot: ShotSpec, rate: FrameRate) -> bool:
         return False
     if a.name is None and a.source_tc is None and a.counter is None:
         return False
-    ta, tb = _tc_frames(a.source_tc, rate), _tc_frames(b.source_tc, rate)
+    ta, tb = tc_frames(a.source_tc, rate), tc_frames(b.source_tc, rate)
     if ta is not None and tb is not None and tb - ta != prev.frames:
         return False
     return a.counter is None or b.counter is None or b.counter - a.counter == prev.frames

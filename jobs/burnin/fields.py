@@ -23,7 +23,8 @@ class BurnInFields:
         return any(v is not None for v in (self.name, self.source_tc, self.counter))
 
 
-def _tc_frames(tc: str | None, rate: FrameRate) -> int | None:
+def tc_frames(tc: str | None, rate: FrameRate) -> int | None:
+    """Frames from 00:00:00:00 to ``tc``, or None when there is none or it cannot exist."""
     if tc is None:
         return None
     try:
@@ -41,7 +42,7 @@ def continuous(a: BurnInFields, b: BurnInFields, rate: FrameRate) -> bool | None
     """
     gap = b.frame - a.frame
     verdicts: list[bool] = []
-    ta, tb = _tc_frames(a.source_tc, rate), _tc_frames(b.source_tc, rate)
+    ta, tb = tc_frames(a.source_tc, rate), tc_frames(b.source_tc, rate)
     if ta is not None and tb is not None:
         verdicts.append(tb - ta == gap)
     if a.counter is not None and b.counter is not None:
