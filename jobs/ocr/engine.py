@@ -199,6 +199,25 @@ def box_from_points(points: Sequence[Sequence[float]] | Any, width: int, height:
             min(width, round(max(xs))), min(height, round(max(ys))))
 
 
+class LoadedEngine:
+    """What every engine shares: a loaded pipeline, its info, and reading in order."""
+
+    def __init__(self, ocr: Any, info: OcrInfo) -> None:
+        self._ocr = ocr
+        self._info = info
+
+    def read(self, image: NDArray[np.uint8]) -> list[TextBox]:
+        bgr = to_bgr(image)
+        height, width = bgr.shape[:2]
+        return reading_order(self._boxes(bgr, width, height))
+
+    def info(self) -> OcrInfo:
+        return self._info
+
+    def _boxes(self, bgr: NDArray[np.uint8], width: int, height: int) -> Iterable[TextBox]:
+        raise NotImplementedError
+
+
 def reading_order(boxes: Iterable[TextBox]) -> list[TextBox]:
     """Lines top to bottom, each left to right: a box whose vertical centre lies within
     the first box of the current line belongs to that line."""

@@ -15,11 +15,13 @@ low-contrast name may be split at an underscore ("EP01_S023", "C012").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobs.ocr.engine import (
+    LoadedEngine,
     OcrInfo,
     OcrSettings,
     OcrUnavailableError,
@@ -27,9 +29,7 @@ from jobs.ocr.engine import (
     box_from_points,
     one_line,
     package_versions,
-    reading_order,
     require,
-    to_bgr,
 )
 
 if TYPE_CHECKING:
@@ -53,26 +53,17 @@ class OnnxModels:
     keys: Path | None = None  # a character list beside a recognition model that carries none
 
 
-class OnnxEngine:
+class OnnxEngine(LoadedEngine):
     """A loaded rapidocr pipeline: detection, then recognition of each text line."""
 
-    def __init__(self, ocr: Any, info: OcrInfo) -> None:
-        self._ocr = ocr
-        self._info = info
-
-    def read(self, image: NDArray[np.uint8]) -> list[TextBox]:
-        bgr = to_bgr(image)
+    def _boxes(self, bgr: NDArray[np.uint8], width: int, height: int) -> Iterable[TextBox]:
         # every step named each call: rapidocr keeps the last call's choice
         out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=True)
         points, texts, scores = (getattr(out, name, None) for name in ("boxes", "txts", "scores"))
         if points is None or texts is None or scores is None:
             return []
-        height, width = bgr.shape[:2]
-        return reading_order(TextBox(str(text), float(score), box_from_points(poly, width, height))
-                             for poly, text, score in zip(points, texts, scores, strict=True))
-
-    def info(self) -> OcrInfo:
-        return self._info
+        return (TextBox(str(text), float(score), box_from_points(poly, width, height))
+                for poly, text, score in zip(points, texts, scores, strict=True))
 
 
 def load(settings: OcrSettings) -> OnnxEngine:

@@ -13,20 +13,20 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from jobs.ocr.engine import (
+    LoadedEngine,
     OcrInfo,
     OcrSettings,
     OcrUnavailableError,
     TextBox,
     one_line,
     package_versions,
-    reading_order,
     require,
-    to_bgr,
 )
 from jobs.ocr.models import PADDLE_INSTALL, check_paddle_model
 
@@ -43,23 +43,14 @@ OFFLINE_ENV = {
 }
 
 
-class PaddleEngine:
+class PaddleEngine(LoadedEngine):
     """A loaded PaddleOCR pipeline: text detection, then recognition, nothing else."""
 
-    def __init__(self, ocr: Any, info: OcrInfo) -> None:
-        self._ocr = ocr
-        self._info = info
-
-    def read(self, image: NDArray[np.uint8]) -> list[TextBox]:
-        bgr = to_bgr(image)
+    def _boxes(self, bgr: NDArray[np.uint8], width: int, height: int) -> Iterable[TextBox]:
         result = self._ocr.predict(bgr)[0]
         texts, scores, boxes = (result[key] for key in ("rec_texts", "rec_scores", "rec_boxes"))
-        height, width = bgr.shape[:2]
-        return reading_order(TextBox(str(text), float(score), _clip(box, width, height))
-                             for text, score, box in zip(texts, scores, boxes, strict=True))
-
-    def info(self) -> OcrInfo:
-        return self._info
+        return (TextBox(str(text), float(score), _clip(box, width, height))
+                for text, score, box in zip(texts, scores, boxes, strict=True))
 
 
 def load(settings: OcrSettings) -> PaddleEngine:
