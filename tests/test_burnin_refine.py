@@ -87,3 +87,8 @@ def test_the_name_read_most_often_wins() -> None:
              29: BurnInFields(29, "EP01_S023_C012", "01:00:01:05")}
     label = label_cut(Segment(0, 29, 0, 29), reads, RATE)
     assert (label.name, label.source_tc_in) == ("EP01_S023_C012", "01:00:00:00")
+
+
+def test_a_break_on_the_last_frame_of_a_segment_is_not_a_cut() -> None:
+    plate = Plate([("SH010", 0, 40)], misread={39})
+    assert hidden_cuts(plate.read, Segment(0, 39, 0, 39), RATE) == []

@@ -184,7 +184,7 @@ def test_missing_ffmpeg_is_an_environment_error(plates: PlateMaker, tmp_path: Pa
 
 def test_sample_then_split_finds_the_known_cuts(tmp_path: Path) -> None:
     plate = tmp_path / "s.mp4"
-    made = platecut("sample", str(plate), "--size", "320x180")
+    made = platecut("sample", str(plate))
     assert made.returncode == 0, made.stderr
     result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split")
     starts = [c["first_frame"] for c in json.loads(result.stdout)["cuts"]]

@@ -46,8 +46,15 @@ def _first_break(read: Reader, lo: int, hi: int, rate: FrameRate) -> int:
 
 
 def _misread(read: Reader, cut: int, seg: Segment, rate: FrameRate) -> bool:
-    """A break at ``cut`` that its neighbours do not share: one frame was misread."""
-    if cut + 1 > seg.last_clean or cut - 1 < seg.first_clean:
+    """A break at ``cut`` that is not a new shot running on: one frame was misread.
+
+    The incoming shot must run on from ``cut`` to the next frame (so a break on the
+    segment's last frame cannot be confirmed), and the frames either side of ``cut``
+    must not agree with each other.
+    """
+    if cut >= seg.last_clean or continuous(read(cut), read(cut + 1), rate) is False:
+        return True
+    if cut - 1 < seg.first_clean:
         return False
     return continuous(read(cut - 1), read(cut + 1), rate) is True
 
