@@ -160,7 +160,6 @@ class DetectorSettings(_Model):
     gradual_max_frames: int = Field(120, ge=3)
     gradual_min_change: float = Field(0.12, gt=0)
     black_level: float = Field(0.1, gt=0, lt=1, description="Mean luma (0..1) under which a frame is black")
-    min_cut_frames: int = Field(1, ge=1)
 
 
 class SplitSettings(_Model):
