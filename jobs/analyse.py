@@ -11,6 +11,7 @@ import numpy.typing as npt
 from jobs.decode import Timestamps, decode_frames
 from jobs.detect import Detection
 from jobs.features import describe
+from jobs.framestore import FrameStore
 from jobs.manifest import DetectorSettings, PlateInfo
 from jobs.source import PlateSource
 from jobs.streaming import StreamingDetector
@@ -26,12 +27,14 @@ class Analysis:
 
 
 def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
-            progress: Callable[[int], None] | None = None) -> Analysis:
+            progress: Callable[[int], None] | None = None,
+            store: FrameStore | None = None) -> Analysis:
+    """Decode and detect in one pass; with ``store``, the pass also fills the frame store."""
     stamps = Timestamps()
     detector = StreamingDetector(settings)
     lumas = []
     for batch in decode_frames(source, info, settings.analysis_width, settings.analysis_height,
-                               stamps, progress=progress):
+                               stamps, progress=progress, store=store):
         features = describe(batch.start, batch.yuv)
         detector.push(features)
         lumas.append(features.luma)

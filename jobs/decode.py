@@ -22,13 +22,13 @@ import numpy.typing as npt
 
 from jobs import ffmpeg_cli
 from jobs.errors import BadInputError
+from jobs.framestore import FrameStore
 from jobs.manifest import PlateInfo
 from jobs.source import PlateSource
 from jobs.timecode import FrameRate
 
 _SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:")
 _TIMEBASE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
-# deblocking only polishes pixels; the 64x36 analysis frames do not need it
 _FAST_DECODE = {"h264", "hevc", "mpeg2video", "mpeg4", "vp9", "av1"}
 
 U8Array = npt.NDArray[np.uint8]
@@ -61,24 +61,35 @@ class FrameBatch:
     yuv: U8Array  # (n, 3, height, width)
 
 
-def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int) -> list[str]:
+def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int,
+                     store: FrameStore | None = None) -> list[str]:
+    """The FFmpeg command of the pass; with ``store`` it also writes the frame store."""
     input_opts: dict[str, Any] = dict(source.input_args(FrameRate(info.frame_rate.num,
                                                                    info.frame_rate.den)))
-    if info.codec in _FAST_DECODE:
+    # deblocking only polishes pixels: neither the analysis frames nor thumbnails need
+    # it, but the strips kept for reading burn-ins do
+    if info.codec in _FAST_DECODE and not (store and store.strips):
         input_opts.update(skip_loop_filter="all", flags2="fast")
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
+    kept: list[Any] = []
+    if store is not None:
+        branches = stream.split()
+        stream, kept = branches[0], store.outputs(branches[1])
     stream = stream.filter("scale", width, height, flags="area").filter("format", "yuv444p")
     stream = stream.filter("showinfo")
     out = ffmpeg.output(stream, "pipe:1", f="rawvideo", pix_fmt="yuv444p", fps_mode="passthrough")
+    if kept:
+        out = ffmpeg.merge_outputs(out, *kept)
     args: list[str] = out.global_args("-nostats", "-nostdin", "-v", "info").compile()
     return args
 
 
 def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
                   stamps: Timestamps, batch: int = 256,
-                  progress: Callable[[int], None] | None = None) -> Iterator[FrameBatch]:
+                  progress: Callable[[int], None] | None = None,
+                  store: FrameStore | None = None) -> Iterator[FrameBatch]:
     """Yield batches of small frames; ``stamps`` is complete once the iterator is exhausted."""
-    cmd = analysis_command(source, info, width, height)
+    cmd = analysis_command(source, info, width, height, store)
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     frame_bytes = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)

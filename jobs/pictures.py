@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg
 from PIL import Image, ImageDraw, ImageFont
 
-from jobs import ffmpeg_cli
-from jobs.decode import Timestamps
+from jobs.framestore import FrameStore
 from jobs.segments import CutPlan
-from jobs.source import PlateSource
 
-THUMB_WIDTH = 480
 _FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 _BG, _FG, _DIM, _ACCENT = (24, 24, 27), (235, 235, 235), (150, 150, 160), (255, 196, 0)
@@ -34,26 +31,15 @@ def middle_frame(cut: CutPlan) -> int:
     return cut.first_frame + (cut.frame_count - 1) // 2
 
 
-def write_thumbnail(source: PlateSource, cut: CutPlan, stamps: Timestamps, out: Path) -> Path:
-    frame = middle_frame(cut)
-    if source.kind == "sequence":
-        inp = ffmpeg.input(str(source.frame_files[frame]))
-    else:
-        inp = ffmpeg.input(str(source.path), ss=f"{float(stamps.seek_point(frame)):.6f}")
-    stream = (inp["v:0"].filter("scale", "trunc(iw*sar/2)*2", "ih").filter("setsar", 1)
-              .filter("scale", THUMB_WIDTH, -2))
-    cmd = ffmpeg.output(stream, str(out), **{"frames:v": 1, "q:v": 3, "update": 1})
-    ffmpeg_cli.run(cmd.overwrite_output().global_args("-v", "error", "-nostdin").compile(),
-                   f"thumbnail of {cut.name}", bad_input=False)
-    return out
-
-
-def write_thumbnails(source: PlateSource, cuts: list[CutPlan], stamps: Timestamps,
-                     out_dir: Path, progress: Callable[[int], None] | None = None) -> list[Path]:
+def write_thumbnails(store: FrameStore, cuts: list[CutPlan], out_dir: Path,
+                     progress: Callable[[int], None] | None = None) -> list[Path]:
+    """Each cut's middle frame, taken from the frame store the analysis pass wrote."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for done, cut in enumerate(cuts, start=1):
-        paths.append(write_thumbnail(source, cut, stamps, out_dir / f"{cut.name}.jpg"))
+        path = out_dir / f"{cut.name}.jpg"
+        shutil.copyfile(store.thumbnail(middle_frame(cut)), path)
+        paths.append(path)
         if progress:
             progress(done)
     return paths

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,9 +20,10 @@ from typing import Protocol
 
 from jobs import __version__, ffmpeg_cli
 from jobs.analyse import Analysis, analyse
-from jobs.burnin.frames import grab_frame
+from jobs.burnin.frames import PlateFrames, grab_frame
 from jobs.burnin.regions import Region
 from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
+from jobs.framestore import FrameStore
 from jobs.manifest import DetectorSettings, Manifest, PlateInfo, Software, SplitSettings
 from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
 from jobs.ocr.engine import OcrEngine, OcrSettings, load_engine
@@ -70,10 +72,10 @@ class _Timer:
 
 
 def _burnins(source: PlateSource, info: PlateInfo, found: Analysis, engine: OcrEngine,
-             options: SplitOptions) -> BurnInResult:
-    grab = partial(grab_frame, source, info, found.stamps)
+             options: SplitOptions, store: FrameStore) -> BurnInResult:
+    frames = PlateFrames(info, partial(grab_frame, source, info, found.stamps), store)
     rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
-    return read_burnins(grab, engine, found.detection.boundaries, len(found.stamps.pts), rate,
+    return read_burnins(frames, engine, found.detection.boundaries, len(found.stamps.pts), rate,
                         re.compile(options.shot_pattern), options.burnin_regions)
 
 
@@ -84,6 +86,13 @@ def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnIn
     boundaries = burnins.boundaries if burnins else found.detection.boundaries
     labels = labels_for(burnins, count, rate) if burnins else None
     return plan_cuts(info, boundaries, found.stamps, source.stem, options.name_template, labels)
+
+
+@contextmanager
+def frame_store(info: PlateInfo, strips: bool) -> Iterator[FrameStore]:
+    """A scratch frame store (under ``TMPDIR``) for one run, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="platecut-frames-") as tmp:
+        yield FrameStore(Path(tmp), info.width, info.height, strips)
 
 
 def _return_memory() -> None:
@@ -102,13 +111,14 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         info = probe(source)
         kind = output_kind(source, info, options.codec) if options.split else "none"
         engine = load_engine(options.ocr) if options.ocr else None  # fails before any work
-    with staged(out_dir, options.overwrite) as stage:
+    with staged(out_dir, options.overwrite) as stage, frame_store(info, engine is not None) as store:
         with timer("detect"):
-            found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count))
+            found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count),
+                            store)
         burnins, burnin_report = None, None
         if engine:
             with timer("ocr"):
-                burnins = _burnins(source, info, found, engine, options)
+                burnins = _burnins(source, info, found, engine, options, store)
                 burnin_report = report(burnins, engine)
             engine = None  # the models are not needed for the split: give their memory back
             _return_memory()
@@ -119,7 +129,7 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
                 media = split_all(source, info, cuts, found.stamps, stage / "cuts", kind,
                                   options.head_in, bar.stage("split", len(cuts)))
         with timer("thumbnails"):
-            thumbs = write_thumbnails(source, cuts, found.stamps, stage / "thumbnails",
+            thumbs = write_thumbnails(store, cuts, stage / "thumbnails",
                                       bar.stage("thumbnails", len(cuts)))
         settings = SplitSettings(enabled=options.split, codec=kind, head_in=options.head_in,
                                  copied=kind == "copy")

@@ -28,6 +28,16 @@ def test_a_name_split_at_its_underscore_is_joined() -> None:
     assert (f.name, f.counter) == ("SH010_0020", 1001)
 
 
+def test_overlapping_boxes_keep_the_shared_characters_once() -> None:
+    # 14 characters over 252 px (18 px each): the detector cut EP01_S023_C012 into two
+    # boxes that both hold the "3" (the second starts inside the first)
+    f = parse_fields(0, [_box("EP01_S023", 20, 182), _box("3_C012", 166, 272)], PATTERN)
+    assert f.name == "EP01_S023_C012"
+    # touching boxes with nothing repeated are joined as they are
+    f = parse_fields(0, [_box("EP01_S02", 20, 164), _box("3_C012", 160, 272)], PATTERN)
+    assert f.name == "EP01_S023_C012"
+
+
 def test_far_apart_fields_are_not_joined() -> None:
     f = parse_fields(0, [_box("SH010_0020", 20, 200), _box("1001", 430, 500)], PATTERN)
     assert (f.name, f.counter) == ("SH010_0020", 1001)

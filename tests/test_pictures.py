@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from jobs.pictures import THUMB_WIDTH
+from jobs.framestore import THUMB_WIDTH
 from jobs.synth_suite import SUITE, file_name
 from tests.conftest import SplitRunner
 

@@ -1,20 +1,41 @@
-"""Single full-resolution frames, fetched by seeking: only the frames OCR reads."""
+"""Full-size frames for OCR: from the frame store the analysis pass wrote, else by seeking."""
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 
 import ffmpeg
 import numpy as np
-import numpy.typing as npt
 
 from jobs import ffmpeg_cli
+from jobs.burnin.regions import Region
 from jobs.decode import Timestamps
 from jobs.errors import BadInputError
+from jobs.framestore import RGB, FrameStore
 from jobs.manifest import PlateInfo
 from jobs.source import PlateSource
 
-RGB = npt.NDArray[np.uint8]
+Grab = Callable[[int], RGB]
+
+
+class PlateFrames:
+    """The frames burn-in reading asks for: whole frames to find where the burn-ins are,
+    then only their regions. The frame store answers when it holds those pixels at full
+    resolution; anything else is fetched by seeking in the plate."""
+
+    def __init__(self, info: PlateInfo, seek: Grab, store: FrameStore | None = None) -> None:
+        self._size, self._seek, self._store = (info.width, info.height), seek, store
+
+    def whole(self, index: int) -> RGB:
+        return self._store.whole(index) if self._store else self._seek(index)
+
+    def for_regions(self, regions: list[Region]) -> Grab:
+        """How to get frames whose ``regions`` must be exact, at full resolution."""
+        rects = [r.pixels(*self._size) for r in regions]
+        if self._store is not None and self._store.covers(rects):
+            return self._store.strips_only
+        return self._seek
 
 
 def grab_frame(source: PlateSource, info: PlateInfo, stamps: Timestamps, index: int) -> RGB:

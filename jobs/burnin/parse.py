@@ -25,6 +25,17 @@ class ReadText:
     height: int = 0
 
 
+def _overlap_joined(left: ReadText, right: ReadText) -> str:
+    """The text of two boxes that overlap: characters under both are read twice
+    (``EP01_S023`` + ``3_C012``), so a repeated overlap is kept once."""
+    char = (left.x1 - left.x0) / max(1, len(left.text))
+    most = min(len(left.text), len(right.text), round((left.x1 - right.x0) / max(char, 1)) + 1)
+    for k in range(most, 0, -1):
+        if left.text.endswith(right.text[:k]):
+            return left.text + right.text[k:]
+    return left.text + right.text
+
+
 def join_close(texts: list[ReadText]) -> list[ReadText]:
     """Join boxes of one band closer than a character: a detector may split a shot name
     at its underscore (``SH010`` ``0020``); the clean-up reads the space as ``_``."""
@@ -32,9 +43,10 @@ def join_close(texts: list[ReadText]) -> list[ReadText]:
     for item in sorted(texts, key=lambda t: (t.band, t.x0)):
         last = out[-1] if out else None
         if last and last.band == item.band and item.x0 - last.x1 < 0.8 * max(last.height, 1):
-            out[-1] = ReadText(last.band, f"{last.text} {item.text}",
-                               min(last.confidence, item.confidence), last.x0, item.x1,
-                               max(last.height, item.height))
+            text = (_overlap_joined(last, item) if item.x0 < last.x1
+                    else f"{last.text} {item.text}")
+            out[-1] = ReadText(last.band, text, min(last.confidence, item.confidence), last.x0,
+                               max(last.x1, item.x1), max(last.height, item.height))
         else:
             out.append(item)
     return out

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import numpy as np
 
 from jobs.burnin.fields import BurnInFields
-from jobs.burnin.frames import RGB
 from jobs.burnin.parse import ReadText, parse_fields
 from jobs.burnin.regions import Region
+from jobs.framestore import RGB
 from jobs.ocr.engine import OcrEngine
 
 _GAP = 8  # black rows between stacked bands

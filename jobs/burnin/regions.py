@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from jobs.burnin.frames import RGB
+from jobs.framestore import RGB
 from jobs.ocr.engine import OcrEngine, TextBox
 
 SAMPLE_WIDTH = 960

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from jobs.burnin.fields import BurnInFields
-from jobs.burnin.frames import RGB
+from jobs.burnin.frames import PlateFrames
 from jobs.burnin.labels import CutLabel, label_cut
 from jobs.burnin.reader import BurnInReader
 from jobs.burnin.refine import PictureCut, Refinement, Segment, refine
@@ -70,15 +69,15 @@ def merge(boundaries: list[Boundary], result: Refinement) -> list[Boundary]:
     return sorted(kept + added, key=lambda b: b.frame)
 
 
-def read_burnins(grab: Callable[[int], RGB], engine: OcrEngine, boundaries: list[Boundary],
+def read_burnins(frames: PlateFrames, engine: OcrEngine, boundaries: list[Boundary],
                  count: int, rate: FrameRate, pattern: re.Pattern[str],
                  regions: list[Region] | None = None) -> BurnInResult:
-    """Refine ``boundaries`` with the plate's burn-ins (``grab(frame)`` gives a frame)."""
+    """Refine ``boundaries`` with the plate's burn-ins."""
     samples = [] if regions is not None else sample_frames(boundaries, count)
-    found = regions if regions is not None else find_regions(grab, engine, samples)
+    found = regions if regions is not None else find_regions(frames.whole, engine, samples)
     if not found:
         return BurnInResult(regions=[], boundaries=boundaries, sample_calls=len(samples))
-    reader = BurnInReader(grab, engine, found, pattern)
+    reader = BurnInReader(frames.for_regions(found), engine, found, pattern)
     segments = segments_of(boundaries, count)
     result = refine(reader, segments, _picture_cuts(boundaries, segments), rate)
     merged = merge(boundaries, result)
