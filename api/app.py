@@ -1,0 +1,74 @@
+"""The app factory: ``create_app(settings)`` wires database, storage, routers and middleware.
+
+``uvicorn --factory api.app:create_app`` builds it from ``PLATECUT_*`` variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.auth.router import router as tokens_router
+from api.body_limit import BodyLimitMiddleware
+from api.config import Settings
+from api.cuts.router import router as cuts_router
+from api.db.engine import make_engine, make_session_factory
+from api.health.router import router as health_router
+from api.integrations.storage import Storage
+from api.observability.logging import configure_logging
+from api.observability.metrics import HttpMetrics
+from api.observability.metrics import router as metrics_router
+from api.observability.middleware import RequestContextMiddleware
+from api.plates.router import router as plates_router
+from api.problem_handlers import PROBLEM_RESPONSES, install_problem_handlers
+from api.projects.router import router as projects_router
+from api.storage_factory import build_storage
+from api.uploads.router import router as uploads_router
+from api.urls import STORAGE_PREFIX
+
+DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router)
+
+
+def create_app(settings: Settings | None = None, storage: Storage | None = None) -> FastAPI:
+    """The API; ``storage`` replaces the one the settings would build (tests)."""
+    settings = settings or Settings()
+    if settings.log_json:
+        configure_logging(settings.log_level)
+    engine = make_engine(settings.resolved_database_url())
+    storage = storage or build_storage(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="platecut", version="1", lifespan=lifespan,
+                  description="Upload original plates, split them into cuts, download the cuts.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.storage = storage
+    app.state.metrics = HttpMetrics()
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    _wire_disk_storage(app, storage)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body, prefix="/api/",
+                       exempt=STORAGE_PREFIX)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def _wire_disk_storage(app: FastAPI, storage: Storage) -> None:
+    from api.integrations.disk import DiskStorage
+
+    if isinstance(storage, DiskStorage):
+        from api.integrations.disk.router import get_disk_storage
+        from api.integrations.disk.router import router as disk_router
+
+        app.include_router(disk_router)
+        app.dependency_overrides[get_disk_storage] = lambda: storage

@@ -1,0 +1,85 @@
+"""``platecut serve`` and ``platecut token create``, registered under ``platecut.commands``."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from pydantic_core import PydanticCustomError
+
+from api.config import Settings
+from api.validation import check_slug
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _slug(_ctx: click.Context, param: click.Parameter, value: str | tuple[str, ...] | None) -> object:
+    values = value if isinstance(value, tuple) else (value,)
+    for item in values:
+        if item is None:
+            continue
+        try:
+            check_slug(item)
+        except PydanticCustomError as exc:
+            raise click.BadParameter(f"{item!r}: {exc.message()}", param=param) from exc
+    return value
+
+
+def _migrate_if_embedded(settings: Settings, force: bool = False) -> None:
+    from api.db.migrate import upgrade
+
+    if settings.embedded_database or force:
+        upgrade(settings.resolved_database_url())
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--migrate/--no-migrate", default=None,
+              help="Apply database migrations first (default: only for the embedded SQLite).")
+def serve(host: str, port: int, workers: int, migrate: bool | None) -> None:
+    """Run the HTTP API (embedded default: SQLite and files under ./platecut-data)."""
+    import uvicorn
+
+    from api.observability.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if migrate is not False:
+        _migrate_if_embedded(settings, force=bool(migrate))
+    if "PLATECUT_PUBLIC_URL" not in os.environ:  # presigned disk URLs must point at this server
+        shown = "127.0.0.1" if host in WILDCARD_HOSTS else host
+        os.environ["PLATECUT_PUBLIC_URL"] = f"http://{shown}:{port}"
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=None, access_log=False, proxy_headers=True)
+
+
+@click.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--site", required=True, callback=_slug, help="Site (created when missing).")
+@click.option("--project", "projects", multiple=True, callback=_slug,
+              help="Limit the token to this project (repeatable; created when missing).")
+@click.option("--admin", is_flag=True, help="The token may create tokens and projects.")
+@click.option("--name", default="", help="What the token is for.")
+def create(site: str, projects: tuple[str, ...], admin: bool, name: str) -> None:
+    """Create a token and print it, once: only its SHA-256 is kept."""
+    from api.auth.service import create_token
+    from api.db.engine import make_engine, make_session_factory
+
+    settings = Settings()
+    _migrate_if_embedded(settings)
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        with make_session_factory(engine)() as session:
+            issued = create_token(session, site, projects, admin, name)
+    finally:
+        engine.dispose()
+    scope = ", ".join(projects) if projects else "all projects"
+    click.echo(f"site {site}, {scope}{', admin' if admin else ''}; keep it now, it is not shown again:",
+               err=True)
+    click.echo(issued.token)

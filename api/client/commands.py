@@ -1,0 +1,148 @@
+"""``platecut upload``, ``platecut plates`` and ``platecut cuts``: the API from a terminal."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from api.client.resume import ResumeState
+from api.client.session import ApiClient, ApiConfig, ApiError
+from api.client.upload import Transfer, sha256_of, upload_plate
+from jobs.errors import BadInputError, InputMissingError, NoPermissionError, PlatecutError, TransientError
+
+# piped into a file or another program, tables keep whole ids and names
+console = Console() if sys.stdout.isatty() else Console(width=200)
+_api = click.option("--api", "api_url", envvar="PLATECUT_API", help="API base URL "
+                    "(default http://127.0.0.1:8000) [env PLATECUT_API]")
+_token = click.option("--token", envvar="PLATECUT_TOKEN", help="API token [env PLATECUT_TOKEN]")
+
+
+def user_error(exc: ApiError) -> PlatecutError:
+    """An API error as the CLI reports it: a one-line message and a documented exit code."""
+    if exc.status == 0 or exc.status >= 500:
+        return TransientError(exc.message)
+    if exc.status in (401, 403):
+        return NoPermissionError(exc.message)
+    if exc.status == 404:
+        return InputMissingError(exc.message)
+    return BadInputError(exc.message)
+
+
+@contextmanager
+def _client(api_url: str | None, token: str | None) -> Iterator[ApiClient]:
+    try:
+        with ApiClient(ApiConfig.resolve(api_url, token)) as client:
+            yield client
+    except ApiError as exc:
+        raise user_error(exc) from exc
+
+
+@contextmanager
+def _bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@click.command("upload")
+@click.argument("plate", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", required=True, help="Project of the token's site")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Parts sent at once")
+@click.option("--retries", default=5, show_default=True, type=click.IntRange(0, 20),
+              help="Retries per part, with back-off")
+@click.option("--no-checksum", is_flag=True, help="Skip the SHA-256 (no read before sending)")
+@_api
+@_token
+def upload(plate: Path, project: str, workers: int, retries: int, no_checksum: bool,
+           api_url: str | None, token: str | None) -> None:
+    """Upload PLATE through presigned URLs; run it again to resume an interrupted upload."""
+    size = plate.stat().st_size
+
+    def checksum() -> str | None:
+        if no_checksum:
+            return None
+        with _bar("hashing", size) as advance:
+            return sha256_of(plate, advance)
+
+    with _client(api_url, token) as client, _bar("uploading", size) as advance:
+        result = upload_plate(client, plate, project, ResumeState(), Transfer(workers, retries),
+                              checksum, advance)
+    verb = "resumed and uploaded" if result.resumed else "uploaded"
+    p = result.plate
+    console.print(f"{p['name']}: {verb} as plate [bold]{p['id']}[/] ({p['state']})",
+                  highlight=False)
+    click.echo(p["id"])
+
+
+@click.command("plates")
+@click.option("--project", help="Only this project")
+@click.option("--state", help="Only plates in this state")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@_api
+@_token
+def plates(project: str | None, state: str | None, limit: int, api_url: str | None,
+           token: str | None) -> None:
+    """List plates, newest first."""
+    params = {k: v for k, v in {"project": project, "state": state, "limit": limit}.items() if v}
+    with _client(api_url, token) as client:
+        page = client.call("GET", "/plates", params=params)
+    table = Table("id", "name", "project", "state", "size", "created", title="plates")
+    for p in page["items"]:
+        table.add_row(p["id"], p["name"], p["project"], _state(p), _size(p["size"]),
+                      p["created_at"][:19].replace("T", " "))
+    console.print(table)
+    if page.get("next_cursor"):
+        console.print("more: narrow with --project/--state or raise --limit", style="dim")
+
+
+@click.command("cuts")
+@click.argument("plate_id")
+@_api
+@_token
+def cuts(plate_id: str, api_url: str | None, token: str | None) -> None:
+    """List a plate's cuts with names and timecodes."""
+    with _client(api_url, token) as client:
+        body = client.call("GET", f"/plates/{plate_id}/cuts")
+    table = Table("#", "name", "plate frames", "frames", "source TC in", "source TC out",
+                  title=f"cuts of {plate_id}")
+    for c in _items(body):
+        table.add_row(str(c["index"]), c["name"], f"{c['first_frame']}-{c['last_frame']}",
+                      str(c["frame_count"]), c.get("source_tc_in") or "",
+                      c.get("source_tc_out") or "")
+    console.print(table)
+
+
+def _items(body: Any) -> list[dict[str, Any]]:
+    return list(body["items"] if isinstance(body, dict) else body)
+
+
+def _state(plate: dict[str, Any]) -> str:
+    reason = plate.get("state_reason")
+    return f"{plate['state']} ({reason})" if reason else str(plate["state"])
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(size)

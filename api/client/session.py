@@ -1,0 +1,66 @@
+"""One configured HTTP session with the API: base URL, token, problem documents as errors."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+DEFAULT_API = "http://127.0.0.1:8000"
+
+
+class ApiError(Exception):
+    """The API answered with a problem document (or could not be reached)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    url: str
+    token: str | None
+
+    @classmethod
+    def resolve(cls, url: str | None, token: str | None) -> ApiConfig:
+        return cls((url or os.environ.get("PLATECUT_API") or DEFAULT_API).rstrip("/"),
+                   token or os.environ.get("PLATECUT_TOKEN"))
+
+
+class ApiClient:
+    """Calls under ``/api/v1`` with the bearer token; raises ``ApiError`` on any 4xx/5xx."""
+
+    def __init__(self, config: ApiConfig, timeout: float = 30.0) -> None:
+        headers = {"Authorization": f"Bearer {config.token}"} if config.token else {}
+        self.config = config
+        self.http = httpx.Client(base_url=config.url + "/api/v1", headers=headers, timeout=timeout)
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiError(0, "unreachable", f"cannot reach {self.config.url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise problem_error(response)
+        return response.json() if response.content else None
+
+
+def problem_error(response: httpx.Response) -> ApiError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = str(body.get("code") or f"http_{response.status_code}")
+    detail = body.get("detail") or body.get("title") or response.reason_phrase
+    return ApiError(response.status_code, code, f"{detail} ({response.status_code} {code})")

@@ -1,0 +1,1 @@
+"""Cuts a split found in a plate, as its manifest describes them, and the plate's outputs."""

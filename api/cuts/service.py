@@ -1,0 +1,92 @@
+"""Cuts of a plate: ingesting a job's manifest, listing them, download URLs of their files."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal
+from api.config import Settings
+from api.cuts import ingest, repository
+from api.cuts.models import Cut, OutputKind
+from api.errors import Conflict, NotFound
+from api.integrations.storage import Storage
+from api.plates.models import Plate
+from api.plates.service import get_plate
+from jobs.manifest import Manifest
+
+log = logging.getLogger(__name__)
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be stored (an unsafe output path, duplicate cut indices)."""
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    expires_in: int
+    filename: str
+
+
+def ingest_manifest(session: Session, plate: Plate, manifest: Manifest) -> list[Cut]:
+    """Replace the plate's cuts and outputs by the manifest's, in the caller's transaction
+    (flushed, not committed: the caller commits, with the plate's new state)."""
+    indices = [cut.index for cut in manifest.cuts]
+    if len(set(indices)) != len(indices):
+        raise ManifestError("the manifest lists a cut index twice")
+    try:
+        cuts = [ingest.cut_row(plate, cut) for cut in manifest.cuts]
+        outputs = ingest.output_rows(plate, manifest)
+    except ValueError as exc:
+        raise ManifestError(str(exc)) from exc
+    repository.delete_for_plate(session, plate.id)
+    session.add_all([*cuts, *outputs])
+    session.flush()
+    log.info("manifest ingested", extra={"plate_id": str(plate.id), "cuts": len(cuts)})
+    return cuts
+
+
+def list_cuts(session: Session, principal: Principal, plate_id: uuid.UUID) -> Sequence[Cut]:
+    plate = get_plate(session, principal, plate_id)
+    return repository.cuts_of_plate(session, plate.id)
+
+
+def cut_download(session: Session, storage: Storage, settings: Settings, principal: Principal,
+                 plate_id: uuid.UUID, index: int, what: str) -> Download:
+    plate = get_plate(session, principal, plate_id)
+    cut = repository.cut_by_index(session, plate.id, index)
+    if cut is None:
+        raise NotFound(f"Plate {plate_id} has no cut {index}.", code="cut_not_found")
+    key = cut.media_key if what == "media" else cut.thumbnail_key
+    if key is None:
+        raise NotFound(f"Cut {index} has no {what}.", code="output_not_found")
+    return _download(storage, settings, key)
+
+
+def output_download(session: Session, storage: Storage, settings: Settings, principal: Principal,
+                    plate_id: uuid.UUID, kind: OutputKind) -> Download:
+    plate = get_plate(session, principal, plate_id)
+    output = repository.output_of_plate(session, plate.id, kind)
+    if output is None:
+        raise NotFound(f"Plate {plate_id} has no {kind.value.replace('_', ' ')}.", code="output_not_found")
+    return _download(storage, settings, output.key)
+
+
+def source_download(session: Session, storage: Storage, settings: Settings, principal: Principal,
+                    plate_id: uuid.UUID) -> Download:
+    """The plate as uploaded (its bytes once the upload completed)."""
+    plate = get_plate(session, principal, plate_id)
+    if plate.uploaded_at is None:
+        raise Conflict(f"Plate {plate_id} has not been uploaded.", code="not_uploaded")
+    return _download(storage, settings, plate.source_key)
+
+
+def _download(storage: Storage, settings: Settings, key: str) -> Download:
+    filename = posixpath.basename(key)
+    return Download(storage.presign_get(key, settings.url_ttl, filename=filename), settings.url_ttl, filename)

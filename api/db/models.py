@@ -1,0 +1,13 @@
+"""Every model module, imported so ``Base.metadata`` is whole (for Alembic and tests)."""
+
+from api.auth.models import ApiToken, token_projects
+from api.cuts.models import Cut, PlateOutput
+from api.db.base import Base
+from api.plates.models import Plate
+from api.projects.models import Project, Site
+from api.uploads.models import Upload
+
+metadata = Base.metadata
+
+__all__ = ["ApiToken", "Base", "Cut", "Plate", "PlateOutput", "Project", "Site", "Upload", "metadata",
+           "token_projects"]

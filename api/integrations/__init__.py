@@ -1,0 +1,1 @@
+"""Integrations with systems outside the API: object storage, Kubernetes."""

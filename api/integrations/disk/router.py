@@ -1,0 +1,217 @@
+"""The storage routes of ``DiskStorage``: signed PUT/GET of objects, PUT of parts.
+
+The URLs ``DiskStorage`` presigns point here. Every request is checked against its
+HMAC signature (``signing.py``) before anything is read or written; a bad or expired
+one is a 403 problem (``code`` ``signature_invalid`` / ``signature_expired``).
+Bodies are streamed to a temporary file in 1 MiB writes off the event loop, never held
+whole in memory, and renamed into place only once complete and as signed.
+
+Problem codes: 400 ``invalid_key``, ``body_too_small``, ``checksum_mismatch``,
+``client_disconnected``; 403 ``signature_invalid``, ``signature_expired``; 404
+``not_found``, ``no_such_upload``; 413 ``body_too_large``; 503 ``storage_unavailable``.
+Success: 200 with the ``ETag`` header (browsers need it in ``Access-Control-Expose-Headers``).
+
+Wiring, in the app factory (``get_disk_storage`` raises until it is overridden)::
+
+    from api.integrations.disk.router import get_disk_storage, router as storage_router
+
+    app.include_router(storage_router)
+    app.dependency_overrides[get_disk_storage] = lambda: storage  # the app's DiskStorage
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from stat import S_ISREG
+from typing import IO, Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from api.integrations.disk import signing
+from api.integrations.disk.signing import SignatureError, Signed
+from api.integrations.disk.storage import UPLOAD_ID, DiskStorage, object_etag, validate_key
+from api.integrations.storage import MAX_PARTS, MAX_SINGLE_PUT, NoSuchUpload, StorageError
+from api.problem_handlers import problem_response
+
+WRITE_CHUNK = 1024 * 1024  # bytes gathered before one write to disk
+
+router = APIRouter(prefix=signing.PREFIX, tags=["storage"])
+
+
+def get_disk_storage() -> DiskStorage:
+    """The app's ``DiskStorage``: override with ``app.dependency_overrides[get_disk_storage]``."""
+    raise RuntimeError("storage routes are not wired: set "
+                       "app.dependency_overrides[get_disk_storage] = lambda: storage")
+
+
+Disk = Annotated[DiskStorage, Depends(get_disk_storage)]
+
+
+class Problem(Exception):
+    """A problem document the route answers with, in the API's shape (``problem_response``).
+
+    The routes answer their problems themselves rather than through the app's exception
+    handlers, so they behave the same in any app that includes them.
+    """
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+    def response(self) -> JSONResponse:
+        return problem_response(self.status, self.detail, self.code)
+
+
+@dataclass
+class Received:
+    """A body written to ``temp``: its size and, when asked for, its digest (hex)."""
+
+    temp: Path
+    algorithm: str | None = None  # "md5", "sha256" or None (no digest: saves CPU)
+    size: int = 0
+    hasher: Any = None
+
+    def __post_init__(self) -> None:
+        if self.algorithm:
+            self.hasher = hashlib.new(self.algorithm)
+
+    def write(self, out: IO[bytes], data: bytes) -> None:
+        out.write(data)
+        if self.hasher is not None:
+            self.hasher.update(data)
+
+    def hexdigest(self) -> str:
+        return str(self.hasher.hexdigest()) if self.hasher is not None else ""
+
+
+def _checked_key(key: str) -> str:
+    try:
+        return validate_key(key)
+    except ValueError as exc:
+        raise Problem(400, "invalid_key", str(exc)) from exc
+
+
+def _verified(storage: DiskStorage, method: str, path: str, request: Request) -> Signed:
+    """The signed claims of ``request``; ``Problem`` 403 unless its signature holds."""
+    try:
+        signed, signature = signing.from_query(method, path, request.query_params)
+        storage.verify(signed, signature)
+    except SignatureError as exc:
+        raise Problem(403, exc.code, str(exc)) from exc
+    return signed
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "body_too_large", f"the body is larger than the {limit} bytes signed for")
+
+
+async def _receive(request: Request, storage: DiskStorage, limit: int, algorithm: str | None) -> Received:
+    """Stream the body into a new temporary file, hashing it with ``algorithm`` when given;
+    ``Problem`` 413 past ``limit`` bytes.
+
+    The file is deleted when anything fails; on success the caller owns it.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    out = await run_in_threadpool(storage.temp_file)
+    received = Received(Path(out.name), algorithm)
+    try:
+        buffer = bytearray()
+        async for chunk in request.stream():
+            received.size += len(chunk)
+            if received.size > limit:
+                raise _too_large(limit)
+            buffer += chunk
+            if len(buffer) >= WRITE_CHUNK:
+                await run_in_threadpool(received.write, out, bytes(buffer))
+                buffer.clear()
+        await run_in_threadpool(received.write, out, bytes(buffer))
+        await run_in_threadpool(out.close)
+    except BaseException:
+        out.close()
+        received.temp.unlink(missing_ok=True)
+        raise
+    return received
+
+
+async def _answer(handler: Callable[..., Awaitable[Response]], *args: Any) -> Response:
+    """Run a route's body; its ``Problem``s and storage failures become problem responses."""
+    try:
+        return await handler(*args)
+    except Problem as problem:
+        return problem.response()
+    except ClientDisconnect:  # gone mid-body: nobody reads the answer, the temp file is gone
+        return Problem(400, "client_disconnected", "the client left before the end of the body").response()
+    except (StorageError, OSError) as exc:
+        return Problem(503, "storage_unavailable", f"storage failed: {exc}").response()
+
+
+@router.put("/objects/{key:path}", summary="Upload an object to a signed URL")
+async def put_object(key: str, request: Request, storage: Disk) -> Response:
+    """The body must be exactly the signed size (413 when more, 400 when less) and match
+    the signed SHA-256 when there is one; answers 200 with the object's ``ETag``."""
+    return await _answer(_put_object, key, request, storage)
+
+
+async def _put_object(key: str, request: Request, storage: DiskStorage) -> Response:
+    signed = _verified(storage, "PUT", signing.object_path(_checked_key(key)), request)
+    if signed.size is None:
+        raise Problem(403, "signature_invalid", "this URL is not for uploading an object")
+    received = await _receive(request, storage, signed.size, "sha256" if signed.sha256_hex else None)
+    try:
+        if received.size < signed.size:
+            raise Problem(400, "body_too_small",
+                          f"the body is {received.size} bytes, {signed.size} were signed for")
+        if signed.sha256_hex is not None and received.hexdigest() != signed.sha256_hex:
+            raise Problem(400, "checksum_mismatch", "the body's SHA-256 is not the one signed for")
+        info = await run_in_threadpool(storage.commit_object, received.temp, key)
+    finally:
+        received.temp.unlink(missing_ok=True)
+    return Response(status_code=200, headers={"ETag": info.etag})
+
+
+@router.get("/objects/{key:path}", summary="Download an object from a signed URL",
+            response_class=FileResponse)
+async def get_object(key: str, request: Request, storage: Disk) -> Response:
+    """The object's bytes (Range requests work); an attachment when a filename was signed."""
+    return await _answer(_get_object, key, request, storage)
+
+
+async def _get_object(key: str, request: Request, storage: DiskStorage) -> Response:
+    signed = _verified(storage, "GET", signing.object_path(_checked_key(key)), request)
+    path = storage.object_file(key)
+    try:
+        stat = await run_in_threadpool(os.stat, path)
+    except (FileNotFoundError, NotADirectoryError):
+        stat = None
+    if stat is None or not S_ISREG(stat.st_mode):
+        raise Problem(404, "not_found", f"there is no object {key!r}")
+    return FileResponse(path, stat_result=stat, filename=signed.filename, headers={"ETag": object_etag(stat)})
+
+
+@router.put("/multipart/{upload_id}/parts/{number}", summary="Upload one part to a signed URL")
+async def put_part(upload_id: str, number: int, request: Request, storage: Disk) -> Response:
+    """Store part ``number`` (replacing an earlier one); answers 200 with its ``ETag``."""
+    return await _answer(_put_part, upload_id, number, request, storage)
+
+
+async def _put_part(upload_id: str, number: int, request: Request, storage: DiskStorage) -> Response:
+    if not UPLOAD_ID.fullmatch(upload_id) or not 1 <= number <= MAX_PARTS:
+        raise Problem(404, "no_such_upload", "no such upload or part number")
+    _verified(storage, "PUT", signing.part_path(upload_id, number), request)
+    try:
+        storage.upload_key(upload_id)
+        received = await _receive(request, storage, MAX_SINGLE_PUT, "md5")
+        part = await run_in_threadpool(storage.commit_part, received.temp, upload_id, number,
+                                       received.hexdigest())
+    except NoSuchUpload as exc:
+        raise Problem(404, "no_such_upload", str(exc)) from exc
+    return Response(status_code=200, headers={"ETag": part.etag})

@@ -1,0 +1,1 @@
+"""Request ids, structured JSON logs and Prometheus metrics."""

@@ -1,0 +1,60 @@
+"""The plate row: its state machine, upload facts, and what a launcher needs later."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.db.base import Base, new_id, str_enum, utcnow
+from api.projects.models import Project, Site
+
+
+class PlateState(enum.StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    UPLOADED = "uploaded"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_STATES = frozenset({PlateState.SUCCEEDED, PlateState.FAILED, PlateState.REJECTED,
+                             PlateState.CANCELLED})
+
+
+class Plate(Base):
+    __tablename__ = "plates"
+    __table_args__ = (
+        Index(None, "site_id", "created_at", "id"),
+        Index(None, "project_id", "state"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[PlateState] = mapped_column(str_enum(PlateState, "plate_state"),
+                                              default=PlateState.AWAITING_UPLOAD)
+    state_reason: Mapped[str | None] = mapped_column(Text, comment="Why the plate is in a terminal state")
+    attempt: Mapped[int] = mapped_column(default=1)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, comment="Declared size")
+    sha256: Mapped[str | None] = mapped_column(String(64), comment="Declared SHA-256, hex")
+    sha256_verified: Mapped[bool] = mapped_column(default=False)
+    source_key: Mapped[str] = mapped_column(String(1024))
+    source_etag: Mapped[str | None] = mapped_column(String(200))
+    output_prefix: Mapped[str] = mapped_column(String(1024))
+    job_name: Mapped[str | None] = mapped_column(String(63))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    uploaded_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
+    project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,70 @@
+"""/api/v1/plates: create, read, list, cancel, retry and delete plates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.auth.dependencies import CurrentPrincipal
+from api.db.engine import DbSession
+from api.dependencies import SettingsDep, StorageDep
+from api.plates import service
+from api.plates.models import PlateState
+from api.plates.schemas import PlateCreate, PlateCreated, PlateOut, PlatePage
+from api.uploads import service as uploads
+from api.urls import API_V1
+from api.validation import Slug
+
+router = APIRouter(prefix=API_V1 + "/plates", tags=["plates"])
+MAX_LIMIT = 200
+
+
+@router.post("", response_model=PlateCreated, status_code=status.HTTP_201_CREATED)
+def create_plate(body: PlateCreate, session: DbSession, storage: StorageDep, settings: SettingsDep,
+                 principal: CurrentPrincipal) -> PlateCreated:
+    """Declare a plate; the answer says how to upload it (one PUT, or parts)."""
+    plate, upload = service.create_plate(session, storage, settings, principal, body)
+    instructions = uploads.instructions(storage, settings, plate, upload, fresh=True)
+    return PlateCreated(plate=PlateOut.of(plate), upload=instructions)
+
+
+@router.get("", response_model=PlatePage)
+def list_plates(session: DbSession, principal: CurrentPrincipal,
+                project: Annotated[Slug | None, Query(description="Only this project's plates")] = None,
+                state: Annotated[list[PlateState] | None, Query(description="Only these states")] = None,
+                cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of a "
+                                                    "previous page")] = None,
+                limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> PlatePage:
+    """Plates, newest first, a page at a time."""
+    plates, next_cursor = service.list_plates(session, principal, project=project, states_in=state or [],
+                                              cursor=cursor, limit=limit)
+    return PlatePage(items=[PlateOut.of(p) for p in plates], next_cursor=next_cursor)
+
+
+@router.get("/{plate_id}", response_model=PlateOut)
+def get_plate(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> PlateOut:
+    return PlateOut.of(service.get_plate(session, principal, plate_id))
+
+
+@router.post("/{plate_id}/cancel", response_model=PlateOut)
+def cancel_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
+                 principal: CurrentPrincipal) -> PlateOut:
+    """Cancel a plate not yet finished (409 ``invalid_state`` otherwise)."""
+    return PlateOut.of(service.cancel(session, storage, principal, plate_id))
+
+
+@router.post("/{plate_id}/retry", response_model=PlateOut)
+def retry_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
+                principal: CurrentPrincipal) -> PlateOut:
+    """Send a failed or cancelled (uploaded) plate back to ``uploaded``, attempt + 1."""
+    return PlateOut.of(service.retry(session, storage, principal, plate_id))
+
+
+@router.delete("/{plate_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
+                 principal: CurrentPrincipal) -> Response:
+    """Delete the plate, its cuts and every stored object of it (not while queued or running)."""
+    service.delete(session, storage, principal, plate_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,61 @@
+"""Plates as the API takes and shows them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.plates.models import Plate, PlateState
+from api.uploads.schemas import UploadInstructions
+from api.validation import DisplayName, Sha256Hex, Slug
+
+
+class PlateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: DisplayName = Field(description="The file name (no path): shown, and kept in the object key")
+    project: Slug = Field(description="Name of a project of the token's site")
+    size: int = Field(gt=0, description="Exact size in bytes")
+    sha256: Sha256Hex | None = Field(None, description="SHA-256 of the file, hex; checked when feasible")
+
+
+class PlateOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    project: str
+    state: PlateState
+    state_reason: str | None = Field(description="Why the plate is in a terminal state")
+    attempt: int
+    size: int
+    sha256: str | None
+    sha256_verified: bool = Field(description="The stored bytes were checked against sha256")
+    source_key: str
+    output_prefix: str
+    job_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    uploaded_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, plate: Plate) -> PlateOut:
+        return cls(id=plate.id, name=plate.name, project=plate.project.name, state=plate.state,
+                   state_reason=plate.state_reason, attempt=plate.attempt, size=plate.size_bytes,
+                   sha256=plate.sha256, sha256_verified=plate.sha256_verified,
+                   source_key=plate.source_key, output_prefix=plate.output_prefix,
+                   job_name=plate.job_name, created_at=plate.created_at, updated_at=plate.updated_at,
+                   uploaded_at=plate.uploaded_at, started_at=plate.started_at,
+                   finished_at=plate.finished_at)
+
+
+class PlateCreated(BaseModel):
+    plate: PlateOut
+    upload: UploadInstructions
+
+
+class PlatePage(BaseModel):
+    items: list[PlateOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: no more")

@@ -1,0 +1,137 @@
+"""Plates: create (with their upload), read, list, cancel, retry, delete; the upload hand-off."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal
+from api.config import Settings
+from api.errors import Conflict, NotFound, Unprocessable
+from api.integrations.storage import Storage
+from api.plates import repository, states
+from api.plates.models import Plate, PlateState
+from api.plates.pagination import Cursor
+from api.plates.schemas import PlateCreate
+from api.projects.service import resolve_project
+from api.uploads import keys
+from api.uploads import repository as uploads_repository
+from api.uploads import service as uploads
+from api.uploads.models import Upload
+from api.uploads.schemas import CompletedPart
+
+log = logging.getLogger(__name__)
+
+
+def on_uploaded(session: Session, plate: Plate) -> None:
+    """The hand-off point: ``plate`` has just become ``uploaded`` (a completed upload or a
+    retry), in the caller's transaction. A launcher hooks in here; for now it only logs."""
+    log.info("plate uploaded", extra={"plate_id": str(plate.id), "attempt": plate.attempt,
+                                      "source_key": plate.source_key})
+
+
+def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock: bool = False) -> Plate:
+    """The plate, or 404 alike whether it does not exist or belongs to someone else."""
+    plate = repository.get_visible(session, principal, plate_id, lock=lock)
+    if plate is None:
+        raise NotFound(f"No plate {plate_id}.", code="plate_not_found")
+    return plate
+
+
+def create_plate(session: Session, storage: Storage, settings: Settings, principal: Principal,
+                 body: PlateCreate) -> tuple[Plate, Upload]:
+    if body.size > settings.max_plate_size:
+        raise Unprocessable(f"Plates are at most {settings.max_plate_size} bytes.", code="size_too_large",
+                            extra={"max_size": settings.max_plate_size})
+    project = resolve_project(session, principal, body.project)
+    plate_id = uuid.uuid4()
+    prefix = keys.plate_prefix(principal.site_name, project.name, str(plate_id))
+    plate = Plate(id=plate_id, site_id=principal.site_id, project_id=project.id, name=body.name,
+                  size_bytes=body.size, sha256=body.sha256, source_key=keys.source_key(prefix, body.name),
+                  output_prefix=keys.output_prefix(prefix), state=PlateState.AWAITING_UPLOAD)
+    session.add(plate)
+    session.flush()
+    upload = uploads.start_upload(session, storage, settings, plate)
+    session.commit()
+    session.refresh(plate)
+    return plate, upload
+
+
+def list_plates(session: Session, principal: Principal, *, project: str | None,
+                states_in: Sequence[PlateState], cursor: str | None,
+                limit: int) -> tuple[Sequence[Plate], str | None]:
+    project_id = resolve_project(session, principal, project).id if project else None
+    after = Cursor.decode(cursor) if cursor else None
+    rows = repository.page(session, principal, project_id=project_id, states=states_in, after=after,
+                           limit=limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], Cursor(last.created_at, last.id).encode()
+
+
+def complete_upload(session: Session, storage: Storage, settings: Settings, principal: Principal,
+                    plate_id: uuid.UUID, parts: list[CompletedPart] | None) -> Plate:
+    plate = get_plate(session, principal, plate_id, lock=True)
+    upload = _upload(session, plate)
+    if uploads.complete(storage, settings, plate, upload, parts):
+        on_uploaded(session, plate)
+        session.commit()
+    return plate
+
+
+def abort_upload(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> Plate:
+    plate = get_plate(session, principal, plate_id, lock=True)
+    uploads.abort(storage, plate, _upload(session, plate))
+    session.commit()
+    return plate
+
+
+def cancel(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> Plate:
+    plate = get_plate(session, principal, plate_id, lock=True)
+    states.move(plate, PlateState.CANCELLED, "cancelled by the client")
+    uploads.discard(storage, plate, uploads_repository.upload_of_plate(session, plate.id))
+    session.commit()
+    return plate
+
+
+def retry(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> Plate:
+    """A failed or cancelled plate whose source is stored goes back to ``uploaded``, attempt + 1."""
+    plate = get_plate(session, principal, plate_id, lock=True)
+    if plate.state not in states.RETRYABLE:
+        raise Conflict(f"Only failed or cancelled plates are retried, not {plate.state.value}.",
+                       code="invalid_state", extra={"state": plate.state.value})
+    if plate.uploaded_at is None:
+        raise Conflict("The plate was never uploaded.", code="not_uploaded")
+    states.move(plate, PlateState.UPLOADED)
+    if storage.head(plate.source_key) is None:
+        raise Conflict("The plate's source is no longer stored.", code="source_missing")
+    plate.attempt += 1
+    plate.started_at = None
+    plate.job_name = None
+    on_uploaded(session, plate)
+    session.commit()
+    return plate
+
+
+def delete(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> None:
+    """The plate, its rows and every object under its prefix; not while a job may use them."""
+    plate = get_plate(session, principal, plate_id, lock=True)
+    if plate.state in states.ACTIVE_STATES:
+        raise Conflict(f"The plate is {plate.state.value}: cancel it first.", code="plate_active",
+                       extra={"state": plate.state.value})
+    uploads.discard(storage, plate, uploads_repository.upload_of_plate(session, plate.id))
+    removed = storage.delete_prefix(keys.prefix_of(plate))
+    session.delete(plate)
+    session.commit()
+    log.info("plate deleted", extra={"plate_id": str(plate_id), "objects": removed})
+
+
+def _upload(session: Session, plate: Plate) -> Upload:
+    upload = uploads_repository.upload_of_plate(session, plate.id, lock=True)
+    if upload is None:  # every plate gets one when created
+        raise Conflict("The plate has no upload.", code="no_upload")
+    return upload

@@ -1,0 +1,1 @@
+"""Sites (one studio or facility, the tenant) and their projects."""

@@ -1,0 +1,1 @@
+"""Uploads of plates into object storage: one presigned PUT, or multipart."""

@@ -1,0 +1,118 @@
+"""Starting, describing, completing and aborting a plate's upload.
+
+Completing only checks and records the upload; ``api.plates.service.complete_upload``
+wraps it with the hand-off (``on_uploaded``) and the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from api.config import Settings
+from api.db.base import utcnow
+from api.errors import Conflict
+from api.integrations.storage import NoSuchUpload, Storage, UploadedPart
+from api.plates import states
+from api.plates.models import Plate, PlateState
+from api.uploads import layout, verify
+from api.uploads.models import Upload, UploadKind, UploadState
+from api.uploads.schemas import CompletedPart, UploadInstructions
+
+log = logging.getLogger(__name__)
+
+
+def start_upload(session: Session, storage: Storage, settings: Settings, plate: Plate) -> Upload:
+    """The upload row of a new plate; a multipart upload is opened in storage when it is large."""
+    now = utcnow()
+    upload = Upload(plate_id=plate.id, created_at=now,
+                    expires_at=now + timedelta(seconds=settings.upload_expiry))
+    if plate.size_bytes <= settings.single_put_max:
+        upload.kind, upload.part_size, upload.part_count = UploadKind.SINGLE, plate.size_bytes, 1
+    else:
+        upload.kind = UploadKind.MULTIPART
+        upload.part_size = layout.choose_part_size(plate.size_bytes, settings.min_part_size)
+        upload.part_count = -(-plate.size_bytes // upload.part_size)
+        upload.multipart_upload_id = storage.create_multipart(plate.source_key)
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def instructions(storage: Storage, settings: Settings, plate: Plate, upload: Upload, *,
+                 from_part: int = 1, limit: int = layout.DEFAULT_PAGE,
+                 fresh: bool = False) -> UploadInstructions:
+    """What to send where; for a multipart upload, the parts the storage holds and URLs for
+    the missing ones (``fresh``: nothing was uploaded yet, the storage is not asked)."""
+    out = UploadInstructions(upload_id=upload.id, kind=upload.kind.value, state=upload.state.value,
+                             size=plate.size_bytes, expires_at=upload.expires_at,
+                             url_expires_in=settings.url_ttl, part_size=upload.part_size,
+                             part_count=upload.part_count)
+    if upload.state is not UploadState.PENDING:
+        return out
+    _check_not_expired(upload)
+    if upload.kind is UploadKind.SINGLE:
+        out.put = layout.signed(storage.presign_put(plate.source_key, plate.size_bytes, settings.url_ttl,
+                                                    plate.sha256))
+        return out
+    held = [] if fresh else _listed(storage, plate, upload)
+    numbers, out.next_part = layout.missing_parts(upload, held, from_part, limit)
+    out.parts = layout.part_requests(storage, settings, plate.source_key, upload, plate.size_bytes, numbers)
+    out.uploaded_parts = layout.uploaded_out(held)
+    return out
+
+
+def complete(storage: Storage, settings: Settings, plate: Plate, upload: Upload,
+             parts: list[CompletedPart] | None) -> bool:
+    """Check the uploaded object and record it; False when it was completed before (idempotent).
+
+    Nothing is changed when a check fails (409 with a code), so the client can fix and retry.
+    """
+    if upload.state is UploadState.COMPLETED:
+        return False
+    if upload.state is not UploadState.PENDING or plate.state is not PlateState.AWAITING_UPLOAD:
+        raise Conflict(f"The upload is {upload.state.value} and the plate {plate.state.value}.",
+                       code="invalid_state", extra={"state": plate.state.value})
+    _check_not_expired(upload)
+    if upload.kind is UploadKind.MULTIPART:
+        verify.finish_multipart(storage, plate, upload, parts)
+    info = verify.uploaded_object(storage, plate)
+    plate.sha256_verified = verify.checksum(storage, settings, plate, upload)
+    plate.source_etag = info.etag
+    plate.uploaded_at = upload.completed_at = utcnow()
+    upload.state = UploadState.COMPLETED
+    states.move(plate, PlateState.UPLOADED)
+    return True
+
+
+def abort(storage: Storage, plate: Plate, upload: Upload) -> None:
+    """Abandon a pending upload: the storage forgets its parts, the plate is cancelled."""
+    if upload.state is not UploadState.PENDING:
+        raise Conflict(f"The upload is {upload.state.value}.", code="invalid_state",
+                       extra={"state": plate.state.value})
+    states.move(plate, PlateState.CANCELLED, "upload aborted")
+    discard(storage, plate, upload)
+
+
+def discard(storage: Storage, plate: Plate, upload: Upload | None) -> None:
+    """Abort the storage's multipart upload if one is still open (idempotent)."""
+    if upload is None or upload.state is not UploadState.PENDING:
+        return
+    upload.state = UploadState.ABORTED
+    if upload.multipart_upload_id is not None:
+        storage.abort_multipart(plate.source_key, upload.multipart_upload_id)
+
+
+def _listed(storage: Storage, plate: Plate, upload: Upload) -> list[UploadedPart]:
+    assert upload.multipart_upload_id is not None
+    try:
+        return storage.list_parts(plate.source_key, upload.multipart_upload_id)
+    except NoSuchUpload as exc:
+        raise Conflict("The storage no longer knows this upload.", code="upload_gone") from exc
+
+
+def _check_not_expired(upload: Upload) -> None:
+    if upload.expires_at <= utcnow():
+        raise Conflict("The upload expired; delete the plate and create it again.", code="upload_expired")

@@ -1,0 +1,98 @@
+"""``platecut token create`` and ``platecut serve`` on the embedded default (SQLite, files)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.cli import token
+from api.config import Settings
+from jobs.cli import add_plugin_commands, cli
+
+
+def test_commands_are_registered() -> None:
+    add_plugin_commands(cli)
+    assert {"serve", "token"} <= set(cli.commands)
+
+
+def test_token_create_on_the_embedded_default(tmp_path: Path) -> None:
+    env = {"PLATECUT_DATA_DIR": str(tmp_path / "data")}
+    args = ["create", "--site", "london", "--project", "show1", "--admin"]
+    result = CliRunner().invoke(token, args, env=env)
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert secret.startswith("pct_") and "\n" not in secret
+    assert (tmp_path / "data" / "platecut.db").exists()
+    settings = Settings(data_dir=tmp_path / "data", log_json=False)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {secret}"})
+        assert [p["name"] for p in response.json()["items"]] == ["show1"]
+        again = CliRunner().invoke(token, ["create", "--site", "london"], env=env)
+        other = again.stdout.strip()
+        assert other != secret
+        assert client.get("/api/v1/plates", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+
+
+def test_token_create_refuses_bad_names(tmp_path: Path) -> None:
+    env = {"PLATECUT_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(token, ["create", "--site", "../etc"], env=env)
+    assert result.exit_code == 2 and "letters, digits" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLATECUT_")}
+    env["PLATECUT_DATA_DIR"] = str(tmp_path / "data")
+    code = "from jobs.cli import main; main()"
+    process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("platecut serve did not become ready")
+        yield base, env
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def test_serve_end_to_end(server: tuple[str, dict[str, str]]) -> None:
+    base, env = server
+    made = CliRunner().invoke(token, ["create", "--site", "paris", "--project", "p1"], env=env)
+    headers = {"Authorization": f"Bearer {made.stdout.strip()}"}
+    with httpx.Client(base_url=base, headers=headers) as client:
+        created = client.post("/api/v1/plates", json={"name": "r1.mov", "project": "p1", "size": 5}).json()
+        put = created["upload"]["put"]
+        assert put["url"].startswith(base + "/api/v1/storage/objects/")
+        assert httpx.put(put["url"], headers=put["headers"], content=b"12345").status_code == 200
+        done = client.post(f"/api/v1/plates/{created['plate']['id']}/upload/complete")
+        assert done.status_code == 200 and done.json()["state"] == "uploaded"
+        assert done.headers["x-request-id"]

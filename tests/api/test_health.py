@@ -1,0 +1,81 @@
+"""Probes, Prometheus metrics by route template, JSON logs carrying the request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.integrations.storage import StorageError
+from api.observability.logging import JsonFormatter, configure_logging
+from tests.api.conftest import Caller
+
+
+def test_healthz_and_readyz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok"}}
+
+
+def test_readyz_fails_with_the_storage(app: FastAPI, client: TestClient) -> None:
+    class Broken:
+        def check(self) -> None:
+            raise StorageError("bucket missing")
+
+    app.state.storage = Broken()
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["code"] == "not_ready"
+    assert response.json()["checks"] == {"database": "ok", "storage": "failed: bucket missing"}
+
+
+def test_metrics_by_route_template(client: TestClient, caller: Caller) -> None:
+    caller.get(f"/api/v1/plates/{uuid.uuid4()}")
+    caller.get(f"/api/v1/plates/{uuid.uuid4()}")
+    client.get("/no/such/path")
+    text = client.get("/metrics").text
+    assert ('platecut_http_requests_total{method="GET",route="/api/v1/plates/{plate_id}",status="404"} 2.0'
+            in text)
+    assert 'platecut_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert 'platecut_http_request_duration_seconds_bucket{le="0.005",method="GET",' in text
+
+
+def test_json_logs_carry_the_request_id(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        client.get("/healthz", headers={"X-Request-ID": "log-me"})
+    record = next(r for r in caplog.records if r.name == "api.access")
+    line: dict[str, Any] = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "log-me" and line["route"] == "/healthz" and line["status"] == 200
+    assert line["level"] == "info" and "duration_ms" in line and line["message"] == "GET /healthz 200"
+
+
+def test_configure_logging_is_idempotent() -> None:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    level = root.level
+    try:
+        configure_logging("INFO")
+        configure_logging("INFO")
+        added = [h for h in root.handlers if h not in before]
+        assert len(added) == 1 and isinstance(added[0].formatter, JsonFormatter)
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    for path in ("/api/v1/plates", "/api/v1/plates/{plate_id}", "/api/v1/plates/{plate_id}/upload",
+                 "/api/v1/plates/{plate_id}/upload/complete", "/api/v1/plates/{plate_id}/cuts",
+                 "/api/v1/plates/{plate_id}/cuts/{index}/{what}", "/api/v1/plates/{plate_id}/manifest",
+                 "/api/v1/tokens", "/healthz", "/readyz"):
+        assert path in paths, path
+    assert "HTTPBearer" in schema["components"]["securitySchemes"]

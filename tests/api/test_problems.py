@@ -1,0 +1,126 @@
+"""Every error is a problem document with a stable code and the request id; nothing half-changed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.plates.models import Plate
+from api.projects.models import Project
+from tests.api.conftest import Caller, Response
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id"}
+
+
+def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body.keys() >= PROBLEM_KEYS
+    assert body["status"] == status and body["code"] == code and body["type"].endswith(code)
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+def plate_count(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Plate)) or 0
+
+
+def test_unknown_routes_and_methods(client: TestClient, caller: Caller) -> None:
+    assert_problem(client.get("/api/v1/nothing-here"), 404, "not_found")
+    assert_problem(caller.request("PUT", "/api/v1/plates"), 405, "method_not_allowed")
+    assert_problem(caller.get(f"/api/v1/plates/{uuid.uuid4()}"), 404, "plate_not_found")
+    assert_problem(caller.get("/api/v1/plates/not-a-uuid"), 422, "validation_error")
+
+
+def test_validation_errors(caller: Caller, db: Session) -> None:
+    before = plate_count(db)
+    body = assert_problem(caller.post("/api/v1/plates", json={"name": "a.mov"}), 422, "validation_error")
+    assert {tuple(e["loc"]) for e in body["errors"]} >= {("body", "project"), ("body", "size")}
+    assert_problem(caller.post("/api/v1/plates", content=b"{not json", headers={
+        "content-type": "application/json"}), 422, "validation_error")
+    extra = {"name": "a.mov", "project": "proj", "size": 1, "source_key": "elsewhere"}
+    assert_problem(caller.post("/api/v1/plates", json=extra), 422, "validation_error")
+    bad_sha = {"name": "a.mov", "project": "proj", "size": 1, "sha256": "xyz"}
+    assert_problem(caller.post("/api/v1/plates", json=bad_sha), 422, "validation_error")
+    assert plate_count(db) == before
+
+
+@pytest.mark.parametrize("name", ["a/b.mov", "..\\b.mov", "..", "bad\x00name.mov", "tab\there.mov",
+                                  "new\nline.mov", "", " "])
+def test_names_with_separators_or_control_characters(caller: Caller, db: Session, name: str) -> None:
+    before = plate_count(db)
+    response = caller.post("/api/v1/plates", json={"name": name, "project": "proj", "size": 10})
+    code = "validation_error" if name == "" else "invalid_name"
+    assert_problem(response, 422, code)
+    assert plate_count(db) == before
+
+
+def test_unicode_names_are_kept_but_keys_are_safe(caller: Caller) -> None:
+    plate = caller.create_plate(10, name="Scène 12 — prise 3.mov")["plate"]
+    assert plate["name"] == "Scène 12 — prise 3.mov"
+    assert plate["source_key"].endswith("/source/Scene_12_prise_3.mov")
+
+
+def test_unknown_project(caller: Caller, db: Session) -> None:
+    before = plate_count(db)
+    response = caller.post("/api/v1/plates", json={"name": "a.mov", "project": "nope", "size": 10})
+    assert_problem(response, 404, "project_not_found")
+    assert plate_count(db) == before
+    assert db.scalar(select(Project).where(Project.name == "nope")) is None
+
+
+def test_oversized_bodies(caller: Caller, app: FastAPI, db: Session) -> None:
+    before = plate_count(db)
+    limit = app.state.settings.max_request_body
+    huge = b'{"name": "a.mov", "project": "proj", "size": 1, "x": "' + b"a" * limit + b'"}'
+    response = caller.post("/api/v1/plates", content=huge, headers={"content-type": "application/json"})
+    assert_problem(response, 413, "body_too_large")
+
+    def chunks() -> Any:  # no Content-Length: counted while read
+        yield huge[: limit // 2]
+        yield huge[limit // 2:]
+
+    streamed = caller.post("/api/v1/plates", content=chunks(), headers={"content-type": "application/json"})
+    assert_problem(streamed, 413, "body_too_large")
+    assert plate_count(db) == before
+
+
+def test_request_ids(client: TestClient, caller: Caller) -> None:
+    given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces" and len(made.headers["x-request-id"]) == 32
+    problem = caller.get(f"/api/v1/plates/{uuid.uuid4()}", headers={"X-Request-ID": "trace-7"})
+    assert problem.json()["request_id"] == "trace-7"
+
+
+def test_unexpected_errors_are_500_problems(app: FastAPI, caller: Caller) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/api/v1/broken", broken)
+    body = assert_problem(caller.get("/api/v1/broken"), 500, "internal_error")
+    assert "boom" not in body["detail"]
+
+
+def test_storage_failures_are_503(app: FastAPI, caller: Caller, db: Session) -> None:
+    from api.integrations.storage import StorageError
+
+    class Down:
+        def __getattr__(self, name: str) -> Any:
+            def fail(*args: Any, **kwargs: Any) -> None:
+                raise StorageError("connection refused")
+            return fail
+
+    before = plate_count(db)
+    app.state.storage = Down()
+    response = caller.post("/api/v1/plates", json={"name": "a.mov", "project": "proj", "size": 100 * 2**20})
+    assert_problem(response, 503, "storage_unavailable")
+    assert plate_count(db) == before
