@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint typecheck unit bench ocr-models system-deps clean
+.PHONY: demo test lint typecheck unit bench bench-deps ocr-models system-deps clean
 
 ## demo: generate a sample plate, split it, print the cut table (outputs in ./demo-output)
 demo: $(VENV)/.job system-deps
@@ -25,8 +25,13 @@ unit: $(VENV)/.dev system-deps
 	$(BIN)/pytest -q
 
 ## bench: accuracy, speed and memory figures for docs/BENCHMARKS.md
-bench: $(VENV)/.bench system-deps
+bench: $(VENV)/.bench system-deps bench-deps
 	$(BIN)/python -m bench.run_all
+
+# wrk drives the control plane benchmark (bench/api_load.py)
+bench-deps:
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
 
 # FFmpeg and the fonts used for burn-ins and contact sheets, from Debian's packages.
 system-deps:

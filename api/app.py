@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.auth.cache import PrincipalCache
 from api.auth.router import router as tokens_router
 from api.body_limit import BodyLimitMiddleware
 from api.config import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
     app.state.session_factory = make_session_factory(engine)
     app.state.storage = storage
     app.state.metrics = HttpMetrics()
+    app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -83,3 +83,18 @@ def create(site: str, projects: tuple[str, ...], admin: bool, name: str) -> None
     click.echo(f"site {site}, {scope}{', admin' if admin else ''}; keep it now, it is not shown again:",
                err=True)
     click.echo(issued.token)
+
+
+@click.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration not yet applied (the Helm hook Job runs this before an upgrade)."""
+    from api.db.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url())
+    click.echo("database schema is up to date", err=True)

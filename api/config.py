@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     upload_expiry: int = Field(7 * 24 * 3600, ge=60, description="Seconds an upload stays open")
     verify_sha256_max: int = Field(64 * MiB, ge=0, description="Largest plate whose SHA-256 is checked")
     max_request_body: int = Field(MiB, gt=0, description="Largest JSON body the API accepts")
+    auth_cache_seconds: float = Field(10.0, ge=0, le=300,
+                                      description="A valid token is remembered this long (0: off)")
     signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
     log_level: str = "INFO"
     log_json: bool = True

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from api.auth import repository
+from api.auth.cache import PrincipalCache
 from api.auth.models import ApiToken
 from api.auth.principal import Principal
 from api.auth.tokens import display_prefix, generate_token, hash_token
@@ -51,8 +52,12 @@ def create_token_as(session: Session, principal: Principal, project_names: Seque
     return create_token(session, principal.site_name, project_names, admin, name)
 
 
-def authenticate(session: Session, token: str) -> Principal:
-    row = repository.active_token_by_hash(session, hash_token(token))
+def authenticate(session: Session, token: str, cache: PrincipalCache | None = None) -> Principal:
+    token_hash = hash_token(token)
+    known = cache.get(token_hash) if cache else None
+    if known is not None:
+        return known
+    row = repository.active_token_by_hash(session, token_hash)
     if row is None:
         raise Unauthorized("The bearer token is not valid.", code="invalid_token",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -61,5 +66,8 @@ def authenticate(session: Session, token: str) -> Principal:
         row.last_used_at = now
         session.commit()
     scope = frozenset(p.id for p in row.projects) if row.projects else None
-    return Principal(token_id=row.id, site_id=row.site_id, site_name=row.site.name,
-                     is_admin=row.is_admin, project_ids=scope)
+    principal = Principal(token_id=row.id, site_id=row.site_id, site_name=row.site.name,
+                          is_admin=row.is_admin, project_ids=scope)
+    if cache:
+        cache.put(token_hash, principal)
+    return principal

@@ -49,14 +49,13 @@ def create_plate(session: Session, storage: Storage, settings: Settings, princip
     project = resolve_project(session, principal, body.project)
     plate_id = uuid.uuid4()
     prefix = keys.plate_prefix(principal.site_name, project.name, str(plate_id))
-    plate = Plate(id=plate_id, site_id=principal.site_id, project_id=project.id, name=body.name,
+    plate = Plate(id=plate_id, site_id=principal.site_id, project=project, name=body.name,
                   size_bytes=body.size, sha256=body.sha256, source_key=keys.source_key(prefix, body.name),
                   output_prefix=keys.output_prefix(prefix), state=PlateState.AWAITING_UPLOAD)
     session.add(plate)
     session.flush()
     upload = uploads.start_upload(session, storage, settings, plate)
-    session.commit()
-    session.refresh(plate)
+    session.commit()  # every column has a Python-side default: nothing to read back
     return plate, upload
 
 
