@@ -8,8 +8,8 @@ creation presigns a single PUT, which signs locally, so the bucket sees no traff
 ``wrk`` (C, from Debian's ``wrk`` package, so the load generator takes little of the two
 cores) drives it with ``--connections`` keep-alive connections for ``--duration`` seconds:
 
-1. ``POST /api/v1/plates`` (a 50 MB plate, so one presigned PUT: a database transaction inserting the plate and
-   its upload row, plus a presigned PUT), bearer token checked on every request;
+1. ``POST /api/v1/plates`` (a 50 MB plate, so a single upload: one database transaction
+   inserting the plate and its upload row, plus a presigned PUT), bearer token checked;
 2. ``GET /api/v1/plates?project=bench&limit=50`` over the plates made in 1.
 
 Requests per second and latency percentiles come from wrk's ``--latency`` report; non-2xx
@@ -27,8 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 

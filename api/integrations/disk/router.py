@@ -38,11 +38,11 @@ from api.integrations.disk import signing
 from api.integrations.disk.signing import SignatureError, Signed
 from api.integrations.disk.storage import UPLOAD_ID, DiskStorage, object_etag, validate_key
 from api.integrations.storage import MAX_PARTS, MAX_SINGLE_PUT, NoSuchUpload, StorageError
-from api.problem_handlers import problem_response
+from api.problem_handlers import PROBLEM_RESPONSES, problem_response
 
 WRITE_CHUNK = 1024 * 1024  # bytes gathered before one write to disk
 
-router = APIRouter(prefix=signing.PREFIX, tags=["storage"])
+router = APIRouter(prefix=signing.PREFIX, tags=["storage"], responses=PROBLEM_RESPONSES)
 
 
 def get_disk_storage() -> DiskStorage:
