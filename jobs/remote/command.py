@@ -1,0 +1,126 @@
+"""``platecut job run``: the container entrypoint of the per-plate Kubernetes Job.
+
+Only click is imported here: the job's modules (and boto3) load when the command
+runs, so ``platecut --help`` stays fast. The split options are those of
+``platecut split`` (same names, defaults and environment variables; a test keeps
+them in step) and are turned into ``SplitOptions`` by that command's own helpers.
+"""
+
+from __future__ import annotations
+
+import string
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from jobs.pipeline import SplitOptions
+    from jobs.remote.uri import ObjectUri
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The options of `platecut split` that make sense for a job, as that command declares them.
+_SPLIT_OPTIONS = [
+    click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media."),
+    click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
+                 envvar="PLATECUT_HEAD_IN", help="Frame number of each cut's first frame."),
+    click.option("--codec", default="prores", show_default=True,
+                 help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
+                      "'copy' refuses to re-encode. Intra-only plates are always copied."),
+    click.option("--name-template", default="{plate}_{index:03d}", show_default=True,
+                 envvar="PLATECUT_NAME_TEMPLATE",
+                 help="Names of cuts without a burned-in name; fields {plate} and {index}."),
+    click.option("--set", "detector_set", multiple=True, metavar="NAME=VALUE",
+                 help="Detector setting, e.g. --set cut_ratio=3 (see docs/DETECTION.md)."),
+    click.option("--no-ocr", is_flag=True, help="Do not read burn-ins."),
+    click.option("--ocr-engine", type=click.Choice(["onnx", "paddle"]),
+                 help="OCR engine for burn-ins (default: PLATECUT_OCR_ENGINE, else onnx)."),
+    click.option("--burnin-region", "regions", multiple=True, metavar="X,Y,W,H",
+                 envvar="PLATECUT_BURNIN_REGIONS",
+                 help="A burn-in band as fractions of the picture (repeatable; env: "
+                      "PLATECUT_BURNIN_REGIONS, space-separated); default: found automatically."),
+    click.option("--shot-pattern", envvar="PLATECUT_SHOT_PATTERN",
+                 help="Regular expression of the site's shot names (env: PLATECUT_SHOT_PATTERN)."),
+]
+
+
+def split_options(command: F) -> F:
+    """Add the split options of :data:`_SPLIT_OPTIONS` to ``command``."""
+    for option in reversed(_SPLIT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _sha256(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (len(value) != 64 or set(value.lower()) - set(string.hexdigits.lower())):
+        raise click.BadParameter("give the 64 hex digits of a SHA-256 digest")
+    return value.lower() if value else None
+
+
+def _uri(text: str, hint: str) -> ObjectUri:
+    from jobs.remote.uri import parse_uri
+
+    try:
+        return parse_uri(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
+
+
+def build_split_options(no_split: bool, head_in: int, codec: str, name_template: str,
+                        detector_set: tuple[str, ...], no_ocr: bool, ocr_engine: str | None,
+                        regions: tuple[str, ...], shot_pattern: str | None) -> SplitOptions:
+    """``SplitOptions`` exactly as ``platecut split`` builds them (OCR on by default)."""
+    from jobs.cli import _burnin_options, _detector
+    from jobs.pipeline import SplitOptions
+
+    return SplitOptions(split=not no_split, codec=codec, head_in=head_in,
+                        name_template=name_template, detector=_detector(detector_set),
+                        **_burnin_options(no_ocr, ocr_engine, regions, shot_pattern))
+
+
+@click.group()
+def job() -> None:
+    """The per-plate job: download, split, upload.
+
+    The container entrypoint of the Kubernetes Job, and what the single-machine
+    launcher runs with local folders.
+    """
+
+
+@job.command("run")
+@click.option("--plate-id", required=True, help="The plate's id in the control plane (for the logs).")
+@click.option("--source", required=True, metavar="URI",
+              help="The plate, one movie: s3://bucket/key, file:///path or a path.")
+@click.option("--output", required=True, metavar="URI",
+              help="Prefix (s3://bucket/prefix) or folder for this attempt's outputs; "
+                   "manifest.json is written last.")
+@click.option("--sha256", metavar="HEX", callback=_sha256,
+              help="The plate's SHA-256: a different plate is bad input (exit 65).")
+@click.option("--size", type=click.IntRange(min=0), help="The plate's size in bytes (checked first).")
+@click.option("--scratch", type=click.Path(file_okay=False, path_type=Path), envvar="PLATECUT_SCRATCH",
+              help="Folder for the download and the outputs (env: PLATECUT_SCRATCH; default: TMPDIR).")
+@click.option("--termination-log", default="/dev/termination-log", show_default=True,
+              envvar="PLATECUT_TERMINATION_LOG",
+              help="File for the one-line outcome (env: PLATECUT_TERMINATION_LOG); "
+                   "ignored when it cannot be written.")
+@split_options
+def run(plate_id: str, source: str, output: str, sha256: str | None, size: int | None,
+        scratch: Path | None, termination_log: str, **split: Any) -> None:
+    """Download a plate, split it, upload every output with manifest.json last.
+
+    Exit codes: 0 done; 65 the plate is not what was expected or not a readable movie;
+    66 it does not exist; 75 storage or network trouble (retry); 70 a bug.
+    """
+    from jobs.remote.download import Expected
+    from jobs.remote.progress import JobLog
+    from jobs.remote.run import JobRequest, execute
+    from jobs.remote.termination import reporting_errors
+
+    started = time.monotonic()
+    with reporting_errors(termination_log):
+        request = JobRequest(plate_id, _uri(source, "--source"), _uri(output, "--output"),
+                             Expected(size=size, sha256=sha256), scratch)
+        execute(request, build_split_options(**split), JobLog(), termination_log, started)
