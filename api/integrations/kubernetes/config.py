@@ -1,0 +1,134 @@
+"""What a site sets about its split Jobs: where and as whom they run, on what, for how long."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.integrations.kubernetes.names import is_dns1123_label
+
+GiB = 1024**3
+# what the API server accepts as a resource quantity, e.g. "2", "500m", "8Gi", "1.5e3"
+QUANTITY = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$")
+ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+OCR_DEVICE = re.compile(r"^(cpu|gpu(:\d+)?)$")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+TOLERATION_KEYS = frozenset({"key", "operator", "value", "effect", "tolerationSeconds"})
+# set by the manifest itself: a site's ``env`` may not replace them
+RESERVED_ENV = frozenset({"TMPDIR", "HOME", "PLATECUT_TERMINATION_LOG", "PLATECUT_OCR_DEVICE"})
+
+
+@dataclass(frozen=True)
+class JobTemplate:
+    """Everything about a split Job that is the site's to choose (the plate's part is ``JobRequest``).
+
+    Quantities are strings as Kubernetes writes them ("2", "500m", "8Gi"). ``gpu_count`` 0 makes CPU
+    Jobs. With ``kueue_queue_name`` the Job carries ``kueue.x-k8s.io/queue-name`` and is created
+    suspended: Kueue admits (unsuspends) it. ``activeDeadlineSeconds`` is ``deadline_base_seconds``
+    plus the larger of ``deadline_seconds_per_gb`` per 10**9 bytes and
+    ``deadline_seconds_per_1000_frames`` (when the request has a frame count), at most
+    ``deadline_max_seconds``; it bounds the whole Job, retries included. The ``/scratch`` emptyDir
+    gets ``scratch_size_factor`` x the plate's size + ``scratch_base_bytes`` (its sizeLimit, and the
+    container's ephemeral-storage request when ``request_scratch_storage``).
+    """
+
+    image: str
+    namespace: str = "platecut"
+    image_pull_policy: str = "IfNotPresent"
+    image_pull_secrets: tuple[str, ...] = ()
+    service_account_name: str = "platecut-split"  # the Jobs' own account: no RBAC permissions
+    container_name: str = "split"
+    gpu_count: int = 1
+    gpu_resource_name: str = "nvidia.com/gpu"
+    cpu_request: str = "4"
+    cpu_limit: str | None = None
+    memory_request: str = "16Gi"
+    memory_limit: str | None = "16Gi"
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: Sequence[Mapping[str, Any]] = ()
+    runtime_class_name: str | None = None  # e.g. "nvidia"
+    priority_class_name: str | None = None
+    kueue_queue_name: str | None = None  # a LocalQueue of the namespace
+    backoff_limit: int = 2
+    deadline_base_seconds: int = 1800
+    deadline_seconds_per_gb: float = 120.0
+    deadline_seconds_per_1000_frames: float = 60.0
+    deadline_max_seconds: int = 2 * 86400
+    ttl_seconds_after_finished: int = 86400  # much longer than the reconcile interval
+    scratch_size_factor: float = 3.0
+    scratch_base_bytes: int = 20 * GiB
+    request_scratch_storage: bool = True
+    env_secret_name: str | None = None  # S3 credentials etc., as envFrom secretRef
+    env: Mapping[str, str] = field(default_factory=dict)  # e.g. PLATECUT_S3_ENDPOINT, PLATECUT_OCR_ENGINE
+    run_as_user: int = 10001
+    run_as_group: int = 10001
+    ocr_device: str | None = None  # PLATECUT_OCR_DEVICE; None: "gpu" with a GPU, else "cpu"
+
+    def __post_init__(self) -> None:
+        problems = [*self._identity_problems(), *self._resource_problems(), *self._timing_problems(),
+                    *self._env_problems()]
+        if problems:
+            raise ValueError("invalid Kubernetes job template: " + "; ".join(problems))
+
+    @property
+    def effective_ocr_device(self) -> str:
+        return self.ocr_device or ("gpu" if self.gpu_count > 0 else "cpu")
+
+    def _identity_problems(self) -> list[str]:
+        problems = []
+        if not is_dns1123_label(self.namespace):
+            problems.append(f"namespace {self.namespace!r} is not a DNS-1123 label")
+        if not self.image.strip():
+            problems.append("image is empty")
+        if self.image_pull_policy not in PULL_POLICIES:
+            problems.append(f"image_pull_policy must be one of {', '.join(PULL_POLICIES)}")
+        if not self.service_account_name:
+            problems.append("service_account_name is empty")
+        if not is_dns1123_label(self.container_name):
+            problems.append(f"container_name {self.container_name!r} is not a DNS-1123 label")
+        if self.run_as_user <= 0 or self.run_as_group < 0:
+            problems.append("run_as_user must be a non-root uid (> 0), run_as_group >= 0")
+        return problems
+
+    def _resource_problems(self) -> list[str]:
+        problems = []
+        if self.gpu_count < 0:
+            problems.append("gpu_count must be >= 0")
+        if "/" not in self.gpu_resource_name:
+            problems.append(f"gpu_resource_name {self.gpu_resource_name!r} is not an extended resource")
+        for name in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and QUANTITY.match(value)):
+                problems.append(f"{name} {value!r} is not a quantity string such as '2' or '8Gi'")
+        for toleration in self.tolerations:
+            unknown = set(toleration) - TOLERATION_KEYS
+            if unknown:
+                problems.append(f"toleration {dict(toleration)!r} has unknown keys {sorted(unknown)}")
+        return problems
+
+    def _timing_problems(self) -> list[str]:
+        problems = []
+        if self.backoff_limit < 0:
+            problems.append("backoff_limit must be >= 0")
+        if self.deadline_base_seconds <= 0 or self.deadline_max_seconds < self.deadline_base_seconds:
+            problems.append("deadline_base_seconds must be > 0 and <= deadline_max_seconds")
+        if self.deadline_seconds_per_gb < 0 or self.deadline_seconds_per_1000_frames < 0:
+            problems.append("deadline rates must be >= 0")
+        if self.ttl_seconds_after_finished < 0:
+            problems.append("ttl_seconds_after_finished must be >= 0")
+        if self.scratch_size_factor < 0 or self.scratch_base_bytes < 0:
+            problems.append("scratch_size_factor and scratch_base_bytes must be >= 0")
+        return problems
+
+    def _env_problems(self) -> list[str]:
+        problems = []
+        for name in self.env:
+            if not ENV_NAME.match(name):
+                problems.append(f"env name {name!r} is not valid")
+            elif name in RESERVED_ENV:
+                problems.append(f"env {name} is set by the manifest (use the template's own field)")
+        if self.ocr_device is not None and not OCR_DEVICE.match(self.ocr_device):
+            problems.append(f"ocr_device {self.ocr_device!r}: use cpu, gpu or gpu:N")
+        return problems
