@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from api.errors import Problem, problem_body
 from api.integrations.storage import InvalidPart, NoSuchUpload, StorageError
@@ -70,22 +69,11 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, f"{where}: {first['msg']}", code, extra={"errors": errors})
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every method the request's path has a route for (Starlette's 405 names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if route.matches(request.scope)[0] is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return ", ".join(sorted(methods))
-
-
-async def _http(request: Request, exc: Exception) -> JSONResponse:
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = HTTP_CODES.get(exc.status_code, "http_error")
-    headers = dict(exc.headers) if exc.headers else {}
-    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
-        headers["Allow"] = allowed
-    return problem_response(exc.status_code, str(exc.detail), code, headers=headers or None)
+    return problem_response(exc.status_code, str(exc.detail), code,
+                            headers=dict(exc.headers) if exc.headers else None)
 
 
 async def _storage(_request: Request, exc: Exception) -> JSONResponse:

@@ -22,6 +22,7 @@ from api.urls import API_V1
 router = APIRouter(prefix=API_V1 + "/plates/{plate_id}", tags=["cuts"])
 
 Redirect = Annotated[bool, Query(description="false: answer JSON {url} instead of a 302")]
+MAX_INDEX = 2**31 - 1  # the column's range (INTEGER); a larger index overflowed SQLite's driver: a 500
 DOWNLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
     302: {"description": "Redirect to a presigned URL (default)"},
     200: {"model": DownloadUrl, "description": "With `?redirect=false`"},
@@ -43,9 +44,9 @@ def list_cuts(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrincip
 
 @router.get("/cuts/{index}/{what}", responses=DOWNLOAD_RESPONSES, response_class=Response,
             summary="Download a cut's media or thumbnail")
-def cut_file(plate_id: uuid.UUID, index: Annotated[int, Path(ge=1)], what: Literal["media", "thumbnail"],
-             session: DbSession, storage: StorageDep, settings: SettingsDep, principal: CurrentPrincipal,
-             redirect: Redirect = True) -> Response:
+def cut_file(plate_id: uuid.UUID, index: Annotated[int, Path(ge=1, le=MAX_INDEX)],
+             what: Literal["media", "thumbnail"], session: DbSession, storage: StorageDep,
+             settings: SettingsDep, principal: CurrentPrincipal, redirect: Redirect = True) -> Response:
     download = service.cut_download(session, storage, settings, principal, plate_id, index, what)
     return _answer(download, redirect)
 
