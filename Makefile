@@ -49,7 +49,7 @@ $(VENV)/bin/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.job: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[job]'
+	$(BIN)/pip install -q -e '.[job,api]'
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,32 +26,55 @@ from api.observability.middleware import RequestContextMiddleware
 from api.plates.router import router as plates_router
 from api.problem_handlers import PROBLEM_RESPONSES, install_problem_handlers
 from api.projects.router import router as projects_router
+from api.runs.background import ReconcileLoop
+from api.runs.context import RunContext
+from api.runs.launcher import Launcher
+from api.runs.launchers import build_launcher
+from api.runs.router import router as runs_router
 from api.storage_factory import build_storage
 from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
 
-DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router)
+DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router)
 
 
-def create_app(settings: Settings | None = None, storage: Storage | None = None) -> FastAPI:
-    """The API; ``storage`` replaces the one the settings would build (tests)."""
+def create_app(settings: Settings | None = None, storage: Storage | None = None,
+               launcher: Launcher | None = None) -> FastAPI:
+    """The API; ``storage`` and ``launcher`` replace those the settings would build (tests).
+
+    Without a broker (``PLATECUT_BROKER_URL`` unset) the reconcile runs in-process, on a thread the
+    lifespan starts and stops; with one, Celery beat runs it."""
     settings = settings or Settings()
     if settings.log_json:
         configure_logging(settings.log_level)
     engine = make_engine(settings.resolved_database_url())
     storage = storage or build_storage(settings)
+    launcher = launcher or build_launcher(settings)
+    session_factory = make_session_factory(engine)
+    run_context = RunContext(session_factory, launcher, storage, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        loop = _reconcile_loop(settings, run_context)
+        _app.state.reconcile_loop = loop
+        if loop is not None:
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop is not None:
+                await asyncio.to_thread(loop.stop)
+            engine.dispose()
 
     app = FastAPI(title="platecut", version="1", lifespan=lifespan,
                   description="Upload original plates, split them into cuts, download the cuts.")
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory
     app.state.storage = storage
+    app.state.launcher = launcher
+    app.state.run_context = run_context
+    app.state.reconcile_loop = None
     app.state.metrics = HttpMetrics()
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     install_problem_handlers(app)
@@ -63,6 +87,13 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
                        exempt=STORAGE_PREFIX)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _reconcile_loop(settings: Settings, context: RunContext) -> ReconcileLoop | None:
+    """The in-process reconcile: embedded (no broker), with a launcher, and an interval."""
+    if settings.broker_url or settings.launcher == "none" or settings.reconcile_seconds <= 0:
+        return None
+    return ReconcileLoop(context, settings.reconcile_seconds)
 
 
 def _wire_disk_storage(app: FastAPI, storage: Storage) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +50,53 @@ class Settings(BaseSettings):
     signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
     log_level: str = "INFO"
     log_json: bool = True
+    # -- runs: launching one job per plate attempt and reconciling its outcome ---------------------
+    launcher: Literal["local", "kubernetes", "none"] = Field(
+        "local", description="local: subprocesses on this machine; kubernetes: one Job per attempt; "
+                             "none: plates stop at 'uploaded' (jobs are started by something else)")
+    broker_url: str | None = Field(None, description="Celery broker; unset: the API reconciles in-process")
+    reconcile_seconds: float = Field(2.0, ge=0, description="In-process reconcile interval (0: off)")
+    max_attempts: int = Field(3, ge=1, description="Attempts of a plate before it fails (user retries "
+                                                   "start a new series)")
+    lost_grace_seconds: float = Field(120.0, ge=0, description="A vanished job is lost after this long")
+    queued_warn_seconds: float = Field(1800.0, gt=0, description="A plate queued longer is reported")
+    local_jobs_dir: Path | None = Field(None, description="LocalLauncher state; default data_dir/jobs")
+    local_max_concurrent: int = Field(1, ge=1, description="LocalLauncher: jobs running at once")
+    local_job_command: str | None = Field(None, description="LocalLauncher: the command before "
+                                          "'job run ...' (shell words); default the platecut script")
+    k8s_in_cluster: bool = Field(True, description="Use the pod's service account (else a kubeconfig)")
+    k8s_kubeconfig: str | None = Field(None, description="Kubeconfig file when not in-cluster")
+    k8s_namespace: str = "platecut"
+    k8s_image: str | None = Field(None, description="The job image (required with launcher=kubernetes)")
+    k8s_image_pull_policy: str = "IfNotPresent"
+    k8s_image_pull_secrets: list[str] = Field(default_factory=list, description="JSON list of names")
+    k8s_service_account: str = "platecut-split"
+    k8s_container_name: str = "split"
+    k8s_gpu_count: int = Field(1, ge=0)
+    k8s_gpu_resource: str = "nvidia.com/gpu"
+    k8s_cpu_request: str = "4"
+    k8s_cpu_limit: str | None = None
+    k8s_memory_request: str = "16Gi"
+    k8s_memory_limit: str | None = "16Gi"
+    k8s_node_selector: dict[str, str] = Field(default_factory=dict, description="JSON object")
+    k8s_tolerations: list[dict[str, Any]] = Field(default_factory=list, description="JSON list")
+    k8s_runtime_class: str | None = Field(None, description="e.g. nvidia")
+    k8s_priority_class: str | None = None
+    k8s_queue_name: str | None = Field(None, description="Kueue LocalQueue: Jobs are created suspended")
+    k8s_backoff_limit: int = Field(2, ge=0)
+    k8s_deadline_base_seconds: int = Field(1800, gt=0)
+    k8s_deadline_per_gb_seconds: float = Field(120.0, ge=0)
+    k8s_deadline_per_1000_frames_seconds: float = Field(60.0, ge=0)
+    k8s_deadline_max_seconds: int = Field(2 * 86400, gt=0)
+    k8s_ttl_seconds: int = Field(86400, ge=0, description="ttlSecondsAfterFinished")
+    k8s_scratch_size_factor: float = Field(3.0, ge=0)
+    k8s_scratch_base_bytes: int = Field(20 * 1024 * MiB, ge=0)
+    k8s_request_scratch_storage: bool = True
+    k8s_env_secret: str | None = Field(None, description="Secret for the jobs' envFrom (S3 credentials)")
+    k8s_env: dict[str, str] = Field(default_factory=dict, description="JSON object of job variables")
+    k8s_run_as_user: int = 10001
+    k8s_run_as_group: int = 10001
+    k8s_ocr_device: str | None = Field(None, description="cpu, gpu or gpu:N; default by gpu_count")
 
     @property
     def embedded_database(self) -> bool:
@@ -62,6 +109,10 @@ class Settings(BaseSettings):
 
     def storage_dir(self) -> Path:
         return self.data_dir / "storage"
+
+    def jobs_dir(self) -> Path:
+        """Where the LocalLauncher keeps its jobs' state."""
+        return self.local_jobs_dir or self.data_dir / "jobs"
 
     def secret_bytes(self) -> bytes:
         """The URL signing secret: configured, or generated once and kept in the data folder."""

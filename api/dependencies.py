@@ -1,4 +1,4 @@
-"""Dependencies on what the app factory wires: settings and object storage."""
+"""Dependencies on what the app factory wires: settings, object storage and the job launcher."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from api.config import Settings
 from api.integrations.storage import Storage
+from api.runs.launcher import Launcher
 
 
 def get_settings(request: Request) -> Settings:
@@ -20,5 +21,11 @@ def get_storage(request: Request) -> Storage:
     return storage
 
 
+def get_launcher(request: Request) -> Launcher:
+    launcher: Launcher = request.app.state.launcher
+    return launcher
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+LauncherDep = Annotated[Launcher, Depends(get_launcher)]

@@ -183,12 +183,12 @@ cli.add_command(job)  # platecut job run: the per-plate Kubernetes Job (jobs/rem
 def add_plugin_commands(group: click.Group) -> None:
     """Commands other installed parts of platecut register under the ``platecut.commands``
     entry point group (the control plane's ``serve``, ``token``, ``upload``...). The job
-    program never imports them; a part that is not installed simply adds nothing."""
+    program never imports them; a part that is not installed simply adds nothing. A part
+    may extend a command of the same name (the control plane's ``demo`` runs the whole
+    flow through the API, and this one with ``--job-only``)."""
     from importlib.metadata import entry_points
 
     for point in entry_points(group="platecut.commands"):
-        if point.name in group.commands:
-            continue
         try:
             command = point.load()
         except ImportError:  # that part's extra is not installed in this environment

@@ -121,13 +121,19 @@ def cuts(plate_id: str, api_url: str | None, token: str | None) -> None:
     """List a plate's cuts with names and timecodes."""
     with _client(api_url, token) as client:
         body = client.call("GET", f"/plates/{plate_id}/cuts")
-    table = Table("#", "name", "plate frames", "frames", "source TC in", "source TC out",
-                  title=f"cuts of {plate_id}")
+    console.print(cuts_table(plate_id, body))
+
+
+def cuts_table(plate_id: str, body: Any) -> Table:
+    """A plate's cuts as the API lists them: number, name, frames and timecodes."""
+    table = Table("#", "name", "plate frames", "head in-out", "frames", "source TC in",
+                  "source TC out", "found by", title=f"cuts of {plate_id}")
     for c in _items(body):
         table.add_row(str(c["index"]), c["name"], f"{c['first_frame']}-{c['last_frame']}",
-                      str(c["frame_count"]), c.get("source_tc_in") or "",
-                      c.get("source_tc_out") or "")
-    console.print(table)
+                      f"{c['head_in']}-{c['head_out']}", str(c["frame_count"]),
+                      c.get("source_tc_in") or "", c.get("source_tc_out") or "",
+                      c.get("detected_by") or "")
+    return table
 
 
 def _items(body: Any) -> list[dict[str, Any]]:

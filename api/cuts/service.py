@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.auth.principal import Principal
 from api.config import Settings
 from api.cuts import ingest, repository
-from api.cuts.models import Cut, OutputKind
+from api.cuts.models import Cut, OutputKind, PlateOutput
 from api.errors import Conflict, NotFound
 from api.integrations.storage import Storage
 from api.plates.models import Plate
@@ -34,17 +34,26 @@ class Download:
     filename: str
 
 
-def ingest_manifest(session: Session, plate: Plate, manifest: Manifest) -> list[Cut]:
-    """Replace the plate's cuts and outputs by the manifest's, in the caller's transaction
-    (flushed, not committed: the caller commits, with the plate's new state)."""
+def manifest_rows(plate: Plate, manifest: Manifest,
+                  output_prefix: str | None = None) -> tuple[list[Cut], list[PlateOutput]]:
+    """The rows the manifest makes (not added to any session); ``ManifestError`` when it cannot be
+    stored. Output keys are under ``output_prefix`` (default the plate's output prefix)."""
     indices = [cut.index for cut in manifest.cuts]
     if len(set(indices)) != len(indices):
         raise ManifestError("the manifest lists a cut index twice")
     try:
-        cuts = [ingest.cut_row(plate, cut) for cut in manifest.cuts]
-        outputs = ingest.output_rows(plate, manifest)
+        cuts = [ingest.cut_row(plate, cut, output_prefix) for cut in manifest.cuts]
+        outputs = ingest.output_rows(plate, manifest, output_prefix)
     except ValueError as exc:
         raise ManifestError(str(exc)) from exc
+    return cuts, outputs
+
+
+def ingest_manifest(session: Session, plate: Plate, manifest: Manifest,
+                    output_prefix: str | None = None) -> list[Cut]:
+    """Replace the plate's cuts and outputs by the manifest's, in the caller's transaction
+    (flushed, not committed: the caller commits, with the plate's new state)."""
+    cuts, outputs = manifest_rows(plate, manifest, output_prefix)
     repository.delete_for_plate(session, plate.id)
     session.add_all([*cuts, *outputs])
     session.flush()

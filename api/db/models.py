@@ -5,9 +5,10 @@ from api.cuts.models import Cut, PlateOutput
 from api.db.base import Base
 from api.plates.models import Plate
 from api.projects.models import Project, Site
+from api.runs.models import Run
 from api.uploads.models import Upload
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Base", "Cut", "Plate", "PlateOutput", "Project", "Site", "Upload", "metadata",
-           "token_projects"]
+__all__ = ["ApiToken", "Base", "Cut", "Plate", "PlateOutput", "Project", "Run", "Site", "Upload",
+           "metadata", "token_projects"]

@@ -33,6 +33,7 @@ class Plate(Base):
     __table_args__ = (
         Index(None, "site_id", "created_at", "id"),
         Index(None, "project_id", "state"),
+        Index(None, "state"),  # the reconcile's active plates
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.auth.dependencies import CurrentPrincipal
 from api.db.engine import DbSession
-from api.dependencies import SettingsDep, StorageDep
+from api.dependencies import LauncherDep, SettingsDep, StorageDep
 from api.plates import service
 from api.plates.models import PlateState
 from api.plates.schemas import PlateCreate, PlateCreated, PlateOut, PlatePage
@@ -49,22 +49,22 @@ def get_plate(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrincip
 
 
 @router.post("/{plate_id}/cancel", response_model=PlateOut)
-def cancel_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
+def cancel_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, launcher: LauncherDep,
                  principal: CurrentPrincipal) -> PlateOut:
-    """Cancel a plate not yet finished (409 ``invalid_state`` otherwise)."""
-    return PlateOut.of(service.cancel(session, storage, principal, plate_id))
+    """Cancel a plate not yet finished (409 ``invalid_state`` otherwise); its job is stopped."""
+    return PlateOut.of(service.cancel(session, storage, principal, plate_id, launcher))
 
 
 @router.post("/{plate_id}/retry", response_model=PlateOut)
-def retry_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
-                principal: CurrentPrincipal) -> PlateOut:
-    """Send a failed or cancelled (uploaded) plate back to ``uploaded``, attempt + 1."""
-    return PlateOut.of(service.retry(session, storage, principal, plate_id))
+def retry_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, settings: SettingsDep,
+                launcher: LauncherDep, principal: CurrentPrincipal) -> PlateOut:
+    """Launch a failed or cancelled (uploaded) plate again, attempt + 1."""
+    return PlateOut.of(service.retry(session, storage, principal, plate_id, launcher, settings))
 
 
 @router.delete("/{plate_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def delete_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
+def delete_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, launcher: LauncherDep,
                  principal: CurrentPrincipal) -> Response:
     """Delete the plate, its cuts and every stored object of it (not while queued or running)."""
-    service.delete(session, storage, principal, plate_id)
+    service.delete(session, storage, principal, plate_id, launcher)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,9 @@ from api.plates.models import Plate, PlateState
 from api.plates.pagination import Cursor
 from api.plates.schemas import PlateCreate
 from api.projects.service import resolve_project
+from api.runs import service as runs
+from api.runs.launcher import Launcher
+from api.runs.models import RunState
 from api.uploads import keys
 from api.uploads import repository as uploads_repository
 from api.uploads import service as uploads
@@ -26,11 +29,15 @@ from api.uploads.schemas import CompletedPart
 log = logging.getLogger(__name__)
 
 
-def on_uploaded(session: Session, plate: Plate) -> None:
+def on_uploaded(session: Session, plate: Plate, launcher: Launcher | None = None,
+                settings: Settings | None = None) -> None:
     """The hand-off point: ``plate`` has just become ``uploaded`` (a completed upload or a
-    retry), in the caller's transaction. A launcher hooks in here; for now it only logs."""
+    retry), in the caller's transaction. With a launcher (and ``PLATECUT_LAUNCHER`` not ``none``)
+    the plate is launched: ``queued``, its run recorded and committed, then its job submitted."""
     log.info("plate uploaded", extra={"plate_id": str(plate.id), "attempt": plate.attempt,
                                       "source_key": plate.source_key})
+    if launcher is not None and settings is not None and settings.launcher != "none":
+        runs.launch(session, launcher, settings, plate)
 
 
 def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock: bool = False) -> Plate:
@@ -73,11 +80,12 @@ def list_plates(session: Session, principal: Principal, *, project: str | None,
 
 
 def complete_upload(session: Session, storage: Storage, settings: Settings, principal: Principal,
-                    plate_id: uuid.UUID, parts: list[CompletedPart] | None) -> Plate:
+                    plate_id: uuid.UUID, parts: list[CompletedPart] | None,
+                    launcher: Launcher | None = None) -> Plate:
     plate = get_plate(session, principal, plate_id, lock=True)
     upload = _upload(session, plate)
     if uploads.complete(storage, settings, plate, upload, parts):
-        on_uploaded(session, plate)
+        on_uploaded(session, plate, launcher, settings)
         session.commit()
     return plate
 
@@ -89,16 +97,23 @@ def abort_upload(session: Session, storage: Storage, principal: Principal, plate
     return plate
 
 
-def cancel(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> Plate:
+def cancel(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID,
+           launcher: Launcher | None = None) -> Plate:
+    """Cancel the plate; its current job is stopped once that is committed."""
     plate = get_plate(session, principal, plate_id, lock=True)
     states.move(plate, PlateState.CANCELLED, "cancelled by the client")
     uploads.discard(storage, plate, uploads_repository.upload_of_plate(session, plate.id))
+    job_name = runs.end_current_run(session, plate, RunState.CANCELLED, "cancelled by the client")
     session.commit()
+    if launcher is not None and job_name is not None:
+        runs.stop_job(launcher, job_name)
     return plate
 
 
-def retry(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> Plate:
-    """A failed or cancelled plate whose source is stored goes back to ``uploaded``, attempt + 1."""
+def retry(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID,
+          launcher: Launcher | None = None, settings: Settings | None = None) -> Plate:
+    """A failed or cancelled plate whose source is stored goes back to ``uploaded``, attempt + 1
+    (and is launched again: ``queued``, a new series of automatic retries)."""
     plate = get_plate(session, principal, plate_id, lock=True)
     if plate.state not in states.RETRYABLE:
         raise Conflict(f"Only failed or cancelled plates are retried, not {plate.state.value}.",
@@ -111,21 +126,26 @@ def retry(session: Session, storage: Storage, principal: Principal, plate_id: uu
     plate.attempt += 1
     plate.started_at = None
     plate.job_name = None
-    on_uploaded(session, plate)
+    on_uploaded(session, plate, launcher, settings)
     session.commit()
     return plate
 
 
-def delete(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID) -> None:
-    """The plate, its rows and every object under its prefix; not while a job may use them."""
+def delete(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID,
+           launcher: Launcher | None = None) -> None:
+    """The plate, its rows, its last job and every object under its prefix; not while a job may
+    use them."""
     plate = get_plate(session, principal, plate_id, lock=True)
     if plate.state in states.ACTIVE_STATES:
         raise Conflict(f"The plate is {plate.state.value}: cancel it first.", code="plate_active",
                        extra={"state": plate.state.value})
     uploads.discard(storage, plate, uploads_repository.upload_of_plate(session, plate.id))
     removed = storage.delete_prefix(keys.prefix_of(plate))
+    job_name = plate.job_name
     session.delete(plate)
     session.commit()
+    if launcher is not None and job_name is not None:  # a finished job its reconcile did not delete
+        runs.stop_job(launcher, job_name)
     log.info("plate deleted", extra={"plate_id": str(plate_id), "objects": removed})
 
 

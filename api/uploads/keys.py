@@ -22,9 +22,10 @@ def prefix_of(plate: Plate) -> str:
     return plate_prefix(plate.site.name, plate.project.name, str(plate.id))
 
 
-def output_key(plate: Plate, relative_path: str) -> str:
-    """The key of a job output given by its path relative to the output folder."""
+def output_key(plate: Plate, relative_path: str, prefix: str | None = None) -> str:
+    """The key of a job output given by its path relative to the output folder (``prefix``, default
+    the plate's output prefix; a run's outputs are under its attempt's own prefix)."""
     parts = relative_path.split("/")
     if relative_path.startswith("/") or "\\" in relative_path or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"not a safe relative output path: {relative_path!r}")
-    return plate.output_prefix + relative_path
+    return (plate.output_prefix if prefix is None else prefix) + relative_path

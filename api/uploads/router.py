@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 
 from api.auth.dependencies import CurrentPrincipal
 from api.db.engine import DbSession
-from api.dependencies import SettingsDep, StorageDep
+from api.dependencies import LauncherDep, SettingsDep, StorageDep
 from api.errors import Conflict
 from api.integrations.storage import MAX_PARTS
 from api.plates import service as plates
@@ -38,13 +38,15 @@ def get_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, set
 
 @router.post("/complete", response_model=PlateOut)
 def complete_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, settings: SettingsDep,
-                    principal: CurrentPrincipal,
+                    launcher: LauncherDep, principal: CurrentPrincipal,
                     body: Annotated[CompleteUpload | None, Body()] = None) -> PlateOut:
-    """Check the stored object (size, SHA-256 when feasible) and mark the plate ``uploaded``.
+    """Check the stored object (size, SHA-256 when feasible), mark the plate ``uploaded`` and
+    launch its split (``queued``).
 
     Completing a completed upload answers the plate again (idempotent)."""
     parts = body.parts if body is not None else None
-    return PlateOut.of(plates.complete_upload(session, storage, settings, principal, plate_id, parts))
+    return PlateOut.of(plates.complete_upload(session, storage, settings, principal, plate_id, parts,
+                                              launcher))
 
 
 @router.post("/abort", response_model=PlateOut)

@@ -107,6 +107,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "database_url": database_url, "data_dir": data_dir, "public_url": "http://testserver",
         "single_put_max": SINGLE_PUT_MAX, "min_part_size": PART, "log_json": False,
         "signing_secret": "test-secret-of-at-least-16-bytes",
+        "launcher": "none",  # plates stop at "uploaded": the runs tests (test_runs_*) launch their own
     }
     values.update(overrides)
     return Settings(**values)

@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "PLATECUT_DATA_DIR": str(root / "data"), "PLATECUT_PUBLIC_URL": url,
            "PLATECUT_MIN_PART_SIZE": str(5 * MiB), "PLATECUT_SINGLE_PUT_MAX": str(8 * MiB),
            "PLATECUT_LOG_JSON": "false", "PLATECUT_UPLOAD_STATE": str(root / "uploads.json"),
-           "PLATECUT_API": url}
+           "PLATECUT_API": url, "PLATECUT_LAUNCHER": "none"}  # plates stop at "uploaded": no split jobs
     env.pop("PLATECUT_TOKEN", None)
     made = subprocess.run([PLATECUT, "token", "create", "--site", "studio", "--project", "show"],
                           capture_output=True, text=True, env=env, check=True)

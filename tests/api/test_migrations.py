@@ -17,7 +17,7 @@ from api.db.models import metadata
 from tests.api.conftest import PgServer
 
 TABLES = {"sites", "projects", "api_tokens", "api_token_projects", "plates", "uploads", "cuts",
-          "plate_outputs"}
+          "plate_outputs", "runs"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -79,7 +79,7 @@ def test_constraints_are_named(empty_url: str) -> None:
         engine.dispose()
     assert plates_checks == {"ck_plates_plate_state"}
     assert foreign == {"fk_plates_site_id_sites", "fk_plates_project_id_projects"}
-    assert indexes == {"ix_plates_site_id_created_at_id", "ix_plates_project_id_state"}
+    assert indexes == {"ix_plates_site_id_created_at_id", "ix_plates_project_id_state", "ix_plates_state"}
     assert unique == {"uq_cuts_plate_id_index"}
 
 

@@ -204,7 +204,7 @@ def test_on_uploaded_is_the_one_hand_off(caller: Caller, monkeypatch: pytest.Mon
 
     seen: list[tuple[str, int]] = []
     monkeypatch.setattr(service, "on_uploaded",
-                        lambda session, plate: seen.append((plate.state, plate.attempt)))
+                        lambda session, plate, *_: seen.append((plate.state, plate.attempt)))
     plate = caller.uploaded_plate(b"h" * 10)
     caller.post(f"/api/v1/plates/{plate['id']}/upload/complete")  # idempotent: no second hand-off
     assert seen == [(PlateState.UPLOADED, 1)]

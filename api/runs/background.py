@@ -1,0 +1,58 @@
+"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from api.runs.context import RunContext
+from api.runs.reconcile import reconcile_once
+from api.runs.report import TickFailed
+
+log = logging.getLogger(__name__)
+
+
+class ReconcileLoop:
+    """Runs ``reconcile_once(ctx)`` every ``interval`` seconds until ``stop()``; a failed tick is
+    logged and the next one runs as usual."""
+
+    def __init__(self, ctx: RunContext, interval: float) -> None:
+        if interval <= 0:
+            raise ValueError("the reconcile interval must be positive")
+        self.ctx = ctx
+        self.interval = interval
+        self.ticks = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="platecut-reconcile", daemon=True)
+        self._thread.start()
+        log.info("in-process reconcile started", extra={"interval": self.interval})
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the loop to stop and wait for the tick in progress (if any) to end."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("in-process reconcile did not stop in time")
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                reconcile_once(self.ctx)
+            except TickFailed as exc:
+                log.warning("reconcile tick failed", extra={"error": str(exc)})
+            except Exception:  # a bug: keep the loop (and the API) going, say so loudly
+                log.exception("reconcile tick crashed")
+            self.ticks += 1
+            self._stop.wait(self.interval)

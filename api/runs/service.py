@@ -1,0 +1,137 @@
+"""Runs: launching a plate's attempt, submitting it, ending it, and what the routes show of it.
+
+A launch records everything (plate ``queued``, the run with its job name and output URI) and
+COMMITS before the launcher is asked: if the process dies in between, the reconcile submits the
+same job name again and the launcher adopts a job already there. A failed submit leaves the run
+``submit_pending``, which the reconcile retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.auth.principal import Principal
+from api.config import Settings
+from api.db.base import utcnow
+from api.errors import Conflict, ServiceUnavailable
+from api.plates import states
+from api.plates.models import Plate, PlateState
+from api.runs import repository, uris
+from api.runs.launcher import JobRequest, JobStatus, Launcher, LauncherError
+from api.runs.models import ACTIVE_RUN_STATES, Run, RunState
+from api.runs.names import job_name_for
+
+log = logging.getLogger(__name__)
+
+
+def launch(session: Session, launcher: Launcher, settings: Settings, plate: Plate, *, tries: int = 1) -> Run:
+    """``plate`` (just ``uploaded``, in the caller's transaction) becomes ``queued`` with a new run;
+    committed, then submitted. ``tries``: the run's place in a series of automatic retries."""
+    states.move(plate, PlateState.QUEUED)
+    run = record_attempt(session, settings, plate, tries)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # SQLite, which has no row locks: a concurrent launch won
+        session.rollback()
+        raise Conflict("The plate was launched by a concurrent request.", code="concurrent_launch") from exc
+    submit(session, launcher, plate, run)
+    return run
+
+
+def record_attempt(session: Session, settings: Settings, plate: Plate, tries: int) -> Run:
+    """The run of the plate's current attempt, added to the session (``submit_pending``)."""
+    job_name = job_name_for(str(plate.id), plate.attempt)
+    plate.job_name = job_name
+    run = Run(plate_id=plate.id, attempt=plate.attempt, tries=tries, job_name=job_name,
+              state=RunState.SUBMIT_PENDING, source_uri=uris.source_uri(settings, plate),
+              output_uri=uris.output_uri(settings, plate, plate.attempt), created_at=utcnow())
+    session.add(run)
+    return run
+
+
+def job_request(plate: Plate, run: Run) -> JobRequest:
+    return JobRequest(plate_id=str(plate.id), attempt=run.attempt, job_name=run.job_name,
+                      site=plate.site.name, project=plate.project.name, plate_name=plate.name,
+                      source_uri=run.source_uri, output_uri=run.output_uri, size_bytes=plate.size_bytes,
+                      sha256=plate.sha256)
+
+
+def submit(session: Session, launcher: Launcher, plate: Plate, run: Run) -> bool:
+    """Hand the committed run to the launcher and commit its answer; False when the launcher
+    failed (the run stays ``submit_pending`` with the error as its reason)."""
+    try:
+        status = launcher.submit(job_request(plate, run))
+    except LauncherError as exc:
+        run.reason = f"submit failed: {exc}"
+        session.commit()
+        log.warning("job submit failed", extra={"plate_id": str(plate.id), "job": run.job_name,
+                                                "error": str(exc)})
+        return False
+    mark_submitted(run, status)
+    session.commit()
+    log.info("job submitted", extra={"plate_id": str(plate.id), "job": run.job_name,
+                                     "attempt": run.attempt})
+    return True
+
+
+def mark_submitted(run: Run, status: JobStatus | None = None) -> None:
+    """The launcher has the job: the run leaves ``submit_pending``."""
+    run.submitted_at = run.submitted_at or utcnow()
+    run.missing_since = None
+    if run.state is RunState.SUBMIT_PENDING:
+        run.state = RunState.QUEUED
+        run.reason = None
+
+
+def end_run(run: Run, state: RunState, reason: str | None = None, exit_code: int | None = None) -> None:
+    run.state = state
+    run.reason = reason
+    run.exit_code = exit_code
+    run.finished_at = utcnow()
+
+
+def end_current_run(session: Session, plate: Plate, state: RunState, reason: str) -> str | None:
+    """End the plate's current run when it is still active; its job name (to stop), else None."""
+    run = repository.run_of(session, plate.id, plate.attempt)
+    if run is None or run.state not in ACTIVE_RUN_STATES:
+        return None
+    end_run(run, state, reason)
+    return run.job_name
+
+
+def stop_job(launcher: Launcher, job_name: str) -> bool:
+    """Cancel a job (after the commit); a launcher failure is logged: the reconcile's sweep of jobs
+    without an active run cancels it later."""
+    try:
+        launcher.cancel(job_name)
+    except LauncherError as exc:
+        log.warning("job cancel failed", extra={"job": job_name, "error": str(exc)})
+        return False
+    return True
+
+
+def list_runs(session: Session, principal: Principal, plate_id: uuid.UUID) -> Sequence[Run]:
+    from api.plates.service import get_plate
+
+    plate = get_plate(session, principal, plate_id)
+    return repository.runs_of_plate(session, plate.id)
+
+
+def job_logs(session: Session, launcher: Launcher, principal: Principal, plate_id: uuid.UUID,
+             tail_lines: int) -> tuple[Plate, str]:
+    """The last lines of the current job's log ("" without a job, or once it was deleted)."""
+    from api.plates.service import get_plate
+
+    plate = get_plate(session, principal, plate_id)
+    if plate.job_name is None:
+        return plate, ""
+    try:
+        return plate, launcher.logs(plate.job_name, tail_lines)
+    except LauncherError as exc:
+        raise ServiceUnavailable(f"The job launcher cannot be reached: {exc}",
+                                 code="launcher_unavailable") from exc

@@ -1,0 +1,40 @@
+"""Where a job reads its plate and writes its outputs, as the job program takes them.
+
+S3 storage: ``s3://<bucket>/<key>``; disk storage: the object's absolute file path (the job and the
+API share the machine). Every attempt writes under its own prefix, ``<output_prefix>a<attempt>/``, so
+the outputs of a failed attempt are never mistaken for those of a later one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.config import Settings
+from api.plates.models import Plate
+
+MANIFEST = "manifest.json"
+
+
+def object_uri(settings: Settings, key: str) -> str:
+    """The URI of object ``key`` (a trailing ``/`` is kept: a prefix stays a prefix)."""
+    if settings.storage == "s3":
+        return f"s3://{settings.s3_bucket}/{key}"
+    path = str(Path(settings.storage_dir()).resolve() / "objects" / key)
+    return path + "/" if key.endswith("/") else path
+
+
+def attempt_prefix(plate: Plate, attempt: int) -> str:
+    """The storage key prefix of one attempt's outputs."""
+    return f"{plate.output_prefix}a{attempt}/"
+
+
+def manifest_key(plate: Plate, attempt: int) -> str:
+    return attempt_prefix(plate, attempt) + MANIFEST
+
+
+def source_uri(settings: Settings, plate: Plate) -> str:
+    return object_uri(settings, plate.source_key)
+
+
+def output_uri(settings: Settings, plate: Plate, attempt: int) -> str:
+    return object_uri(settings, attempt_prefix(plate, attempt))

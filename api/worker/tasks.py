@@ -1,0 +1,20 @@
+"""Celery tasks: thin wrappers that call the runs service."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from api.runs.context import RunContext
+from api.runs.reconcile import reconcile_once
+from api.worker.app import RECONCILE_TASK, app
+
+log = logging.getLogger(__name__)
+
+
+@app.task(name=RECONCILE_TASK)  # type: ignore[untyped-decorator]
+def reconcile() -> dict[str, Any]:
+    """One reconcile tick: Job statuses into plate states, manifests into cuts."""
+    report = reconcile_once(RunContext.from_settings())
+    log.info("reconcile tick", extra={"report": report.as_dict()})
+    return report.as_dict()
