@@ -25,7 +25,7 @@ import click
 import httpx
 from rich.console import Console
 
-from api.client.commands import cuts_table, user_error
+from api.client.commands import console, cuts_table, user_error
 from api.client.resume import ResumeState
 from api.client.session import ApiClient, ApiConfig, ApiError
 from api.client.upload import Transfer, upload_plate
@@ -116,7 +116,7 @@ def run_flow(out_dir: Path) -> None:
             done = _wait_done(client, plate_id)
             if done["state"] != "succeeded":
                 raise BadInputError(f"the split job ended {done['state']}: {done['state_reason']}")
-            Console().print(cuts_table(plate_id, client.call("GET", f"/plates/{plate_id}/cuts")))
+            console.print(cuts_table(plate_id, client.call("GET", f"/plates/{plate_id}/cuts")))
             _show_outputs(client, plate_id, data, done)
 
 
