@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,56 +20,30 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 from rich.console import Console
 
 from api.client.commands import console, cuts_table, user_error
 from api.client.resume import ResumeState
 from api.client.session import ApiClient, ApiConfig, ApiError
 from api.client.upload import Transfer, upload_plate
+from api.local_server import PLATECUT, ServerDidNotStart, serving
 from jobs.errors import BadInputError, TransientError
 
 err = Console(stderr=True)
 _FINAL = {"succeeded", "failed", "rejected", "cancelled"}
-PLATECUT = str(Path(sys.executable).parent / "platecut")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
 def embedded_server(data_dir: Path, log: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``platecut serve`` on a free loopback port with nothing configured but its data folder."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLATECUT_")}
-    env.update(PLATECUT_DATA_DIR=str(data_dir), PLATECUT_PUBLIC_URL=url, PLATECUT_LOG_JSON="false")
-    with log.open("w") as out:
-        proc = subprocess.Popen([PLATECUT, "serve", "--port", str(port)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+    env.update(PLATECUT_DATA_DIR=str(data_dir), PLATECUT_LOG_JSON="false")
+    with log.open("wb") as out:
         try:
-            _wait_ready(url, proc, log)
-            yield url, env
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise TransientError(f"the API did not start (exit {proc.returncode}); see {log}")
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TransientError(f"the API did not get ready within 60 s; see {log}")
+            with serving(env, output=out) as url:
+                yield url, env
+        except ServerDidNotStart as exc:
+            raise TransientError(f"the API did not start ({exc}); see {log}") from exc
 
 
 def _token(env: dict[str, str]) -> str:

@@ -22,23 +22,18 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
+from api.local_server import PLATECUT, free_port, serving
 from bench.common import heading, log, machine_info, machine_lines, publish, table
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PLATECUT = str(Path(sys.executable).parent / "platecut")
 _LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
@@ -62,12 +57,6 @@ wrk.headers["Authorization"] = "Bearer {token}"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def fresh_database() -> Iterator[str]:
     name = f"platecut_bench_{os.getpid()}"
@@ -85,7 +74,7 @@ def fresh_database() -> Iterator[str]:
 def s3_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     try:
@@ -94,32 +83,10 @@ def s3_server() -> Iterator[str]:
         server.stop()
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError(f"platecut serve exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("platecut serve did not get ready")
-
-
 @contextmanager
 def api_server(env: dict[str, str], workers: int) -> Iterator[str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([PLATECUT, "serve", "--port", str(port), "--workers", str(workers)],
-                            env={**env, "PLATECUT_PUBLIC_URL": url}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        _wait_ready(url, proc)
+    with serving(env, ["--workers", str(workers)]) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def run_wrk(url: str, script: str, connections: int, duration: int) -> dict[str, Any]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.local_server import PLATECUT, free_port, serving
 from jobs.errors import ExitCode
 
-PLATECUT = str(Path(sys.executable).parent / "platecut")
 MiB = 1024 * 1024
 
 
@@ -36,30 +34,11 @@ class Server:
                          headers={"Authorization": f"Bearer {self.token}"})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise RuntimeError(f"platecut serve exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("platecut serve did not start")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``platecut serve`` on the embedded default (SQLite, disk storage), 5 MiB parts."""
     root = tmp_path_factory.mktemp("embedded")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PLATECUT_DATA_DIR": str(root / "data"), "PLATECUT_PUBLIC_URL": url,
            "PLATECUT_MIN_PART_SIZE": str(5 * MiB), "PLATECUT_SINGLE_PUT_MAX": str(8 * MiB),
@@ -69,14 +48,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     made = subprocess.run([PLATECUT, "token", "create", "--site", "studio", "--project", "show"],
                           capture_output=True, text=True, env=env, check=True)
     token = made.stdout.strip().splitlines()[-1].split()[-1]
-    proc = subprocess.Popen([PLATECUT, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_ready(url, proc)
+    with serving(env, port=port):
         yield Server(url, {**env, "PLATECUT_TOKEN": token}, token)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _random_file(path: Path, size: int) -> str:
