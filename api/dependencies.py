@@ -1,4 +1,8 @@
-"""Dependencies on what the app factory wires: settings, object storage and the job launcher."""
+"""Dependencies on what the app factory wires: settings, object storage and the job launcher.
+
+They only read ``app.state``: ``async`` so FastAPI calls them on the event loop instead of
+handing each one to the thread pool (a thread hop per dependency per request).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from api.integrations.storage import Storage
 from api.runs.launcher import Launcher
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
 
-def get_launcher(request: Request) -> Launcher:
+async def get_launcher(request: Request) -> Launcher:
     launcher: Launcher = request.app.state.launcher
     return launcher
 
