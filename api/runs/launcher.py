@@ -33,6 +33,16 @@ class JobRequest:
     extra_args: tuple[str, ...] = ()  # e.g. ("--no-ocr",)
 
 
+def job_run_arguments(request: JobRequest) -> list[str]:
+    """``job run --plate-id ... --source ... --output ... [--sha256 HEX] --size N [extra]``: the
+    arguments of the job program (``platecut``) for ``request``, whichever launcher runs it."""
+    args = ["job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
+            "--output", request.output_uri]
+    if request.sha256:
+        args += ["--sha256", request.sha256]
+    return [*args, "--size", str(request.size_bytes), *request.extra_args]
+
+
 class JobPhase(enum.StrEnum):
     PENDING = "pending"  # created, not running yet (includes suspended by Kueue: queued)
     RUNNING = "running"

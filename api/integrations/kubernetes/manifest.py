@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from api.integrations.kubernetes.config import JobTemplate
 from api.integrations.kubernetes.names import is_dns1123_label, label_value
-from api.runs.launcher import JobRequest
+from api.runs.launcher import JobRequest, job_run_arguments
 
 MANAGED_BY = "platecut-api"
 LABEL_NAME = "app.kubernetes.io/name"
@@ -111,15 +111,6 @@ def scratch_quantity(request: JobRequest, template: JobTemplate) -> str:
     return f"{math.ceil(scratch_bytes(request, template) / MiB)}Mi"
 
 
-def job_args(request: JobRequest) -> list[str]:
-    """The arguments of the image's ``platecut`` entrypoint."""
-    args = ["job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
-            "--output", request.output_uri]
-    if request.sha256:
-        args += ["--sha256", request.sha256]
-    return [*args, "--size", str(request.size_bytes), *request.extra_args]
-
-
 def pod_spec(request: JobRequest, template: JobTemplate) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
@@ -154,7 +145,7 @@ def container(request: JobRequest, template: JobTemplate) -> dict[str, Any]:
         "name": template.container_name,
         "image": template.image,
         "imagePullPolicy": template.image_pull_policy,
-        "args": job_args(request),
+        "args": job_run_arguments(request),  # the image's ``platecut`` entrypoint
         "env": container_env(template),
         "resources": resources(request, template),
         "terminationMessagePath": TERMINATION_LOG,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from api.integrations.kubernetes.names import is_dns1123_label
 from api.integrations.local.jobdir import JobDir, group_alive
-from api.runs.launcher import JobPhase, JobRequest, JobStatus, LauncherError
+from api.runs.launcher import JobPhase, JobRequest, JobStatus, LauncherError, job_run_arguments
 
 if TYPE_CHECKING:
     from api.runs.launcher import Launcher
@@ -49,13 +49,8 @@ def default_command() -> tuple[str, ...]:
     return (sys.executable, "-m", "jobs.cli")
 
 
-def job_arguments(request: JobRequest) -> list[str]:
-    """``job run ...`` for the request, as the job program takes them."""
-    args = ["job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
-            "--output", request.output_uri]
-    if request.sha256:
-        args += ["--sha256", request.sha256]
-    return [*args, "--size", str(request.size_bytes), *request.extra_args]
+# ``job run ...`` for a request, as the job program takes them (the builder every launcher shares)
+job_arguments = job_run_arguments
 
 
 class LocalLauncher:
@@ -173,7 +168,7 @@ class LocalLauncher:
         submitted = job.read_request()
         assert submitted is not None
         argv = ["/bin/sh", "-c", WRAPPER, WRAPPER_NAME, str(job.path), *self.command,
-                *job_arguments(submitted.request)]
+                *job_run_arguments(submitted.request)]
         env = {**os.environ, **self.env, "PLATECUT_TERMINATION_LOG": str(job.termination_log)}
         try:
             child = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

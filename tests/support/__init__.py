@@ -1,0 +1,1 @@
+"""Test helpers that need no pytest: usable from benchmarks too."""
