@@ -63,7 +63,8 @@ def handle_plate(ctx: RunContext, plate_id: uuid.UUID, statuses: dict[str, JobSt
 
 
 def _submit(work: Work, _step: Step) -> None:
-    if service.submit(work.session, work.ctx.launcher, work.plate, work.run):
+    if service.submit(work.session, work.ctx.launcher, work.plate, work.run,
+                      work.ctx.settings.max_concurrent_jobs):
         work.report.submitted += 1
         work.report.changed += 1
     else:

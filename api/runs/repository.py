@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from api.cuts.models import Cut, PlateOutput
@@ -98,3 +98,10 @@ def cuts_of_plate(session: Session, plate_id: uuid.UUID) -> Sequence[Cut]:
 def outputs_of_plate(session: Session, plate_id: uuid.UUID) -> Sequence[PlateOutput]:
     return session.scalars(select(PlateOutput).where(PlateOutput.plate_id == plate_id)).all()
 
+
+
+def submitted_active_runs(session: Session) -> int:
+    """Runs the launcher holds that have not finished: what counts against the site's limit."""
+    query = select(func.count()).select_from(Run).where(
+        Run.submitted_at.is_not(None), Run.state.in_([RunState.QUEUED, RunState.RUNNING]))
+    return int(session.scalar(query) or 0)

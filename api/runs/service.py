@@ -39,7 +39,7 @@ def launch(session: Session, launcher: Launcher, settings: Settings, plate: Plat
     except IntegrityError as exc:  # SQLite, which has no row locks: a concurrent launch won
         session.rollback()
         raise Conflict("The plate was launched by a concurrent request.", code="concurrent_launch") from exc
-    submit(session, launcher, plate, run)
+    submit(session, launcher, plate, run, settings.max_concurrent_jobs)
     return run
 
 
@@ -61,9 +61,14 @@ def job_request(plate: Plate, run: Run) -> JobRequest:
                       sha256=plate.sha256)
 
 
-def submit(session: Session, launcher: Launcher, plate: Plate, run: Run) -> bool:
+def submit(session: Session, launcher: Launcher, plate: Plate, run: Run, limit: int = 0) -> bool:
     """Hand the committed run to the launcher and commit its answer; False when the launcher
-    failed (the run stays ``submit_pending`` with the error as its reason)."""
+    failed or ``limit`` jobs are already out (the run stays ``submit_pending`` with the reason;
+    the reconcile submits it on a later tick)."""
+    if limit and repository.submitted_active_runs(session) >= limit:
+        run.reason = f"waiting: {limit} jobs already running (PLATECUT_MAX_CONCURRENT_JOBS)"
+        session.commit()
+        return False
     try:
         status = launcher.submit(job_request(plate, run))
     except LauncherError as exc:

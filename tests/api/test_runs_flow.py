@@ -269,3 +269,26 @@ def _group_alive(pgid: int) -> bool:
 
     return group_alive(pgid) or (os.path.exists(f"/proc/{pgid}/cmdline") and bool(
         Path(f"/proc/{pgid}/cmdline").read_bytes()))
+
+
+def test_the_site_limit_keeps_extra_plates_queued_until_a_job_finishes(
+        caller: Caller, app: FastAPI, launcher: LocalLauncher, settings: Settings, db: Session) -> None:
+    app.state.settings.max_concurrent_jobs = 1
+    app.state.run_context.settings.max_concurrent_jobs = 1
+    first = caller.uploaded_plate(b"wait\n", name="first.mov")
+    second = caller.uploaded_plate(b"ok\n", name="second.mov")
+    assert [r.state for r in runs(db, first["id"])] == [RunState.QUEUED]
+    waiting = runs(db, second["id"])
+    assert [r.state for r in waiting] == [RunState.SUBMIT_PENDING]
+    assert "waiting: 1 jobs already running" in (waiting[0].reason or "")
+    second_job = job_name_for(second["id"], 1)
+    tick(app)
+    assert second_job not in launcher.statuses()  # still held back: the first job runs on
+    release(settings, first, "ok")
+    finished(launcher, job_name_for(first["id"], 1))
+    tick(app)  # the first succeeds, which frees the slot
+    tick(app)  # and the second goes out
+    assert second_job in launcher.statuses()
+    finished(launcher, second_job)
+    tick(app)
+    assert caller.get(f"/api/v1/plates/{second['id']}").json()["state"] == "succeeded"

@@ -18,9 +18,6 @@ from api.runs.launchers import TEMPLATE_FIELDS, job_template
 from tests.deploy.conftest import CASES, KUBE_VERSIONS, NAMESPACE, Case, Manifest, Render, find, one
 
 CASE_IDS = [case.name for case in CASES]
-# settings the chart sets for parts of the API still being written (none may be misspelt: every other
-# PLATECUT_* variable of the ConfigMap must be a field of api/config.py Settings)
-PENDING_SETTINGS = {"PLATECUT_MAX_CONCURRENT_JOBS"}
 
 
 def chart_settings(manifests: list[Manifest], monkeypatch: pytest.MonkeyPatch) -> Settings:
@@ -46,7 +43,7 @@ def plate_request(size_bytes: int = 40 * 10**9) -> JobRequest:
 def test_every_setting_the_chart_sets_is_read_by_the_api(render: Render, case: Case) -> None:
     data = one(render(case), "ConfigMap", "-env")["data"]
     fields = {f"PLATECUT_{name.upper()}" for name in Settings.model_fields}
-    unknown = set(data) - fields - PENDING_SETTINGS
+    unknown = set(data) - fields
     assert not unknown, f"the chart sets variables api/config.py does not read: {sorted(unknown)}"
     k8s = {f"PLATECUT_{source.upper()}" for source in TEMPLATE_FIELDS.values()}
     assert {name for name in data if name.startswith("PLATECUT_K8S_")} - {"PLATECUT_K8S_IN_CLUSTER"} <= k8s
