@@ -55,7 +55,11 @@ class Settings(BaseSettings):
         "local", description="local: subprocesses on this machine; kubernetes: one Job per attempt; "
                              "none: plates stop at 'uploaded' (jobs are started by something else)")
     broker_url: str | None = Field(None, description="Celery broker; unset: the API reconciles in-process")
+    celery_queue: str = Field("platecut", min_length=1, description="Celery queue of the reconcile ticks "
+                              "(beat sends to it, workers consume it)")
     reconcile_seconds: float = Field(2.0, ge=0, description="In-process reconcile interval (0: off)")
+    max_concurrent_jobs: int = Field(0, ge=0, description="Jobs submitted and unfinished at once for "
+                                     "the site; more plates wait queued (0: no limit)")
     max_attempts: int = Field(3, ge=1, description="Attempts of a plate before it fails (user retries "
                                                    "start a new series)")
     lost_grace_seconds: float = Field(120.0, ge=0, description="A vanished job is lost after this long")

@@ -5,7 +5,8 @@ Redis (``redis://``) works too. Beat puts one ``platecut.reconcile`` task on the
 ``PLATECUT_RECONCILE_SECONDS``; each expires after one interval, so a backlog (a worker
 down for an hour) never turns into a storm of stale ticks. Beat must run once per site
 (the chart runs one replica with the Recreate strategy); the task itself is safe to run
-twice or side by side (row locks with SKIP LOCKED).
+twice or side by side (row locks with SKIP LOCKED). Ticks go to the queue
+``PLATECUT_CELERY_QUEUE`` (default ``platecut``), which the worker consumes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_time_limit=max(60.0, 20 * interval),
         broker_connection_retry_on_startup=True,
         timezone="UTC",
+        task_default_queue=settings.celery_queue,  # beat's ticks go here; the worker consumes it
         beat_schedule={"reconcile": {"task": RECONCILE_TASK, "schedule": interval,
                                      "options": {"expires": interval}}},
     )

@@ -154,6 +154,7 @@ class LocalLauncher:
 
     def _start_pending(self) -> None:
         """Start the oldest pending jobs while fewer than ``max_concurrent`` run."""
+        self._reap()
         jobs = self._jobs()
         running = sum(1 for job in jobs if self._status(job).phase is JobPhase.RUNNING)
         pending = [(s.submitted, job.name, job) for job in jobs if (s := job.read_request()) is not None
@@ -163,6 +164,14 @@ class LocalLauncher:
                 return
             self._start(job)
             running += 1
+
+    def _reap(self) -> None:
+        """Wait for this process's children that ended. ``_alive`` reaps only a child it finds without
+        an exit code; one that ended normally (exit code written) and whose folder was then removed
+        (after its outcome was ingested, by any process) would stay a zombie for good otherwise."""
+        for name, child in list(self._children.items()):
+            if child.poll() is not None:
+                del self._children[name]
 
     def _start(self, job: JobDir) -> None:
         submitted = job.read_request()
