@@ -26,7 +26,7 @@ import numpy.typing as npt
 from PIL import Image
 
 THUMB_WIDTH = 480
-STRIP_SHARE = 0.15  # of the picture height, at the top and at the bottom
+STRIP_SHARE = 0.2  # of the picture height, at the top and at the bottom
 _THUMB_QUALITY, _STRIP_QUALITY = 3, 2  # FFmpeg -q:v for MJPEG (2 is near lossless)
 
 RGB = npt.NDArray[np.uint8]

@@ -43,7 +43,7 @@ def test_the_analysis_pass_writes_a_picture_of_every_frame(long_gop: Path, tmp_p
     with Image.open(store.thumbnail(95)) as thumb:
         assert thumb.size == (THUMB_WIDTH, 270)
     rows = strip_height(720)
-    assert rows == 108
+    assert rows == 144
     with Image.open(store.strip_file(0)) as strip:
         assert strip.size == (1280, 2 * rows)
     # the strips are the frame's own pixels at full resolution (JPEG near-lossless), and
@@ -59,7 +59,7 @@ def test_the_analysis_pass_writes_a_picture_of_every_frame(long_gop: Path, tmp_p
 
 
 def test_reads_come_from_the_store_only_where_it_is_sharp(tmp_path: Path) -> None:
-    store = FrameStore(tmp_path, 1920, 1080, strips=True)  # strips of 162 rows
+    store = FrameStore(tmp_path, 1920, 1080, strips=True)  # strips of 216 rows
     info = _info(1920, 1080)
 
     def seek(index: int) -> np.ndarray:
@@ -68,7 +68,7 @@ def test_reads_come_from_the_store_only_where_it_is_sharp(tmp_path: Path) -> Non
     frames = PlateFrames(info, seek, store)
     assert frames.for_regions([Region(0, 0, 1, 0.1), Region(0, 0.9, 1, 0.1)]) == store.strips_only
     assert frames.for_regions([Region(0, 0.45, 1, 0.1)]) is seek  # mid-frame: exact by seeking
-    assert frames.for_regions([Region(0, 0.0, 1, 0.2)]) is seek  # reaches below the strip
+    assert frames.for_regions([Region(0, 0.0, 1, 0.25)]) is seek  # reaches below the strip
     no_strips = PlateFrames(info, seek, FrameStore(tmp_path, 1920, 1080, strips=False))
     assert no_strips.for_regions([Region(0, 0, 1, 0.1)]) is seek
 
