@@ -10,7 +10,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import accuracy, burnin, memory, speed
+from bench import accuracy, api_load, burnin, memory, reconcile, speed
 from bench.common import RESULTS, log, machine_info, machine_lines
 
 Benchmark = Callable[[list[str] | None], str]
@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> str:
         ("speed", speed.main, [*quick, "--repeat", str(args.repeat)]),  # --quick means 1 run
         ("memory", memory.main, quick),
         ("burnin", burnin.main, quick),  # one timing run of each split variant
+        ("api_load", api_load.main, ["--duration", "5"] if args.quick else []),
+        ("reconcile", reconcile.main, ["--jobs", "10,1000"] if args.quick else []),
     ]
     start = time.perf_counter()
     header = ["# platecut benchmarks" + (" (QUICK RUN, not final figures)" if args.quick else ""),
