@@ -191,8 +191,9 @@ def test_sample_then_split_finds_the_known_cuts(tmp_path: Path) -> None:
     assert f"cuts start at {starts[1:]}" in made.stdout
 
 
-def test_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
-    result = platecut("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path)
+def test_the_job_only_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
+    # the whole flow through the API (`platecut demo`) is tests/test_e2e_embedded.py
+    result = platecut("demo", "--job-only", "--out", str(tmp_path / "demo"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "SH040_0020_2" in result.stdout  # the restarted take only the burn-ins show
     assert (tmp_path / "demo" / "contact_sheet.png").exists()

@@ -17,6 +17,9 @@ from jobs.framestore import RGB
 from jobs.ocr.engine import OcrEngine, TextBox
 
 SAMPLE_WIDTH = 960
+# a burn-in line is a few percent of the picture tall; a taller "text" box is the detector
+# reading a picture (a blurred frame once came back as one box over the whole frame)
+MAX_LINE_HEIGHT = 0.12
 _REGION = re.compile(r"^\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*$")
 
 
@@ -102,7 +105,8 @@ def find_regions(grab: Callable[[int], RGB], engine: OcrEngine,
     for frame in frames:
         image = _shrink(grab(frame))
         h, w = image.shape[:2]
-        samples.append([_relative(b, w, h) for b in engine.read(image) if b.text.strip()])
+        boxes = [_relative(b, w, h) for b in engine.read(image) if b.text.strip()]
+        samples.append([b for b in boxes if b[3] - b[1] <= MAX_LINE_HEIGHT])
     if len(samples) < 2:
         return []
     return bands(stable_boxes(samples))
