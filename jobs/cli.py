@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,33 @@ from jobs.remote.command import job  # click only: the job's modules load when i
 err_console = Console(stderr=True)
 
 
-@click.group()
+class PlatecutGroup(click.Group):
+    """Also the commands other installed parts of platecut register under the
+    ``platecut.commands`` entry point group (the control plane's ``serve``, ``token``,
+    ``upload``...), each imported only when it is asked for, so ``platecut split`` pays
+    nothing for them. The job program never imports them; a part whose extra is not
+    installed adds nothing. A part may extend a command of the same name (the control
+    plane's ``demo`` runs the whole flow through the API, this one with ``--job-only``)."""
+
+    def _plugins(self) -> dict[str, EntryPoint]:
+        return {point.name: point for point in entry_points(group="platecut.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        point = self._plugins().get(cmd_name)
+        if point is not None:
+            try:
+                command = point.load()
+            except ImportError:  # that part's extra is not installed in this environment
+                command = None
+            if isinstance(command, click.Command):
+                return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=PlatecutGroup)
 @click.version_option(package_name="platecut")
 def cli() -> None:
     """Split original plates into frame-exact cuts."""
@@ -180,25 +207,8 @@ def demo(out_dir: Path) -> None:
 cli.add_command(job)  # platecut job run: the per-plate Kubernetes Job (jobs/remote/)
 
 
-def add_plugin_commands(group: click.Group) -> None:
-    """Commands other installed parts of platecut register under the ``platecut.commands``
-    entry point group (the control plane's ``serve``, ``token``, ``upload``...). The job
-    program never imports them; a part that is not installed simply adds nothing. A part
-    may extend a command of the same name (the control plane's ``demo`` runs the whole
-    flow through the API, and this one with ``--job-only``)."""
-    from importlib.metadata import entry_points
-
-    for point in entry_points(group="platecut.commands"):
-        try:
-            command = point.load()
-        except ImportError:  # that part's extra is not installed in this environment
-            continue
-        group.add_command(command, point.name)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes get one line and a documented exit code, never a traceback."""
-    add_plugin_commands(cli)
     try:
         cli.main(args=argv, prog_name="platecut", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -10,20 +10,24 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.cli import token
+from api.cli import serve, token
 from api.config import Settings
-from jobs.cli import add_plugin_commands, cli
+from api.demo import demo as api_demo
+from jobs.cli import cli
 
 
 def test_commands_are_registered() -> None:
-    add_plugin_commands(cli)
-    assert {"serve", "token"} <= set(cli.commands)
+    ctx = click.Context(cli)
+    assert {"serve", "token", "upload", "db", "demo", "split"} <= set(cli.list_commands(ctx))
+    assert cli.get_command(ctx, "serve") is serve
+    assert cli.get_command(ctx, "demo") is api_demo  # the control plane's demo extends the job's
 
 
 def test_token_create_on_the_embedded_default(tmp_path: Path) -> None:
