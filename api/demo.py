@@ -27,7 +27,7 @@ from api.client.resume import ResumeState
 from api.client.session import ApiClient, ApiConfig, ApiError
 from api.client.upload import Transfer, upload_plate
 from api.local_server import PLATECUT, ServerDidNotStart, serving
-from jobs.errors import BadInputError, TransientError
+from jobs.errors import BadInputError, OutputError, TransientError
 
 err = Console(stderr=True)
 _FINAL = {"succeeded", "failed", "rejected", "cancelled"}
@@ -66,11 +66,20 @@ def _wait_done(client: ApiClient, plate_id: str, timeout: float = 600) -> dict[s
     raise TransientError(f"the split job did not finish within {timeout:.0f} s")
 
 
+def _clear_earlier_demo(out_dir: Path) -> None:
+    """Remove an earlier demo's folder; refuse any other non-empty folder (nothing is lost)."""
+    if not out_dir.exists():
+        return
+    earlier = (out_dir / "platecut-data").is_dir() or (out_dir / "demo_plate.edl").is_file()  # --job-only
+    if not out_dir.is_dir() or (any(out_dir.iterdir()) and not earlier):
+        raise OutputError(f"{out_dir} exists and is not an earlier demo's folder: choose another --out")
+    shutil.rmtree(out_dir)
+
+
 def run_flow(out_dir: Path) -> None:
     from jobs import synth
 
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
+    _clear_earlier_demo(out_dir)
     plate = out_dir / "demo_plate.mp4"
     err.print(f"Generating a sample plate: {plate}", soft_wrap=True)
     truth = synth.make_plate(synth.demo_spec(), plate)

@@ -111,3 +111,14 @@ def test_platecut_demo_runs_the_whole_embedded_flow(tmp_path: Path) -> None:
         total = db.execute("SELECT count(*) FROM cuts").fetchone()[0]
     assert [tuple(row) for row in cuts] == expected_cuts()
     assert total == len(KNOWN)
+
+
+def test_the_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    precious = tmp_path / "shots"
+    precious.mkdir()
+    (precious / "A001C003.mov").write_bytes(b"a plate")
+    done = subprocess.run([str(PLATECUT), "demo", "--out", str(precious)], env=clean_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 73, done.stderr  # ExitCode.CANT_CREATE
+    assert "not an earlier demo's folder" in done.stderr and "Traceback" not in done.stderr
+    assert (precious / "A001C003.mov").read_bytes() == b"a plate"
