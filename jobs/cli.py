@@ -14,7 +14,11 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jobs.errors import ExitCode, PlatecutError
-from jobs.remote.command import job  # click only: the job's modules load when it runs
+from jobs.remote.command import (  # click only: the job's modules load when it runs
+    build_split_options,
+    job,
+    split_options,
+)
 
 err_console = Console(stderr=True)
 
@@ -124,27 +128,8 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
 @click.argument("plate")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for the cuts, thumbnails, contact sheet, EDL, OTIO and manifest.")
-@click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media.")
-@click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
-              envvar="PLATECUT_HEAD_IN", help="Frame number of each cut's first frame.")
-@click.option("--codec", default="prores", show_default=True,
-              help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
-                   "'copy' refuses to re-encode. Intra-only plates are always copied.")
+@split_options
 @click.option("--fps", help="Frame rate of an image sequence (default 24).")
-@click.option("--name-template", default="{plate}_{index:03d}", show_default=True,
-              envvar="PLATECUT_NAME_TEMPLATE",
-              help="Names of cuts without a burned-in name; fields {plate} and {index}.")
-@click.option("--set", "detector_set", multiple=True, metavar="NAME=VALUE",
-              help="Detector setting, e.g. --set cut_ratio=3 (see docs/DETECTION.md).")
-@click.option("--no-ocr", is_flag=True, help="Do not read burn-ins.")
-@click.option("--ocr-engine", type=click.Choice(["onnx", "paddle"]),
-              help="OCR engine for burn-ins (default: PLATECUT_OCR_ENGINE, else onnx).")
-@click.option("--burnin-region", "regions", multiple=True, metavar="X,Y,W,H",
-              envvar="PLATECUT_BURNIN_REGIONS",
-              help="A burn-in band as fractions of the picture (repeatable; env: "
-                   "PLATECUT_BURNIN_REGIONS, space-separated); default: found automatically.")
-@click.option("--shot-pattern", envvar="PLATECUT_SHOT_PATTERN",
-              help="Regular expression of the site's shot names (env: PLATECUT_SHOT_PATTERN).")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
 def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, fps: str | None,
@@ -152,13 +137,12 @@ def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, f
           ocr_engine: str | None, regions: tuple[str, ...], shot_pattern: str | None,
           overwrite: bool, as_json: bool) -> None:
     """Find every cut in PLATE and write each as its own file."""
-    from jobs.pipeline import SplitOptions, run_split
+    from jobs.pipeline import run_split
     from jobs.report import RichProgress, print_cuts
 
-    options = SplitOptions(split=not no_split, codec=codec, head_in=head_in,
-                           name_template=name_template, detector=_detector(detector_set),
-                           sequence_rate=_rate(fps), overwrite=overwrite,
-                           **_burnin_options(no_ocr, ocr_engine, regions, shot_pattern))
+    options = build_split_options(no_split, head_in, codec, name_template, detector_set, no_ocr,
+                                  ocr_engine, regions, shot_pattern, sequence_rate=_rate(fps),
+                                  overwrite=overwrite)
     with RichProgress(err_console) as bar:
         manifest = run_split(plate, out_dir, options, bar)
     if as_json:

@@ -1,9 +1,9 @@
 """``platecut job run``: the container entrypoint of the per-plate Kubernetes Job.
 
 Only click is imported here: the job's modules (and boto3) load when the command
-runs, so ``platecut --help`` stays fast. The split options are those of
-``platecut split`` (same names, defaults and environment variables; a test keeps
-them in step) and are turned into ``SplitOptions`` by that command's own helpers.
+runs, so ``platecut --help`` stays fast. The split options are declared here once and
+``platecut split`` uses them too (same names, defaults and environment variables), and
+both turn them into ``SplitOptions`` with ``build_split_options``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The options of `platecut split` that make sense for a job, as that command declares them.
+# The options of a split, shared by `platecut split` and `platecut job run`.
 _SPLIT_OPTIONS = [
     click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media."),
     click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
@@ -71,14 +71,16 @@ def _uri(text: str, hint: str) -> ObjectUri:
 
 def build_split_options(no_split: bool, head_in: int, codec: str, name_template: str,
                         detector_set: tuple[str, ...], no_ocr: bool, ocr_engine: str | None,
-                        regions: tuple[str, ...], shot_pattern: str | None) -> SplitOptions:
-    """``SplitOptions`` exactly as ``platecut split`` builds them (OCR on by default)."""
+                        regions: tuple[str, ...], shot_pattern: str | None,
+                        **extra: Any) -> SplitOptions:
+    """``SplitOptions`` from the split options (OCR on by default), for ``platecut split``
+    and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields."""
     from jobs.cli import _burnin_options, _detector
     from jobs.pipeline import SplitOptions
 
     return SplitOptions(split=not no_split, codec=codec, head_in=head_in,
                         name_template=name_template, detector=_detector(detector_set),
-                        **_burnin_options(no_ocr, ocr_engine, regions, shot_pattern))
+                        **_burnin_options(no_ocr, ocr_engine, regions, shot_pattern), **extra)
 
 
 @click.group()
