@@ -114,7 +114,3 @@ def _jpeg_files(stream: Any, folder: Path, quality: int) -> Any:
                          fps_mode="passthrough", **{"q:v": quality, "c:v": "mjpeg"}
                          ).overwrite_output()
 
-
-def disk_usage(store: FrameStore) -> int:
-    """Bytes the store takes on disk (reported in the benchmarks)."""
-    return sum(p.stat().st_size for p in store.root.rglob("*.jpg"))
