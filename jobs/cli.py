@@ -158,14 +158,17 @@ def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, f
               help="h264, hevc, prores, dnxhr, or png/tiff/dpx/exr for a sequence.")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(min=1),
               help="Multiply every shot's length.")
-def sample(output: Path, size: str, codec: str, scale: int) -> None:
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0),
+              help="Of the random pictures (life, cells, noise): one seed, one plate.")
+def sample(output: Path, size: str, codec: str, scale: int, seed: int) -> None:
     """Generate a sample plate with known cuts (OUTPUT: file, or name.%04d.ext)."""
     from jobs import synth
 
     width, _, height = size.partition("x")
     if not (width.isdigit() and height.isdigit()) or codec not in synth.CODECS:
         raise click.BadParameter(f"size {size!r} or codec {codec!r} is not valid")
-    truth = synth.make_plate(synth.demo_spec(int(width), int(height), codec, scale), output)
+    truth = synth.make_plate(synth.demo_spec(int(width), int(height), codec, scale, seed),
+                              output)
     click.echo(f"{output}: {truth.frame_count} frames, cuts start at {truth.cut_starts}")
 
 

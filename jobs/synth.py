@@ -63,6 +63,7 @@ class PlateSpec:
     vfr_rate: FrameRate = FrameRate(30)
     record_tc: str | None = None  # running record timecode burned in at the bottom
     burnin_style: BurnInStyle = BurnInStyle()
+    seed: int = 1  # of the random sources (life, cells, noise): the same spec, the same plate
 
 
 @dataclass
@@ -100,11 +101,14 @@ def _shot_stream(index: int, shot: ShotSpec, spec: PlateSpec) -> Any:
     size = f"{spec.width}x{spec.height}"
     kind, _, arg = shot.source.partition(":")
     name = f"color=c={arg or 'gray'}" if kind in ("color", "noise") else SOURCES[kind]
+    seed = spec.seed * 1000 + index
+    if kind in ("life", "cells"):
+        name = f"{name}=seed={seed}"
     # the shot's index in a no-op filter keeps two shots of one source apart
     sep = ":" if "=" in name else "="
     stream = ffmpeg.input(f"{name}{sep}s={size}:r={spec.rate},setpts=PTS+0*{index}", f="lavfi")
     if kind == "noise":
-        stream = stream.filter("noise", alls=30, allf="t")
+        stream = stream.filter("noise", alls=30, allf="t", all_seed=seed)
     warm_up = 12 if kind in ("life", "cells") else 0  # skip the random first generations
     stream = stream.filter("trim", start_frame=warm_up, end_frame=warm_up + shot.frames)
     stream = stream.filter("setpts", "PTS-STARTPTS").filter("format", "yuv444p")
@@ -185,7 +189,7 @@ def _flash(at: int, frames: int = 2) -> tuple[tuple[str, dict[str, Any]], ...]:
 
 
 def demo_spec(width: int = 640, height: int = 360, codec: str = "h264",
-              scale: int = 1) -> PlateSpec:
+              scale: int = 1, seed: int = 1) -> PlateSpec:
     """An edit reference: hard cuts, a flash, a dissolve, a fade, a low-contrast cut, and a
     restarted take that only its burned-in timecode tells apart; every shot named."""
     shots = (
@@ -205,4 +209,5 @@ def demo_spec(width: int = 640, height: int = 360, codec: str = "h264",
                                               if i < 8 else "SH040_0020", tc, 1001))
                   for i, (shot, tc) in enumerate(zip(shots, takes, strict=True)))
     return PlateSpec(shots=named, width=width, height=height, rate=FrameRate(24000, 1001),
-                     codec=codec, timecode="01:00:00:00", audio=True, record_tc="01:00:00:00")
+                     codec=codec, timecode="01:00:00:00", audio=True, record_tc="01:00:00:00",
+                     seed=seed)

@@ -92,3 +92,21 @@ def test_the_name_read_most_often_wins() -> None:
 def test_a_break_on_the_last_frame_of_a_segment_is_not_a_cut() -> None:
     plate = Plate([("SH010", 0, 40)], misread={39})
     assert hidden_cuts(plate.read, Segment(0, 39, 0, 39), RATE) == []
+
+
+def test_a_misread_first_clear_frame_is_not_a_cut() -> None:
+    # the segment's first clear frame (right after a dissolve) misread: every later frame
+    # breaks from it, and bisection lands on the next frame; nothing confirms the
+    # outgoing "shot" of one frame, so no cut
+    plate = Plate([("SH020", 0, 60)], misread={24})
+    assert hidden_cuts(plate.read, Segment(12, 59, 24, 59), RATE) == []
+    # a real cut two frames in is still found: the outgoing shot is read running on
+    plate = Plate([("SH010", 0, 26), ("SH020", 700, 34)])
+    assert hidden_cuts(plate.read, Segment(12, 59, 24, 59), RATE) == [26]
+
+
+def test_a_cut_one_frame_after_a_picture_cut_pins_it_to_the_burnins() -> None:
+    # the picture saw the cut a frame early (at 30): the frame before the segment, 29,
+    # and its first frame, 30, are one shot, so the burn-in cut at 31 stands
+    plate = Plate([("A", 0, 31), ("B", 500, 29)])
+    assert hidden_cuts(plate.read, Segment(30, 59, 30, 59), RATE) == [31]

@@ -49,13 +49,16 @@ def _misread(read: Reader, cut: int, seg: Segment, rate: FrameRate) -> bool:
     """A break at ``cut`` that is not a new shot running on: one frame was misread.
 
     The incoming shot must run on from ``cut`` to the next frame (so a break on the
-    segment's last frame cannot be confirmed), and the frames either side of ``cut``
-    must not agree with each other.
+    segment's last frame cannot be confirmed), the outgoing one must be read running on
+    into ``cut - 1`` (one misread frame at the segment's start, right after a dissolve,
+    must not make a cut), and the frames either side of ``cut`` must not agree.
     """
-    if cut >= seg.last_clean or continuous(read(cut), read(cut + 1), rate) is False:
+    if cut >= seg.last_clean or cut < 2:
         return True
-    if cut - 1 < seg.first_clean:
-        return False
+    if continuous(read(cut), read(cut + 1), rate) is False:
+        return True
+    if continuous(read(cut - 2), read(cut - 1), rate) is not True:
+        return True
     return continuous(read(cut - 1), read(cut + 1), rate) is True
 
 

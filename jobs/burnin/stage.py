@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from jobs.burnin.fields import BurnInFields
 from jobs.burnin.frames import PlateFrames
-from jobs.burnin.labels import CutLabel, label_cut
+from jobs.burnin.labels import CutLabel, ends_disagree, label_cut
 from jobs.burnin.reader import BurnInReader
 from jobs.burnin.refine import PictureCut, Refinement, Segment, refine
 from jobs.burnin.regions import Region, find_regions
@@ -83,7 +83,7 @@ def read_burnins(frames: PlateFrames, engine: OcrEngine, boundaries: list[Bounda
     merged = merge(boundaries, result)
     for seg in segments_of(merged, count):  # every final cut read at its clear ends
         first, last = reader(seg.first_clean), reader(seg.last_clean)
-        if first.name and last.name and first.name != last.name:  # a misread: ask a third
+        if ends_disagree(first, last, seg, rate):  # a misread: ask a third
             reader((seg.first_clean + seg.last_clean) // 2)
     return BurnInResult(found, merged, result, reader.reads, reader.calls, len(samples))
 
