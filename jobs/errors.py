@@ -1,7 +1,9 @@
 """Errors a user can cause, and the exit codes the CLI and the Kubernetes Job use.
 
-The codes follow sysexits(3). A Job's ``podFailurePolicy`` fails at once on the
-"bad input" codes (retrying cannot help) and lets every other failure retry.
+The codes follow sysexits(3). A Job's ``podFailurePolicy`` fails at once on the codes
+no retry can help (``NOT_RETRIED``) and lets every other failure retry; of those, the
+plate's own faults (``REJECTING``) reject the plate, the others (the job's command, its
+image, its scratch space or its credentials) fail it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ class ExitCode(IntEnum):
 
     @property
     def retryable(self) -> bool:
-        return self not in (ExitCode.BAD_INPUT, ExitCode.NO_INPUT, ExitCode.USAGE)
+        return self not in NOT_RETRIED
+
+
+# the plate is at fault: it is rejected, never retried
+REJECTING = frozenset({ExitCode.BAD_INPUT, ExitCode.NO_INPUT})
+# the same command would fail the same way again: the plate or the site's set-up is at fault
+NOT_RETRIED = REJECTING | {ExitCode.USAGE, ExitCode.ENVIRONMENT, ExitCode.CANT_CREATE,
+                           ExitCode.NO_PERMISSION}
 
 
 class PlatecutError(Exception):

@@ -4,6 +4,7 @@ says (the plate's state, its current run) and what the launcher says (the job's 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,9 +12,11 @@ from api.plates.models import PlateState
 from api.runs.launcher import JobPhase, JobStatus
 from api.runs.models import RunState
 from api.runs.repository import RunView
+from jobs.errors import NOT_RETRIED, REJECTING
 
-PERMANENT_EXIT_CODES = frozenset({65, 66})  # bad input, input missing: no retry can help
-PERMANENT_REASONS = frozenset({"PodFailurePolicy"})  # Kubernetes failed the Job on exit 65/66
+# Kubernetes failed the Job at once on an exit code in NOT_RETRIED (the pod's code says which)
+FAILED_BY_POLICY = "PodFailurePolicy"
+_EXIT_CODE_IN_MESSAGE = re.compile(r"exit code (\d+)|^error (\d+):")
 
 
 class Action(enum.Enum):
@@ -69,10 +72,24 @@ def _found(plate_state: PlateState, run: RunView, status: JobStatus, max_attempt
 
 
 def failed_step(status: JobStatus, tries: int, max_attempts: int) -> Step:
-    """Rejected for bad input (never retried); otherwise retried while tries remain, else failed."""
-    if status.exit_code in PERMANENT_EXIT_CODES or status.reason in PERMANENT_REASONS:
-        return Step(Action.REJECT, status.message or describe(status), status.exit_code, RunState.REJECTED)
-    return after_failure(describe(status), status.exit_code, tries, max_attempts)
+    """Rejected for bad input, failed for a fault of the site's set-up (neither retried);
+    otherwise retried while tries remain, else failed."""
+    code = exit_code_of(status)
+    if code in REJECTING:
+        return Step(Action.REJECT, status.message or describe(status), code, RunState.REJECTED)
+    if code in NOT_RETRIED or status.reason == FAILED_BY_POLICY:
+        return Step(Action.FAIL, describe(status), code)
+    return after_failure(describe(status), code, tries, max_attempts)
+
+
+def exit_code_of(status: JobStatus) -> int | None:
+    """The job's exit code; when its pods are gone, the one named in the message of a Job failed by
+    its pod failure policy (Kubernetes': "... failed with exit code 65 matching FailJob rule ...",
+    or the job's own termination message: "error 65: ...")."""
+    if status.exit_code is not None or status.reason != FAILED_BY_POLICY:
+        return status.exit_code
+    found = _EXIT_CODE_IN_MESSAGE.search(status.message or "")
+    return int(found[1] or found[2]) if found else None
 
 
 def after_failure(reason: str, exit_code: int | None, tries: int, max_attempts: int,

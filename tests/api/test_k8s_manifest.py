@@ -112,7 +112,7 @@ def test_pod_failure_policy(make_request: MakeRequest) -> None:
     assert spec["backoffLimit"] == 2
     assert spec["podFailurePolicy"] == {"rules": [
         {"action": "FailJob",
-         "onExitCodes": {"containerName": "split", "operator": "In", "values": [65, 66]}},
+         "onExitCodes": {"containerName": "split", "operator": "In", "values": [2, 65, 66, 69, 73, 77]}},
         {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
     ]}
 

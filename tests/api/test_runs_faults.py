@@ -161,6 +161,20 @@ def test_pod_failure_policy_rejects(caller: Caller, app: FastAPI, launcher: Scri
     assert plate["job_name"] not in launcher.jobs
 
 
+@pytest.mark.parametrize("code", [69, 77])
+def test_a_fault_of_the_site_fails_the_plate_without_a_retry(caller: Caller, app: FastAPI, code: int,
+                                                             launcher: ScriptedLauncher, db: Session) -> None:
+    # ffmpeg missing from the image, storage credentials refused: a new attempt would end the same
+    plate = caller.uploaded_plate(b"x")
+    launcher.set(plate["job_name"], JobPhase.FAILED, reason="PodFailurePolicy", exit_code=code,
+                 message=f"error {code}: the job cannot run here")
+    report = tick(app)
+    assert (report.failed, report.retried, report.rejected) == (1, 0, 0)
+    row = plate_row(db, plate["id"])
+    assert row.state is PlateState.FAILED and f"error {code}" in (row.state_reason or "")
+    assert [(r.attempt, r.state, r.exit_code) for r in runs(db, plate["id"])] == [(1, RunState.FAILED, code)]
+
+
 def test_deadline_then_backoff_exhaust_the_attempts(caller: Caller, app: FastAPI,
                                                     launcher: ScriptedLauncher, db: Session) -> None:
     plate = caller.uploaded_plate(b"x")

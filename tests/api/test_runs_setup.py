@@ -210,7 +210,16 @@ def status(phase: JobPhase, **details: object) -> JobStatus:
     (PlateState.RUNNING, view(RunState.RUNNING), status(JobPhase.SUCCEEDED), Action.SUCCEED),
     (PlateState.RUNNING, view(), status(JobPhase.FAILED, exit_code=65), Action.REJECT),
     (PlateState.RUNNING, view(), status(JobPhase.FAILED, exit_code=66), Action.REJECT),
-    (PlateState.RUNNING, view(), status(JobPhase.FAILED, reason="PodFailurePolicy"), Action.REJECT),
+    (PlateState.RUNNING, view(), status(JobPhase.FAILED, reason="PodFailurePolicy", message=(
+        "Container split for pod jobs/p-x failed with exit code 65 matching FailJob rule at index 0")),
+     Action.REJECT),
+    # the job's command, its image, its scratch or its credentials: failed at once, not retried
+    *[(PlateState.RUNNING, view(), status(JobPhase.FAILED, exit_code=code), Action.FAIL)
+      for code in (2, 69, 73, 77)],
+    (PlateState.RUNNING, view(), status(JobPhase.FAILED, reason="PodFailurePolicy", message=(
+        "Container split for pod jobs/p-x failed with exit code 69 matching FailJob rule at index 0")),
+     Action.FAIL),
+    (PlateState.RUNNING, view(), status(JobPhase.FAILED, reason="PodFailurePolicy"), Action.FAIL),
     (PlateState.RUNNING, view(), status(JobPhase.FAILED, exit_code=75), Action.RETRY),
     (PlateState.RUNNING, view(), status(JobPhase.FAILED, reason="DeadlineExceeded"), Action.RETRY),
     (PlateState.RUNNING, view(tries=3), status(JobPhase.FAILED, exit_code=70), Action.FAIL),

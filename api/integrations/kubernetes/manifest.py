@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from api.integrations.kubernetes.config import JobTemplate
 from api.integrations.kubernetes.names import is_dns1123_label, label_value
 from api.runs.launcher import JobRequest, job_run_arguments
+from jobs.errors import NOT_RETRIED
 
 MANAGED_BY = "platecut-api"
 LABEL_NAME = "app.kubernetes.io/name"
@@ -23,8 +24,6 @@ ANNOTATION_PLATE_NAME = "platecut.io/plate-name"
 ANNOTATION_SOURCE = "platecut.io/source-uri"
 ANNOTATION_OUTPUT = "platecut.io/output-uri"
 MANAGED_SELECTOR = f"{LABEL_MANAGED_BY}={MANAGED_BY}"
-# exit codes of `platecut job run` that no retry can fix: bad input (65), no input (66)
-PERMANENT_EXIT_CODES = (65, 66)
 SCRATCH = "/scratch"
 TERMINATION_LOG = "/dev/termination-log"
 MiB = 1024 * 1024
@@ -90,7 +89,7 @@ def pod_failure_policy(template: JobTemplate) -> dict[str, Any]:
     return {"rules": [
         {"action": "FailJob",
          "onExitCodes": {"containerName": template.container_name, "operator": "In",
-                         "values": list(PERMANENT_EXIT_CODES)}},
+                         "values": sorted(int(code) for code in NOT_RETRIED)}},
         # a drained node, preemption or eviction is not the plate's fault: not counted as a failure
         {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
     ]}
