@@ -26,6 +26,7 @@ from api.observability.middleware import RequestContextMiddleware
 from api.plates.router import router as plates_router
 from api.problem_handlers import PROBLEM_RESPONSES, install_problem_handlers
 from api.projects.router import router as projects_router
+from api.projects.service import ProjectCache
 from api.runs.background import ReconcileLoop
 from api.runs.context import RunContext
 from api.runs.launcher import Launcher
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
     app.state.reconcile_loop = None
     app.state.metrics = HttpMetrics()
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
+    app.state.project_cache = ProjectCache(settings.auth_cache_seconds)
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     verify_sha256_max: int = Field(64 * MiB, ge=0, description="Largest plate whose SHA-256 is checked")
     max_request_body: int = Field(MiB, gt=0, description="Largest JSON body the API accepts")
     auth_cache_seconds: float = Field(10.0, ge=0, le=300,
-                                      description="A valid token is remembered this long (0: off)")
+                                      description="A valid token, and a project by name, are "
+                                      "remembered this long (0: off)")
     signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
     log_level: str = "INFO"
     log_json: bool = True

@@ -1,4 +1,5 @@
-"""Dependencies on what the app factory wires: settings, object storage and the job launcher.
+"""Dependencies on what the app factory wires: settings, object storage, the job launcher and
+the project memory.
 
 They only read ``app.state``: ``async`` so FastAPI calls them on the event loop instead of
 handing each one to the thread pool (a thread hop per dependency per request).
@@ -12,6 +13,7 @@ from fastapi import Depends, Request
 
 from api.config import Settings
 from api.integrations.storage import Storage
+from api.projects.service import ProjectCache
 from api.runs.launcher import Launcher
 
 
@@ -30,6 +32,12 @@ async def get_launcher(request: Request) -> Launcher:
     return launcher
 
 
+async def get_project_cache(request: Request) -> ProjectCache | None:
+    cache: ProjectCache | None = getattr(request.app.state, "project_cache", None)
+    return cache
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 LauncherDep = Annotated[Launcher, Depends(get_launcher)]
+ProjectCacheDep = Annotated[ProjectCache | None, Depends(get_project_cache)]

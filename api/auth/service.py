@@ -52,6 +52,11 @@ def create_token_as(session: Session, principal: Principal, project_names: Seque
     return create_token(session, principal.site_name, project_names, admin, name)
 
 
+def remembered(token: str, cache: PrincipalCache | None) -> Principal | None:
+    """The token's principal when the cache holds it (no database work: safe on the event loop)."""
+    return cache.get(hash_token(token)) if cache else None
+
+
 def authenticate(session: Session, token: str, cache: PrincipalCache | None = None) -> Principal:
     token_hash = hash_token(token)
     known = cache.get(token_hash) if cache else None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.auth.dependencies import CurrentPrincipal
 from api.db.engine import DbSession
-from api.dependencies import LauncherDep, SettingsDep, StorageDep
+from api.dependencies import LauncherDep, ProjectCacheDep, SettingsDep, StorageDep
 from api.plates import service
 from api.plates.models import PlateState
 from api.plates.schemas import PlateCreate, PlateCreated, PlateOut, PlatePage
@@ -23,11 +23,11 @@ MAX_LIMIT = 200
 
 @router.post("", response_model=PlateCreated, status_code=status.HTTP_201_CREATED)
 def create_plate(body: PlateCreate, session: DbSession, storage: StorageDep, settings: SettingsDep,
-                 principal: CurrentPrincipal) -> PlateCreated:
+                 principal: CurrentPrincipal, projects: ProjectCacheDep) -> PlateCreated:
     """Declare a plate; the answer says how to upload it (one PUT, or parts)."""
-    plate, upload = service.create_plate(session, storage, settings, principal, body)
+    plate, upload, project = service.create_plate(session, storage, settings, principal, body, projects)
     instructions = uploads.instructions(storage, settings, plate, upload, fresh=True)
-    return PlateCreated(plate=PlateOut.of(plate), upload=instructions)
+    return PlateCreated(plate=PlateOut.of(plate, project.name), upload=instructions)
 
 
 @router.get("", response_model=PlatePage)

@@ -41,8 +41,9 @@ class PlateOut(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, plate: Plate) -> PlateOut:
-        return cls(id=plate.id, name=plate.name, project=plate.project.name, state=plate.state,
+    def of(cls, plate: Plate, project: str | None = None) -> PlateOut:
+        """``project``: the project's name when the plate's project is not loaded (a new plate)."""
+        return cls(id=plate.id, name=plate.name, project=project or plate.project.name, state=plate.state,
                    state_reason=plate.state_reason, attempt=plate.attempt, size=plate.size_bytes,
                    sha256=plate.sha256, sha256_verified=plate.sha256_verified,
                    source_key=plate.source_key, output_prefix=plate.output_prefix,

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.config import Settings
+from api.db.insert import insert_new
 from api.errors import Conflict, NotFound, Unprocessable
 from api.integrations.storage import Storage
 from api.plates import repository, states
 from api.plates.models import Plate, PlateState
 from api.plates.pagination import Cursor
 from api.plates.schemas import PlateCreate
-from api.projects.service import resolve_project
+from api.projects.service import ProjectCache, ProjectRef, project_ref, resolve_project
 from api.runs import service as runs
 from api.runs.launcher import Launcher
 from api.runs.models import RunState
@@ -49,21 +50,21 @@ def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock:
 
 
 def create_plate(session: Session, storage: Storage, settings: Settings, principal: Principal,
-                 body: PlateCreate) -> tuple[Plate, Upload]:
+                 body: PlateCreate, projects: ProjectCache | None = None) -> tuple[Plate, Upload, ProjectRef]:
+    """The plate and its upload, written in one flush and one commit."""
     if body.size > settings.max_plate_size:
         raise Unprocessable(f"Plates are at most {settings.max_plate_size} bytes.", code="size_too_large",
                             extra={"max_size": settings.max_plate_size})
-    project = resolve_project(session, principal, body.project)
+    project = project_ref(session, principal, body.project, projects)
     plate_id = uuid.uuid4()
     prefix = keys.plate_prefix(principal.site_name, project.name, str(plate_id))
-    plate = Plate(id=plate_id, site_id=principal.site_id, project=project, name=body.name,
+    plate = Plate(id=plate_id, site_id=principal.site_id, project_id=project.id, name=body.name,
                   size_bytes=body.size, sha256=body.sha256, source_key=keys.source_key(prefix, body.name),
                   output_prefix=keys.output_prefix(prefix), state=PlateState.AWAITING_UPLOAD)
-    session.add(plate)
-    session.flush()
-    upload = uploads.start_upload(session, storage, settings, plate)
-    session.commit()  # every column has a Python-side default: nothing to read back
-    return plate, upload
+    upload = uploads.start_upload(storage, settings, plate)
+    insert_new(session, plate, upload)  # every column has a Python-side default: nothing to read back
+    session.commit()
+    return plate, upload, project
 
 
 def list_plates(session: Session, principal: Principal, *, project: str | None,

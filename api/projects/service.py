@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,18 @@ from api.auth.principal import Principal
 from api.errors import Conflict, Forbidden, NotFound
 from api.projects import repository
 from api.projects.models import Project
+from api.ttl_cache import TtlCache
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    """What a new plate needs of its project: never an ORM object shared between sessions."""
+
+    id: uuid.UUID
+    name: str
+
+
+ProjectCache = TtlCache[tuple[uuid.UUID, str], ProjectRef]  # by (site id, name)
 
 
 def visible_projects(session: Session, principal: Principal) -> Sequence[Project]:
@@ -20,8 +34,29 @@ def resolve_project(session: Session, principal: Principal, name: str) -> Projec
     """The caller's project called ``name``; 404 alike when missing or out of the token's scope."""
     project = repository.project_by_name(session, principal.site_id, name)
     if project is None or not principal.sees_project(project.id):
-        raise NotFound(f"No project {name!r}.", code="project_not_found")
+        raise _no_project(name)
     return project
+
+
+def project_ref(session: Session, principal: Principal, name: str, cache: ProjectCache | None) -> ProjectRef:
+    """``resolve_project`` through a short memory: projects are never renamed or deleted, so a
+    busy client creating plates costs no project query per request."""
+    key = (principal.site_id, name)
+    ref = cache.get(key) if cache is not None else None
+    if ref is None:
+        project = repository.project_by_name(session, principal.site_id, name)
+        if project is None:
+            raise _no_project(name)
+        ref = ProjectRef(project.id, project.name)
+        if cache is not None:
+            cache.put(key, ref)
+    if not principal.sees_project(ref.id):
+        raise _no_project(name)
+    return ref
+
+
+def _no_project(name: str) -> NotFound:
+    return NotFound(f"No project {name!r}.", code="project_not_found")
 
 
 def create_project(session: Session, principal: Principal, name: str) -> Project:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from api.config import Settings
 from api.db.base import utcnow
 from api.errors import Conflict
@@ -24,8 +22,9 @@ from api.uploads.schemas import CompletedPart, UploadInstructions
 log = logging.getLogger(__name__)
 
 
-def start_upload(session: Session, storage: Storage, settings: Settings, plate: Plate) -> Upload:
-    """The upload row of a new plate; a multipart upload is opened in storage when it is large."""
+def start_upload(storage: Storage, settings: Settings, plate: Plate) -> Upload:
+    """The upload of a new plate (to be written with it); a multipart upload is opened in
+    storage when it is large."""
     now = utcnow()
     upload = Upload(plate_id=plate.id, created_at=now,
                     expires_at=now + timedelta(seconds=settings.upload_expiry))
@@ -36,8 +35,6 @@ def start_upload(session: Session, storage: Storage, settings: Settings, plate: 
         upload.part_size = layout.choose_part_size(plate.size_bytes, settings.min_part_size)
         upload.part_count = -(-plate.size_bytes // upload.part_size)
         upload.multipart_upload_id = storage.create_multipart(plate.source_key)
-    session.add(upload)
-    session.flush()
     return upload
 
 

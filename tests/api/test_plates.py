@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from fastapi import FastAPI
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from api.config import Settings
@@ -158,3 +159,22 @@ def test_running_plates_cannot_be_deleted(caller: Caller, db: Session) -> None:
     response = caller.delete(f"/api/v1/plates/{plate_id}")
     assert response.status_code == 409 and response.json()["code"] == "plate_active"
     assert caller.get(f"/api/v1/plates/{plate_id}").json()["state"] == "running"
+
+
+def test_a_busy_client_creates_a_plate_in_one_insert_per_table_and_one_commit(
+        caller: Caller, app: FastAPI) -> None:
+    caller.create_plate(1000)  # the token and the project are looked up once, then remembered
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]).upper())
+
+    event.listen(app.state.engine, "before_cursor_execute", seen)
+    try:
+        created = caller.create_plate(1000, name="second.mov")
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", seen)
+    assert created["plate"]["project"] == "proj" and created["plate"]["name"] == "second.mov"
+    assert [s for s in statements if not s.startswith("SELECT 1")] == [
+        "INSERT INTO PLATES", "INSERT INTO UPLOADS"]
+    assert caller.get(f"/api/v1/plates/{created['plate']['id']}").json()["project"] == "proj"
