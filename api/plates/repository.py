@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import RowMapping, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.plates.models import Plate, PlateState
 from api.plates.pagination import Cursor
+from api.projects.models import Project
 
 
 def _visible(principal: Principal) -> Select[Plate]:
@@ -29,10 +30,21 @@ def get_visible(session: Session, principal: Principal, plate_id: uuid.UUID,
     return session.scalar(query)
 
 
+# what a plate's listing shows, by the names of PlateOut's fields
+LISTED = (Plate.id, Plate.name, Project.name.label("project"), Plate.state, Plate.state_reason,
+          Plate.attempt, Plate.size_bytes.label("size"), Plate.sha256, Plate.sha256_verified,
+          Plate.source_key, Plate.output_prefix, Plate.job_name, Plate.created_at, Plate.updated_at,
+          Plate.uploaded_at, Plate.started_at, Plate.finished_at)
+
+
 def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None,
-         states: Sequence[PlateState], after: Cursor | None, limit: int) -> Sequence[Plate]:
-    """Up to ``limit`` plates, newest first, strictly after the cursor."""
-    query = _visible(principal)
+         states: Sequence[PlateState], after: Cursor | None, limit: int) -> Sequence[RowMapping]:
+    """Up to ``limit`` plates, newest first, strictly after the cursor: the listed columns only
+    (rows, not ORM objects: a page of 50 costs a fraction of loading the plates)."""
+    query = select(*LISTED).join(Project, Plate.project_id == Project.id) \
+        .where(Plate.site_id == principal.site_id)
+    if principal.project_ids is not None:
+        query = query.where(Plate.project_id.in_(principal.project_ids))
     if project_id is not None:
         query = query.where(Plate.project_id == project_id)
     if states:
@@ -41,4 +53,4 @@ def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None
         query = query.where(or_(Plate.created_at < after.created_at,
                                 and_(Plate.created_at == after.created_at, Plate.id < after.id)))
     query = query.order_by(Plate.created_at.desc(), Plate.id.desc()).limit(limit)
-    return session.scalars(query).all()
+    return session.execute(query).mappings().all()

@@ -31,7 +31,7 @@ def create_plate(body: PlateCreate, session: DbSession, storage: StorageDep, set
 
 
 @router.get("", response_model=PlatePage)
-def list_plates(session: DbSession, principal: CurrentPrincipal,
+def list_plates(session: DbSession, principal: CurrentPrincipal, projects: ProjectCacheDep,
                 project: Annotated[Slug | None, Query(description="Only this project's plates")] = None,
                 state: Annotated[list[PlateState] | None, Query(description="Only these states")] = None,
                 cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of a "
@@ -39,8 +39,8 @@ def list_plates(session: DbSession, principal: CurrentPrincipal,
                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> PlatePage:
     """Plates, newest first, a page at a time."""
     plates, next_cursor = service.list_plates(session, principal, project=project, states_in=state or [],
-                                              cursor=cursor, limit=limit)
-    return PlatePage(items=[PlateOut.of(p) for p in plates], next_cursor=next_cursor)
+                                              cursor=cursor, limit=limit, projects=projects)
+    return PlatePage(items=plates, next_cursor=next_cursor)
 
 
 @router.get("/{plate_id}", response_model=PlateOut)

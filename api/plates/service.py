@@ -16,8 +16,8 @@ from api.integrations.storage import Storage
 from api.plates import repository, states
 from api.plates.models import Plate, PlateState
 from api.plates.pagination import Cursor
-from api.plates.schemas import PlateCreate
-from api.projects.service import ProjectCache, ProjectRef, project_ref, resolve_project
+from api.plates.schemas import PlateCreate, PlateOut
+from api.projects.service import ProjectCache, ProjectRef, project_ref
 from api.runs import service as runs
 from api.runs.launcher import Launcher
 from api.runs.models import RunState
@@ -68,16 +68,16 @@ def create_plate(session: Session, storage: Storage, settings: Settings, princip
 
 
 def list_plates(session: Session, principal: Principal, *, project: str | None,
-                states_in: Sequence[PlateState], cursor: str | None,
-                limit: int) -> tuple[Sequence[Plate], str | None]:
-    project_id = resolve_project(session, principal, project).id if project else None
+                states_in: Sequence[PlateState], cursor: str | None, limit: int,
+                projects: ProjectCache | None = None) -> tuple[list[PlateOut], str | None]:
+    project_id = project_ref(session, principal, project, projects).id if project else None
     after = Cursor.decode(cursor) if cursor else None
     rows = repository.page(session, principal, project_id=project_id, states=states_in, after=after,
                            limit=limit + 1)
+    items = [PlateOut.model_validate(row) for row in rows[:limit]]
     if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], Cursor(last.created_at, last.id).encode()
+        return items, None
+    return items, Cursor(items[-1].created_at, items[-1].id).encode()
 
 
 def complete_upload(session: Session, storage: Storage, settings: Settings, principal: Principal,
