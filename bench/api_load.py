@@ -13,7 +13,9 @@ cores) drives it with ``--connections`` keep-alive connections for ``--duration`
 2. ``GET /api/v1/plates?project=bench&limit=50`` over the plates made in 1.
 
 Requests per second and latency percentiles come from wrk's ``--latency`` report; non-2xx
-answers are counted and must be zero. Results: ``bench/results/api_load.json``.
+answers are counted and must be zero. The API's CPU per request is the CPU time of the
+``platecut serve`` processes over the run (psutil) divided by the requests served.
+Results: ``bench/results/api_load.json``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psutil
 import psycopg
 
 from api.local_server import PLATECUT, free_port, serving
@@ -89,7 +92,25 @@ def api_server(env: dict[str, str], workers: int) -> Iterator[str]:
         yield url
 
 
+def server_cpu_seconds() -> float:
+    """User + system CPU seconds of the ``platecut serve`` processes this benchmark started
+    (the uvicorn master and its workers)."""
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "serve" not in proc.cmdline():
+                continue
+            for member in (proc, *proc.children(recursive=True)):  # workers are spawned processes
+                times = member.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
 def run_wrk(url: str, script: str, connections: int, duration: int) -> dict[str, Any]:
+    """One wrk run: rate, latency percentiles, non-2xx count, and the API's CPU per request."""
+    cpu_before = server_cpu_seconds()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(script)
     out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s",
@@ -100,8 +121,10 @@ def run_wrk(url: str, script: str, connections: int, duration: int) -> dict[str,
                for m in _LATENCY.finditer(out)}
     rps = _RPS.search(out)
     errors = _NON_2XX.search(out)
-    return {"rps": float(rps.group(1)) if rps else 0.0, **latency,
-            "non_2xx": int(errors.group(1)) if errors else 0, "raw": out}
+    rate = float(rps.group(1)) if rps else 0.0
+    cpu_ms = (server_cpu_seconds() - cpu_before) * 1000 / max(rate * duration, 1)
+    return {"rps": rate, **latency, "non_2xx": int(errors.group(1)) if errors else 0,
+            "api_cpu_ms_per_request": round(cpu_ms, 2), "raw": out}
 
 
 def one_setting(workers: int, connections: int, duration: int, s3: str) -> dict[str, Any]:
@@ -131,13 +154,15 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, info: dict[s
         for what, label in (("create", "create plate (POST)"), ("list", "list plates (GET, 50)")):
             m = r[what]
             rows.append((r["workers"], label, f"{m['rps']:.0f}", f"{m.get('p50_ms', 0):.1f}",
-                         f"{m.get('p99_ms', 0):.1f}", m["non_2xx"]))
+                         f"{m.get('p90_ms', 0):.1f}", f"{m.get('p99_ms', 0):.1f}", m["non_2xx"],
+                         f"{m['api_cpu_ms_per_request']:.2f}"))
     return "\n".join([
         heading("Control plane under load", False), "",
         "```", f".venv/bin/python -m bench.api_load --workers {args.workers} "
         f"--connections {args.connections} --duration {args.duration}", "```", "",
         *machine_lines(info), "",
-        table(["uvicorn workers", "request", "req/s", "p50 ms", "p99 ms", "non-2xx"], rows), "",
+        table(["uvicorn workers", "request", "req/s", "p50 ms", "p90 ms", "p99 ms", "non-2xx",
+               "API CPU ms per request"], rows), "",
         "Target: at least 500 creations/s with p99 under 50 ms at 50 concurrent clients.", ""])
 
 
