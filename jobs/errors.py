@@ -22,10 +22,6 @@ class ExitCode(IntEnum):
     TRANSIENT = 75  # storage or network trouble: retrying may help
     NO_PERMISSION = 77  # the API refused the token (missing, wrong or revoked)
 
-    @property
-    def retryable(self) -> bool:
-        return self not in NOT_RETRIED
-
 
 # the plate is at fault: it is rejected, never retried
 REJECTING = frozenset({ExitCode.BAD_INPUT, ExitCode.NO_INPUT})

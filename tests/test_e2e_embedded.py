@@ -18,6 +18,7 @@ from contextlib import closing
 from pathlib import Path
 
 from jobs.synth import demo_spec, truth_of
+from tests.demo_truth import cut_names
 
 PLATECUT = Path(sys.executable).with_name("platecut")
 Cut = tuple[str, int, int]  # name, first and last plate frame (inclusive)
@@ -34,13 +35,7 @@ def expected_cuts() -> list[Cut]:
     truth = truth_of(spec)
     starts = [0, *truth.cut_starts]
     ends = [start - 1 for start in truth.cut_starts] + [truth.frame_count - 1]
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for shot in spec.shots:
-        assert shot.burnin is not None and shot.burnin.name is not None
-        count = seen[shot.burnin.name] = seen.get(shot.burnin.name, 0) + 1
-        names.append(shot.burnin.name if count == 1 else f"{shot.burnin.name}_{count}")
-    return list(zip(names, starts, ends, strict=True))
+    return list(zip(cut_names(spec), starts, ends, strict=True))
 
 
 def table_rows(stdout: str) -> list[Cut]:

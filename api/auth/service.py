@@ -58,10 +58,10 @@ def remembered(token: str, cache: PrincipalCache | None) -> Principal | None:
 
 
 def authenticate(session: Session, token: str, cache: PrincipalCache | None = None) -> Principal:
-    token_hash = hash_token(token)
-    known = cache.get(token_hash) if cache else None
+    known = remembered(token, cache)
     if known is not None:
         return known
+    token_hash = hash_token(token)
     row = repository.active_token_by_hash(session, token_hash)
     if row is None:
         raise Unauthorized("The bearer token is not valid.", code="invalid_token",

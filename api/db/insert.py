@@ -2,7 +2,8 @@
 
 For the hot path of the API (creating a plate and its upload): the objects are filled with
 their Python-side column defaults and stay transient (not in the session), so the caller can
-still read them to answer. A flush of the same two objects costs about three times the CPU.
+still read them to answer. The unit of work's flush was the largest part of a creation's CPU
+(docs/BENCHMARKS.md, control plane).
 """
 
 from __future__ import annotations

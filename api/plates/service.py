@@ -51,7 +51,7 @@ def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock:
 
 def create_plate(session: Session, storage: Storage, settings: Settings, principal: Principal,
                  body: PlateCreate, projects: ProjectCache | None = None) -> tuple[Plate, Upload, ProjectRef]:
-    """The plate and its upload, written in one flush and one commit."""
+    """The plate and its upload, written with one INSERT each and one commit."""
     if body.size > settings.max_plate_size:
         raise Unprocessable(f"Plates are at most {settings.max_plate_size} bytes.", code="size_too_large",
                             extra={"max_size": settings.max_plate_size})

@@ -30,17 +30,11 @@ def visible_projects(session: Session, principal: Principal) -> Sequence[Project
     return repository.projects_of_site(session, principal.site_id, principal.project_ids)
 
 
-def resolve_project(session: Session, principal: Principal, name: str) -> Project:
-    """The caller's project called ``name``; 404 alike when missing or out of the token's scope."""
-    project = repository.project_by_name(session, principal.site_id, name)
-    if project is None or not principal.sees_project(project.id):
-        raise _no_project(name)
-    return project
-
-
 def project_ref(session: Session, principal: Principal, name: str, cache: ProjectCache | None) -> ProjectRef:
-    """``resolve_project`` through a short memory: projects are never renamed or deleted, so a
-    busy client creating plates costs no project query per request."""
+    """The caller's project called ``name``; 404 alike when missing or out of the token's scope.
+
+    Looked up through a short memory: projects are never renamed or deleted, so a busy client
+    costs no project query per request; the token's scope is checked every time."""
     key = (principal.site_id, name)
     ref = cache.get(key) if cache is not None else None
     if ref is None:

@@ -42,6 +42,7 @@ from kombu.connection import Connection
 
 from jobs.synth import demo_spec, truth_of
 from tests.api.conftest import ADMIN_URL, PgServer, _libpq
+from tests.demo_truth import cut_names
 
 if TYPE_CHECKING:  # imported by pytest as a plugin (pytest_plugins), so that its asserts are rewritten
     from tests.job_fixtures import S3Server
@@ -103,13 +104,7 @@ def sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
     spec = demo_spec(640, 360)
     truth = truth_of(spec)
     assert (frame_count, cut_starts) == (truth.frame_count, truth.cut_starts)
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for shot in spec.shots:
-        assert shot.burnin is not None and shot.burnin.name is not None
-        count = seen[shot.burnin.name] = seen.get(shot.burnin.name, 0) + 1
-        names.append(shot.burnin.name if count == 1 else f"{shot.burnin.name}_{count}")
-    return SamplePlate(path, frame_count, cut_starts, names)
+    return SamplePlate(path, frame_count, cut_starts, cut_names(spec))
 
 
 # -- the services ------------------------------------------------------------------------------------
