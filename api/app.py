@@ -18,6 +18,8 @@ from api.config import Settings
 from api.cuts.router import router as cuts_router
 from api.db.engine import make_engine, make_session_factory
 from api.health.router import router as health_router
+from api.integrations.factory import build_launcher, build_storage
+from api.integrations.launcher import Launcher
 from api.integrations.storage import Storage
 from api.observability.logging import configure_logging
 from api.observability.metrics import HttpMetrics
@@ -29,10 +31,7 @@ from api.projects.router import router as projects_router
 from api.projects.service import ProjectCache
 from api.runs.background import ReconcileLoop
 from api.runs.context import RunContext
-from api.runs.launcher import Launcher
-from api.runs.launchers import build_launcher
 from api.runs.router import router as runs_router
-from api.storage_factory import build_storage
 from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
 

@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.config import Settings
+from api.integrations.launcher import Launcher
 from api.integrations.storage import Storage
 from api.projects.service import ProjectCache
-from api.runs.launcher import Launcher
 
 
 async def get_settings(request: Request) -> Settings:

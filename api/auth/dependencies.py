@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.cache import PrincipalCache
 from api.auth.principal import Principal
 from api.auth.service import authenticate, remembered
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.errors import Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer pct_...`")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from api.auth import service
 from api.auth.dependencies import CurrentPrincipal
 from api.auth.schemas import TokenCreate, TokenCreated
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.urls import API_V1
 
 router = APIRouter(prefix=API_V1 + "/tokens", tags=["tokens"])

@@ -15,7 +15,7 @@ from api.auth.dependencies import CurrentPrincipal
 from api.cuts import service
 from api.cuts.models import OutputKind
 from api.cuts.schemas import CutList, CutOut, DownloadUrl
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.dependencies import SettingsDep, StorageDep
 from api.urls import API_V1
 

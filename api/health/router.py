@@ -7,7 +7,7 @@ import logging
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.dependencies import StorageDep
 from api.errors import ServiceUnavailable
 from api.integrations.storage import StorageError

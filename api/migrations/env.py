@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from api.db.engine import make_engine
-from api.db.models import metadata
+from api.models import metadata
 
 config = context.config
 

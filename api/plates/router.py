@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.auth.dependencies import CurrentPrincipal
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.dependencies import LauncherDep, ProjectCacheDep, SettingsDep, StorageDep
 from api.plates import service
 from api.plates.models import PlateState

@@ -12,6 +12,7 @@ from api.auth.principal import Principal
 from api.config import Settings
 from api.db.insert import insert_new
 from api.errors import Conflict, NotFound, Unprocessable
+from api.integrations.launcher import Launcher
 from api.integrations.storage import Storage
 from api.plates import repository, states
 from api.plates.models import Plate, PlateState
@@ -19,7 +20,6 @@ from api.plates.pagination import Cursor
 from api.plates.schemas import PlateCreate, PlateOut
 from api.projects.service import ProjectCache, ProjectRef, project_ref
 from api.runs import service as runs
-from api.runs.launcher import Launcher
 from api.runs.models import RunState
 from api.uploads import keys
 from api.uploads import repository as uploads_repository

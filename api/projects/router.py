@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.auth.dependencies import CurrentPrincipal
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.projects import service
 from api.projects.schemas import ProjectCreate, ProjectList, ProjectOut
 from api.urls import API_V1

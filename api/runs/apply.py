@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from api.db.base import utcnow
+from api.integrations.launcher import JobStatus, LauncherError
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.runs import repository, service, uris
 from api.runs.context import RunContext
 from api.runs.decide import Action, Step, after_failure, decide
 from api.runs.ingest import InvalidManifest, ingest_once, read_manifest
-from api.runs.launcher import JobStatus, LauncherError
 from api.runs.models import Run, RunState
 from api.runs.report import TickReport
 from jobs.manifest import Manifest

@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 
 from api.config import Settings
 from api.db.engine import SessionFactory, make_engine, make_session_factory
+from api.integrations.factory import build_launcher, build_storage
+from api.integrations.launcher import Launcher
 from api.integrations.storage import Storage
-from api.runs.launcher import Launcher
 
 LOCK_FILE = "reconcile.lock"
 
@@ -54,9 +55,6 @@ class RunContext:
 
     @classmethod
     def _build(cls, settings: Settings) -> RunContext:
-        from api.runs.launchers import build_launcher
-        from api.storage_factory import build_storage
-
         engine = make_engine(settings.resolved_database_url())
         return cls(make_session_factory(engine), build_launcher(settings), build_storage(settings), settings,
                    engine=engine)

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from api.integrations.launcher import JobPhase, JobStatus
 from api.plates.models import PlateState
-from api.runs.launcher import JobPhase, JobStatus
 from api.runs.models import RunState
 from api.runs.repository import RunView
 from jobs.errors import NOT_RETRIED, REJECTING

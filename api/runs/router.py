@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth.dependencies import CurrentPrincipal
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.dependencies import LauncherDep
 from api.runs import service
 from api.runs.schemas import JobLogs, RunList, RunOut

@@ -19,10 +19,10 @@ from api.auth.principal import Principal
 from api.config import Settings
 from api.db.base import utcnow
 from api.errors import Conflict, ServiceUnavailable
+from api.integrations.launcher import JobRequest, JobStatus, Launcher, LauncherError
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.runs import repository, uris
-from api.runs.launcher import JobRequest, JobStatus, Launcher, LauncherError
 from api.runs.models import ACTIVE_RUN_STATES, Run, RunState
 from api.runs.names import job_name_for
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from api.auth.dependencies import CurrentPrincipal
-from api.db.engine import DbSession
+from api.db.unit_of_work import DbSession
 from api.dependencies import LauncherDep, SettingsDep, StorageDep
 from api.errors import Conflict
 from api.integrations.storage import MAX_PARTS

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from api.integrations.kubernetes import JobTemplate, KubernetesLauncher, build_job, job_name_for
-from api.runs.launcher import JobRequest
+from api.integrations.launcher import JobRequest
 from tests.support.k8s_emulator import (
     JOBS,
     NAMESPACE,

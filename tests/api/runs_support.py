@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.runs.launcher import JobPhase, JobRequest, JobStatus, LauncherError
+from api.integrations.launcher import JobPhase, JobRequest, JobStatus, LauncherError
 from jobs.manifest import (
     Cut,
     DetectorSettings,

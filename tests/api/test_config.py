@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from api.config import Settings
 from api.integrations.disk import DiskStorage
-from api.storage_factory import build_storage
+from api.integrations.factory import build_storage
 
 
 def test_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

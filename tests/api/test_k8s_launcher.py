@@ -22,7 +22,7 @@ from api.integrations.kubernetes import (
     build_job,
     load_api_client,
 )
-from api.runs.launcher import JobPhase, JobRequest, LauncherError
+from api.integrations.launcher import JobPhase, JobRequest, LauncherError
 
 if TYPE_CHECKING:
     from tests.api.k8s_fixtures import EmulatedCluster

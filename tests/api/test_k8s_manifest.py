@@ -14,7 +14,7 @@ import pytest
 from api.integrations.kubernetes import JobTemplate, build_job, job_name_for, label_value
 from api.integrations.kubernetes.manifest import active_deadline_seconds, scratch_bytes
 from api.integrations.kubernetes.names import DNS1123_LABEL, LABEL_VALUE
-from api.runs.launcher import JobRequest
+from api.integrations.launcher import JobRequest
 
 pytest_plugins = ["tests.api.k8s_fixtures"]
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 
 from api.db.engine import make_engine
 from api.db.migrate import current_heads, downgrade, upgrade
-from api.db.models import metadata
+from api.models import metadata
 from tests.api.conftest import PgServer
 
 TABLES = {"sites", "projects", "api_tokens", "api_token_projects", "plates", "uploads", "cuts",

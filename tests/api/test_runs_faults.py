@@ -22,11 +22,11 @@ from api.app import create_app
 from api.config import Settings
 from api.cuts.models import Cut
 from api.db.engine import make_engine, make_session_factory
+from api.integrations.launcher import JobPhase
 from api.integrations.storage import ObjectInfo, Storage, StorageError
 from api.plates.models import Plate, PlateState
 from api.runs import uris
 from api.runs.context import RunContext
-from api.runs.launcher import JobPhase
 from api.runs.models import Run, RunState
 from api.runs.names import job_name_for
 from api.runs.reconcile import TickFailed, TickReport, reconcile_once

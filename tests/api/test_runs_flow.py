@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from api.config import Settings
 from api.cuts.models import Cut, PlateOutput
+from api.integrations.launcher import JobPhase
 from api.integrations.local import LocalLauncher
 from api.plates.models import Plate, PlateState
-from api.runs.launcher import JobPhase
 from api.runs.models import Run, RunState
 from api.runs.names import job_name_for
 from api.runs.reconcile import TickReport, reconcile_once

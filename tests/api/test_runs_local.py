@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from api.integrations.launcher import JobPhase, JobRequest, LauncherError
 from api.integrations.local import LocalLauncher, default_command, job_arguments
 from api.integrations.local.jobdir import group_alive
-from api.runs.launcher import JobPhase, JobRequest, LauncherError
 from api.runs.names import job_name_for
 from tests.api.runs_support import FINISHED, standin_command, wait_for
 

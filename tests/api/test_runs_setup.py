@@ -17,14 +17,20 @@ from api.app import create_app
 from api.config import Settings
 from api.db.engine import make_engine
 from api.db.migrate import downgrade, upgrade
+from api.integrations.factory import (
+    TEMPLATE_FIELDS,
+    NullLauncher,
+    build_launcher,
+    job_template,
+    local_job_env,
+)
 from api.integrations.kubernetes import JobTemplate, KubernetesLauncher
+from api.integrations.launcher import JobPhase, JobStatus
 from api.integrations.local import LocalLauncher
 from api.plates.models import Plate, PlateState
 from api.runs import uris
 from api.runs.context import RunContext
 from api.runs.decide import Action, decide
-from api.runs.launcher import JobPhase, JobStatus
-from api.runs.launchers import TEMPLATE_FIELDS, NullLauncher, build_launcher, job_template, local_job_env
 from api.runs.models import RunState
 from api.runs.repository import RunView
 from tests.api.conftest import Callers, PgServer

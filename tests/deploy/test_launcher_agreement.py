@@ -11,10 +11,10 @@ import kubernetes_validate
 import pytest
 
 from api.config import Settings
+from api.integrations.factory import TEMPLATE_FIELDS, job_template
 from api.integrations.kubernetes import build_job, job_name_for
 from api.integrations.kubernetes.manifest import LABEL_KUEUE_QUEUE, LABEL_MANAGED_BY, MANAGED_BY
-from api.runs.launcher import JobRequest
-from api.runs.launchers import TEMPLATE_FIELDS, job_template
+from api.integrations.launcher import JobRequest
 from tests.deploy.conftest import CASES, KUBE_VERSIONS, NAMESPACE, Case, Manifest, Render, find, one
 
 CASE_IDS = [case.name for case in CASES]

@@ -8,7 +8,7 @@ import urllib3
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from api.runs.launcher import LauncherError
+from api.integrations.launcher import LauncherError
 
 
 class BearerTokenHook:

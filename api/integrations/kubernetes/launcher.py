@@ -27,10 +27,10 @@ from api.integrations.kubernetes.manifest import (
 )
 from api.integrations.kubernetes.names import label_value
 from api.integrations.kubernetes.status import Termination, job_status, termination_of, with_termination
-from api.runs.launcher import JobPhase, JobRequest, JobStatus, LauncherError
+from api.integrations.launcher import JobPhase, JobRequest, JobStatus, LauncherError
 
 if TYPE_CHECKING:
-    from api.runs.launcher import Launcher
+    from api.integrations.launcher import Launcher
 
 __all__ = ["KubernetesApiError", "KubernetesLauncher", "load_api_client"]
 

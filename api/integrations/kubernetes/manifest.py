@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from api.integrations.kubernetes.config import JobTemplate
 from api.integrations.kubernetes.names import is_dns1123_label, label_value
-from api.runs.launcher import JobRequest, job_run_arguments
+from api.integrations.launcher import JobRequest, job_run_arguments
 from jobs.errors import NOT_RETRIED
 
 MANAGED_BY = "platecut-api"

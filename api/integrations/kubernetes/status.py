@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from api.runs.launcher import JobPhase, JobStatus
+from api.integrations.launcher import JobPhase, JobStatus
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api.runs.launcher import JobRequest
+from api.integrations.launcher import JobRequest
 
 TAIL_BLOCK = 64 * 1024
 PROC = Path("/proc")

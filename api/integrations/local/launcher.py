@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.integrations.kubernetes.names import is_dns1123_label
+from api.integrations.launcher import JobPhase, JobRequest, JobStatus, LauncherError, job_run_arguments
 from api.integrations.local.jobdir import JobDir, group_alive
-from api.runs.launcher import JobPhase, JobRequest, JobStatus, LauncherError, job_run_arguments
 
 if TYPE_CHECKING:
-    from api.runs.launcher import Launcher
+    from api.integrations.launcher import Launcher
 
 log = logging.getLogger(__name__)
 

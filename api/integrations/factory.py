@@ -1,7 +1,8 @@
-"""The launcher the settings ask for: ``PLATECUT_LAUNCHER=local`` (default), ``kubernetes`` or ``none``.
+"""The integrations the settings ask for: the object storage (``PLATECUT_STORAGE=disk`` (default) or
+``s3``) and the job launcher (``PLATECUT_LAUNCHER=local`` (default), ``kubernetes`` or ``none``).
 
-The Kubernetes side is imported only when chosen; its ``JobTemplate`` takes every ``PLATECUT_K8S_*``
-setting (``TEMPLATE_FIELDS`` maps each of its fields to one).
+Each implementation is imported only when chosen. The Kubernetes launcher's ``JobTemplate`` takes
+every ``PLATECUT_K8S_*`` setting (``TEMPLATE_FIELDS`` maps each of its fields to one).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from api.config import Settings
-from api.runs.launcher import JobPhase, JobRequest, JobStatus, Launcher, LauncherError
+from api.integrations.launcher import JobPhase, JobRequest, JobStatus, Launcher, LauncherError
+from api.integrations.storage import Storage
 
 if TYPE_CHECKING:
     from api.integrations.kubernetes import JobTemplate
@@ -35,6 +37,22 @@ TEMPLATE_FIELDS = {
     "env": "k8s_env", "run_as_user": "k8s_run_as_user", "run_as_group": "k8s_run_as_group",
     "ocr_device": "k8s_ocr_device",
 }
+
+
+def build_storage(settings: Settings) -> Storage:
+    if settings.storage == "s3":
+        from api.integrations.s3 import S3Storage
+
+        secret = settings.s3_secret_access_key
+        return S3Storage(bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint,
+                         public_endpoint_url=settings.s3_public_endpoint, region=settings.s3_region,
+                         access_key=settings.s3_access_key_id,
+                         secret_key=secret.get_secret_value() if secret else None,
+                         addressing_style=settings.s3_addressing_style,
+                         create_bucket=settings.s3_create_bucket)
+    from api.integrations.disk import DiskStorage
+
+    return DiskStorage(settings.storage_dir(), settings.public_url, settings.secret_bytes())
 
 
 class NullLauncher:
