@@ -70,13 +70,14 @@ def create(site: str, projects: tuple[str, ...], admin: bool, name: str) -> None
     """Create a token and print it, once: only its SHA-256 is kept."""
     from api.auth.service import create_token
     from api.db.engine import make_engine, make_session_factory
+    from api.db.unit_of_work import unit_of_work
 
     settings = Settings()
     _migrate_if_embedded(settings)
     engine = make_engine(settings.resolved_database_url())
     try:
-        with make_session_factory(engine)() as session:
-            issued = create_token(session, site, projects, admin, name)
+        with unit_of_work(make_session_factory(engine)) as uow:
+            issued = create_token(uow.session, site, projects, admin, name)
     finally:
         engine.dispose()
     scope = ", ".join(projects) if projects else "all projects"

@@ -58,7 +58,7 @@ from api.db.engine import make_engine, make_session_factory
 from api.db.migrate import upgrade
 from api.integrations.factory import build_storage, job_template
 from api.integrations.kubernetes import JobTemplate, KubernetesLauncher, build_job
-from api.plates import states
+from api.plates import keys, states
 from api.plates.models import Plate, PlateState
 from api.projects.models import Project, Site
 from api.runs import repository, service, uris
@@ -66,7 +66,6 @@ from api.runs.context import RunContext
 from api.runs.models import Run, RunState
 from api.runs.reconcile import reconcile_once
 from api.runs.report import TickReport
-from api.uploads import keys
 from bench.common import heading, log, machine_info, machine_lines, publish, table
 from tests.api.runs_support import make_manifest
 from tests.support.k8s_emulator import NAMESPACE, EmulatedCluster, emulated_cluster, now_rfc3339

@@ -28,14 +28,14 @@ class IssuedToken:
 
 def create_token(session: Session, site_name: str, project_names: Sequence[str] = (),
                  admin: bool = False, name: str = "") -> IssuedToken:
-    """A new token of ``site_name`` (rows of the site and projects made when missing). Commits."""
+    """A new token of ``site_name`` (rows of the site and projects made when missing), flushed."""
     site = projects.get_or_create_site(session, site_name)
     scoped = [projects.get_or_create_project(session, site.id, p) for p in dict.fromkeys(project_names)]
     token = generate_token()
     row = ApiToken(site_id=site.id, name=name, prefix=display_prefix(token), token_hash=hash_token(token),
                    is_admin=admin, projects=scoped)
     session.add(row)
-    session.commit()
+    session.flush()
     return IssuedToken(row, token)
 
 
@@ -68,8 +68,7 @@ def authenticate(session: Session, token: str, cache: PrincipalCache | None = No
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        session.commit()
+        row.last_used_at = now  # written when the request's unit of work commits
     scope = frozenset(p.id for p in row.projects) if row.projects else None
     principal = Principal(token_id=row.id, site_id=row.site_id, site_name=row.site.name,
                           is_admin=row.is_admin, project_ids=scope)

@@ -19,6 +19,10 @@ def cut_by_index(session: Session, plate_id: uuid.UUID, index: int) -> Cut | Non
     return session.scalar(select(Cut).where(Cut.plate_id == plate_id, Cut.index == index))
 
 
+def outputs_of_plate(session: Session, plate_id: uuid.UUID) -> Sequence[PlateOutput]:
+    return session.scalars(select(PlateOutput).where(PlateOutput.plate_id == plate_id)).all()
+
+
 def output_of_plate(session: Session, plate_id: uuid.UUID, kind: OutputKind) -> PlateOutput | None:
     return session.scalar(select(PlateOutput).where(PlateOutput.plate_id == plate_id,
                                                     PlateOutput.kind == kind))

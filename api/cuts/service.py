@@ -1,4 +1,4 @@
-"""Cuts of a plate: ingesting a job's manifest, listing them, download URLs of their files."""
+"""Cuts of a plate: listing them, and download URLs of their files and of the plate's outputs."""
 
 from __future__ import annotations
 
@@ -12,19 +12,13 @@ from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
 from api.config import Settings
-from api.cuts import ingest, repository
-from api.cuts.models import Cut, OutputKind, PlateOutput
+from api.cuts import repository
+from api.cuts.models import Cut, OutputKind
 from api.errors import Conflict, NotFound
 from api.integrations.storage import Storage
-from api.plates.models import Plate
-from api.plates.service import get_plate
-from jobs.manifest import Manifest
+from api.plates.repository import get_plate
 
 log = logging.getLogger(__name__)
-
-
-class ManifestError(ValueError):
-    """The manifest cannot be stored (an unsafe output path, duplicate cut indices)."""
 
 
 @dataclass(frozen=True)
@@ -32,33 +26,6 @@ class Download:
     url: str
     expires_in: int
     filename: str
-
-
-def manifest_rows(plate: Plate, manifest: Manifest,
-                  output_prefix: str | None = None) -> tuple[list[Cut], list[PlateOutput]]:
-    """The rows the manifest makes (not added to any session); ``ManifestError`` when it cannot be
-    stored. Output keys are under ``output_prefix`` (default the plate's output prefix)."""
-    indices = [cut.index for cut in manifest.cuts]
-    if len(set(indices)) != len(indices):
-        raise ManifestError("the manifest lists a cut index twice")
-    try:
-        cuts = [ingest.cut_row(plate, cut, output_prefix) for cut in manifest.cuts]
-        outputs = ingest.output_rows(plate, manifest, output_prefix)
-    except ValueError as exc:
-        raise ManifestError(str(exc)) from exc
-    return cuts, outputs
-
-
-def ingest_manifest(session: Session, plate: Plate, manifest: Manifest,
-                    output_prefix: str | None = None) -> list[Cut]:
-    """Replace the plate's cuts and outputs by the manifest's, in the caller's transaction
-    (flushed, not committed: the caller commits, with the plate's new state)."""
-    cuts, outputs = manifest_rows(plate, manifest, output_prefix)
-    repository.delete_for_plate(session, plate.id)
-    session.add_all([*cuts, *outputs])
-    session.flush()
-    log.info("manifest ingested", extra={"plate_id": str(plate.id), "cuts": len(cuts)})
-    return cuts
 
 
 def list_cuts(session: Session, principal: Principal, plate_id: uuid.UUID) -> Sequence[Cut]:

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.db.engine import SessionFactory
 
 log = logging.getLogger(__name__)
-AfterCommit = Callable[[], None]
+AfterCommit = Callable[[], object]  # what it returns is not used
 
 
 class UnitOfWork:

@@ -5,29 +5,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, Select, and_, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
+from api.errors import NotFound
 from api.plates.models import Plate, PlateState
 from api.plates.pagination import Cursor
 from api.projects.models import Project
 
 
-def _visible(principal: Principal) -> Select[Plate]:
-    query = select(Plate).where(Plate.site_id == principal.site_id)
-    if principal.project_ids is not None:
-        query = query.where(Plate.project_id.in_(principal.project_ids))
-    return query
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The condition on plates that the principal may see them (its site, its token's projects)."""
+    if principal.project_ids is None:
+        return Plate.site_id == principal.site_id
+    return and_(Plate.site_id == principal.site_id, Plate.project_id.in_(principal.project_ids))
 
 
-def get_visible(session: Session, principal: Principal, plate_id: uuid.UUID,
-                lock: bool = False) -> Plate | None:
-    """The plate when the principal may see it; ``lock`` takes a row lock (PostgreSQL)."""
-    query = _visible(principal).where(Plate.id == plate_id)
+def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock: bool = False) -> Plate:
+    """The plate, or 404 alike whether it does not exist or belongs to someone else; ``lock`` takes
+    a row lock (PostgreSQL)."""
+    query = select(Plate).where(visible_to(principal), Plate.id == plate_id)
     if lock:
         query = query.with_for_update(of=Plate)
-    return session.scalar(query)
+    plate = session.scalar(query)
+    if plate is None:
+        raise NotFound(f"No plate {plate_id}.", code="plate_not_found")
+    return plate
 
 
 # what a plate's listing shows, by the names of PlateOut's fields
@@ -41,10 +45,7 @@ def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None
          states: Sequence[PlateState], after: Cursor | None, limit: int) -> Sequence[RowMapping]:
     """Up to ``limit`` plates, newest first, strictly after the cursor: the listed columns only
     (rows, not ORM objects: a page of 50 costs a fraction of loading the plates)."""
-    query = select(*LISTED).join(Project, Plate.project_id == Project.id) \
-        .where(Plate.site_id == principal.site_id)
-    if principal.project_ids is not None:
-        query = query.where(Plate.project_id.in_(principal.project_ids))
+    query = select(*LISTED).join(Project, Plate.project_id == Project.id).where(visible_to(principal))
     if project_id is not None:
         query = query.where(Plate.project_id == project_id)
     if states:

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.auth.dependencies import CurrentPrincipal
-from api.db.unit_of_work import DbSession
+from api.db.unit_of_work import DbSession, Uow
 from api.dependencies import LauncherDep, ProjectCacheDep, SettingsDep, StorageDep
-from api.plates import service
+from api.plates import flows
 from api.plates.models import PlateState
+from api.plates.repository import get_plate as get_visible_plate
 from api.plates.schemas import PlateCreate, PlateCreated, PlateOut, PlatePage
-from api.uploads import service as uploads
 from api.urls import API_V1
 from api.validation import Slug
 
@@ -22,49 +22,48 @@ MAX_LIMIT = 200
 
 
 @router.post("", response_model=PlateCreated, status_code=status.HTTP_201_CREATED)
-def create_plate(body: PlateCreate, session: DbSession, storage: StorageDep, settings: SettingsDep,
+def create_plate(body: PlateCreate, uow: Uow, storage: StorageDep, settings: SettingsDep,
                  principal: CurrentPrincipal, projects: ProjectCacheDep) -> PlateCreated:
     """Declare a plate; the answer says how to upload it (one PUT, or parts)."""
-    plate, upload, project = service.create_plate(session, storage, settings, principal, body, projects)
-    instructions = uploads.instructions(storage, settings, plate, upload, fresh=True)
-    return PlateCreated(plate=PlateOut.of(plate, project.name), upload=instructions)
+    created = flows.create_plate(uow, storage, settings, principal, body, projects)
+    return PlateCreated(plate=created.plate, upload=created.upload)
 
 
 @router.get("", response_model=PlatePage)
-def list_plates(session: DbSession, principal: CurrentPrincipal, projects: ProjectCacheDep,
+def list_plates(uow: Uow, principal: CurrentPrincipal, projects: ProjectCacheDep,
                 project: Annotated[Slug | None, Query(description="Only this project's plates")] = None,
                 state: Annotated[list[PlateState] | None, Query(description="Only these states")] = None,
                 cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of a "
                                                     "previous page")] = None,
                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> PlatePage:
     """Plates, newest first, a page at a time."""
-    plates, next_cursor = service.list_plates(session, principal, project=project, states_in=state or [],
+    plates, next_cursor = flows.list_plates(uow, principal, project=project, states_in=state or [],
                                               cursor=cursor, limit=limit, projects=projects)
     return PlatePage(items=plates, next_cursor=next_cursor)
 
 
 @router.get("/{plate_id}", response_model=PlateOut)
 def get_plate(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> PlateOut:
-    return PlateOut.of(service.get_plate(session, principal, plate_id))
+    return PlateOut.of(get_visible_plate(session, principal, plate_id))
 
 
 @router.post("/{plate_id}/cancel", response_model=PlateOut)
-def cancel_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, launcher: LauncherDep,
+def cancel_plate(plate_id: uuid.UUID, uow: Uow, storage: StorageDep, launcher: LauncherDep,
                  principal: CurrentPrincipal) -> PlateOut:
     """Cancel a plate not yet finished (409 ``invalid_state`` otherwise); its job is stopped."""
-    return PlateOut.of(service.cancel(session, storage, principal, plate_id, launcher))
+    return PlateOut.of(flows.cancel(uow, storage, principal, plate_id, launcher))
 
 
 @router.post("/{plate_id}/retry", response_model=PlateOut)
-def retry_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, settings: SettingsDep,
+def retry_plate(plate_id: uuid.UUID, uow: Uow, storage: StorageDep, settings: SettingsDep,
                 launcher: LauncherDep, principal: CurrentPrincipal) -> PlateOut:
     """Launch a failed or cancelled (uploaded) plate again, attempt + 1."""
-    return PlateOut.of(service.retry(session, storage, principal, plate_id, launcher, settings))
+    return PlateOut.of(flows.retry(uow, storage, principal, plate_id, launcher, settings))
 
 
 @router.delete("/{plate_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def delete_plate(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, launcher: LauncherDep,
+def delete_plate(plate_id: uuid.UUID, uow: Uow, storage: StorageDep, launcher: LauncherDep,
                  principal: CurrentPrincipal) -> Response:
     """Delete the plate, its cuts and every stored object of it (not while queued or running)."""
-    service.delete(session, storage, principal, plate_id, launcher)
+    flows.delete(uow, storage, principal, plate_id, launcher)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -58,6 +58,4 @@ def create_project(session: Session, principal: Principal, name: str) -> Project
         raise Forbidden("Creating projects takes a site-wide admin token.", code="admin_required")
     if repository.project_by_name(session, principal.site_id, name) is not None:
         raise Conflict(f"Project {name!r} exists.", code="project_exists")
-    project = repository.get_or_create_project(session, principal.site_id, name)
-    session.commit()
-    return project
+    return repository.get_or_create_project(session, principal.site_id, name)

@@ -24,9 +24,9 @@ from api.integrations.launcher import JobPhase, JobStatus, LauncherError
 from api.integrations.storage import StorageError
 from api.plates.models import PlateState
 from api.runs import repository
-from api.runs.apply import handle_plate
 from api.runs.context import RunContext
 from api.runs.decide import Action, decide
+from api.runs.flows import handle_plate
 from api.runs.report import TickFailed, TickReport
 
 __all__ = ["RunContext", "TickFailed", "TickReport", "reconcile_once"]

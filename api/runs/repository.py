@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
-from api.cuts.models import Cut, PlateOutput
 from api.plates.models import Plate, PlateState
 from api.plates.states import ACTIVE_STATES
 from api.runs.models import Run, RunState
@@ -89,15 +88,6 @@ def finished_runs_named(session: Session, names: Collection[str]) -> dict[str, R
                  .where((Plate.attempt != Run.attempt) | Plate.state.not_in(ACTIVE_STATES)))
         found.update((run.job_name, run) for run in session.scalars(query))
     return found
-
-
-def cuts_of_plate(session: Session, plate_id: uuid.UUID) -> Sequence[Cut]:
-    return session.scalars(select(Cut).where(Cut.plate_id == plate_id)).all()
-
-
-def outputs_of_plate(session: Session, plate_id: uuid.UUID) -> Sequence[PlateOutput]:
-    return session.scalars(select(PlateOutput).where(PlateOutput.plate_id == plate_id)).all()
-
 
 
 def submitted_active_runs(session: Session) -> int:

@@ -1,9 +1,9 @@
 """Runs: launching a plate's attempt, submitting it, ending it, and what the routes show of it.
 
-A launch records everything (plate ``queued``, the run with its job name and output URI) and
-COMMITS before the launcher is asked: if the process dies in between, the reconcile submits the
-same job name again and the launcher adopts a job already there. A failed submit leaves the run
-``submit_pending``, which the reconcile retries.
+A launch records everything (plate ``queued``, the run with its job name and output URI) and asks
+the launcher only after the unit of work has COMMITTED that: if the process dies in between, the
+reconcile submits the same job name again and the launcher adopts a job already there. A failed
+submit leaves the run ``submit_pending``, which the reconcile retries. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 from api.auth.principal import Principal
 from api.config import Settings
 from api.db.base import utcnow
+from api.db.unit_of_work import UnitOfWork
 from api.errors import Conflict, ServiceUnavailable
 from api.integrations.launcher import JobRequest, JobStatus, Launcher, LauncherError
 from api.plates import states
 from api.plates.models import Plate, PlateState
+from api.plates.repository import get_plate
 from api.runs import repository, uris
 from api.runs.models import ACTIVE_RUN_STATES, Run, RunState
 from api.runs.names import job_name_for
@@ -29,17 +31,17 @@ from api.runs.names import job_name_for
 log = logging.getLogger(__name__)
 
 
-def launch(session: Session, launcher: Launcher, settings: Settings, plate: Plate, *, tries: int = 1) -> Run:
-    """``plate`` (just ``uploaded``, in the caller's transaction) becomes ``queued`` with a new run;
-    committed, then submitted. ``tries``: the run's place in a series of automatic retries."""
+def launch(uow: UnitOfWork, launcher: Launcher, settings: Settings, plate: Plate, *, tries: int = 1) -> Run:
+    """``plate`` (just ``uploaded``, in the unit of work) becomes ``queued`` with a new run, which is
+    submitted once committed. ``tries``: the run's place in a series of automatic retries."""
     states.move(plate, PlateState.QUEUED)
-    run = record_attempt(session, settings, plate, tries)
+    run = record_attempt(uow.session, settings, plate, tries)
     try:
-        session.commit()
+        uow.session.flush()
     except IntegrityError as exc:  # SQLite, which has no row locks: a concurrent launch won
-        session.rollback()
         raise Conflict("The plate was launched by a concurrent request.", code="concurrent_launch") from exc
-    submit(session, launcher, plate, run, settings.max_concurrent_jobs)
+    limit = settings.max_concurrent_jobs
+    uow.after_commit(lambda: submit(uow.session, launcher, plate, run, limit))
     return run
 
 
@@ -62,23 +64,20 @@ def job_request(plate: Plate, run: Run) -> JobRequest:
 
 
 def submit(session: Session, launcher: Launcher, plate: Plate, run: Run, limit: int = 0) -> bool:
-    """Hand the committed run to the launcher and commit its answer; False when the launcher
-    failed or ``limit`` jobs are already out (the run stays ``submit_pending`` with the reason;
-    the reconcile submits it on a later tick)."""
+    """Hand the committed run to the launcher and record its answer (for the unit of work to
+    commit); False when the launcher failed or ``limit`` jobs are already out (the run stays
+    ``submit_pending`` with the reason; the reconcile submits it on a later tick)."""
     if limit and repository.submitted_active_runs(session) >= limit:
         run.reason = f"waiting: {limit} jobs already running (PLATECUT_MAX_CONCURRENT_JOBS)"
-        session.commit()
         return False
     try:
         status = launcher.submit(job_request(plate, run))
     except LauncherError as exc:
         run.reason = f"submit failed: {exc}"
-        session.commit()
         log.warning("job submit failed", extra={"plate_id": str(plate.id), "job": run.job_name,
                                                 "error": str(exc)})
         return False
     mark_submitted(run, status)
-    session.commit()
     log.info("job submitted", extra={"plate_id": str(plate.id), "job": run.job_name,
                                      "attempt": run.attempt})
     return True
@@ -121,8 +120,6 @@ def stop_job(launcher: Launcher, job_name: str) -> bool:
 
 
 def list_runs(session: Session, principal: Principal, plate_id: uuid.UUID) -> Sequence[Run]:
-    from api.plates.service import get_plate
-
     plate = get_plate(session, principal, plate_id)
     return repository.runs_of_plate(session, plate.id)
 
@@ -130,8 +127,6 @@ def list_runs(session: Session, principal: Principal, plate_id: uuid.UUID) -> Se
 def job_logs(session: Session, launcher: Launcher, principal: Principal, plate_id: uuid.UUID,
              tail_lines: int) -> tuple[Plate, str]:
     """The last lines of the current job's log ("" without a job, or once it was deleted)."""
-    from api.plates.service import get_plate
-
     plate = get_plate(session, principal, plate_id)
     if plate.job_name is None:
         return plate, ""

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from api.auth.dependencies import CurrentPrincipal
-from api.db.unit_of_work import DbSession
+from api.db.unit_of_work import DbSession, Uow
 from api.dependencies import LauncherDep, SettingsDep, StorageDep
 from api.errors import Conflict
 from api.integrations.storage import MAX_PARTS
-from api.plates import service as plates
+from api.plates import flows
+from api.plates.repository import get_plate
 from api.plates.schemas import PlateOut
 from api.uploads import layout, service
 from api.uploads.repository import upload_of_plate
@@ -29,7 +30,7 @@ def get_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, set
                limit: Annotated[int, Query(ge=1, le=layout.MAX_PAGE)] = layout.DEFAULT_PAGE,
                ) -> UploadInstructions:
     """Resume: the parts already stored, and fresh URLs for the missing ones (or the single PUT)."""
-    plate = plates.get_plate(session, principal, plate_id)
+    plate = get_plate(session, principal, plate_id)
     upload = upload_of_plate(session, plate.id)
     if upload is None:
         raise Conflict("The plate has no upload.", code="no_upload")
@@ -37,7 +38,7 @@ def get_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, set
 
 
 @router.post("/complete", response_model=PlateOut)
-def complete_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, settings: SettingsDep,
+def complete_upload(plate_id: uuid.UUID, uow: Uow, storage: StorageDep, settings: SettingsDep,
                     launcher: LauncherDep, principal: CurrentPrincipal,
                     body: Annotated[CompleteUpload | None, Body()] = None) -> PlateOut:
     """Check the stored object (size, SHA-256 when feasible), mark the plate ``uploaded`` and
@@ -45,12 +46,11 @@ def complete_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep
 
     Completing a completed upload answers the plate again (idempotent)."""
     parts = body.parts if body is not None else None
-    return PlateOut.of(plates.complete_upload(session, storage, settings, principal, plate_id, parts,
-                                              launcher))
+    return PlateOut.of(flows.complete_upload(uow, storage, settings, principal, plate_id, parts, launcher))
 
 
 @router.post("/abort", response_model=PlateOut)
-def abort_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep,
+def abort_upload(plate_id: uuid.UUID, uow: Uow, storage: StorageDep,
                  principal: CurrentPrincipal) -> PlateOut:
     """Abandon a pending upload: its parts are dropped and the plate is cancelled."""
-    return PlateOut.of(plates.abort_upload(session, storage, principal, plate_id))
+    return PlateOut.of(flows.abort_upload(uow, storage, principal, plate_id))

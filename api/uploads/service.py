@@ -1,7 +1,7 @@
 """Starting, describing, completing and aborting a plate's upload.
 
-Completing only checks and records the upload; ``api.plates.service.complete_upload``
-wraps it with the hand-off (``on_uploaded``) and the commit.
+Completing only checks and records the upload; ``api.plates.flows.complete_upload`` follows it with
+the hand-off (``on_uploaded``). Nothing here commits: the caller's unit of work does.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from api.config import Settings
 from api.db.base import utcnow
+from api.db.unit_of_work import UnitOfWork
 from api.errors import Conflict
-from api.integrations.storage import NoSuchUpload, Storage, UploadedPart
+from api.integrations.storage import NoSuchUpload, Storage, StorageError, UploadedPart
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.uploads import layout, verify
@@ -84,22 +85,33 @@ def complete(storage: Storage, settings: Settings, plate: Plate, upload: Upload,
     return True
 
 
-def abort(storage: Storage, plate: Plate, upload: Upload) -> None:
-    """Abandon a pending upload: the storage forgets its parts, the plate is cancelled."""
+def abort(uow: UnitOfWork, storage: Storage, plate: Plate, upload: Upload) -> None:
+    """Abandon a pending upload: the plate is cancelled, and the storage forgets its parts."""
     if upload.state is not UploadState.PENDING:
         raise Conflict(f"The upload is {upload.state.value}.", code="invalid_state",
                        extra={"state": plate.state.value})
     states.move(plate, PlateState.CANCELLED, "upload aborted")
-    discard(storage, plate, upload)
+    discard(uow, storage, plate, upload)
 
 
-def discard(storage: Storage, plate: Plate, upload: Upload | None) -> None:
-    """Abort the storage's multipart upload if one is still open (idempotent)."""
+def discard(uow: UnitOfWork, storage: Storage, plate: Plate, upload: Upload | None) -> None:
+    """Mark a pending upload aborted; its multipart upload, if one is open, is aborted in storage
+    once that is committed (idempotent)."""
     if upload is None or upload.state is not UploadState.PENDING:
         return
     upload.state = UploadState.ABORTED
-    if upload.multipart_upload_id is not None:
-        storage.abort_multipart(plate.source_key, upload.multipart_upload_id)
+    upload_id = upload.multipart_upload_id
+    if upload_id is not None:
+        key = plate.source_key
+        uow.after_commit(lambda: _abort_in_storage(storage, key, upload_id))
+
+
+def _abort_in_storage(storage: Storage, key: str, upload_id: str) -> None:
+    """After the commit: a storage failure leaves the parts to the storage's own expiry, logged."""
+    try:
+        storage.abort_multipart(key, upload_id)
+    except StorageError as exc:
+        log.warning("multipart upload not aborted", extra={"key": key, "error": str(exc)})
 
 
 def _listed(storage: Storage, plate: Plate, upload: Upload) -> list[UploadedPart]:

@@ -27,6 +27,7 @@ from api.auth.service import create_token
 from api.config import Settings
 from api.db.engine import SessionFactory
 from api.db.migrate import upgrade
+from api.db.unit_of_work import unit_of_work
 
 ADMIN_URL = os.environ.get("PLATECUT_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # what TestClient answers: an httpx (or, with starlette 1.x, httpx2) Response
@@ -212,10 +213,10 @@ class Callers:
     def __call__(self, site: str = "site", projects: tuple[str, ...] = (), admin: bool = False,
                  make_projects: tuple[str, ...] = ("proj", "other")) -> Caller:
         name = self.site_name(site)
-        with self.factory() as session:
+        with unit_of_work(self.factory) as uow:
             if make_projects:  # a site-wide token of the same site, to make the projects
-                create_token(session, name, make_projects)
-            issued = create_token(session, name, projects, admin)
+                create_token(uow.session, name, make_projects)
+            issued = create_token(uow.session, name, projects, admin)
         return Caller(self.client, issued.token, name, projects)
 
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.cuts.ingest import ManifestError, ingest_manifest
 from api.cuts.models import Cut, OutputKind, PlateOutput
-from api.cuts.service import ManifestError, ingest_manifest
 from api.plates.models import Plate
 from jobs.manifest import (
     Cut as ManifestCut,

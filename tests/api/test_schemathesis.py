@@ -29,7 +29,8 @@ from schemathesis.core.parameters import ParameterLocation
 
 from api.app import create_app
 from api.auth.service import create_token
-from api.cuts.service import ingest_manifest
+from api.cuts.ingest import ingest_manifest
+from api.db.unit_of_work import unit_of_work
 from api.plates.models import Plate, PlateState
 from tests.api.conftest import SINGLE_PUT_MAX, Caller, make_settings
 from tests.api.test_cuts import manifest
@@ -92,9 +93,9 @@ def token(api_app: FastAPI) -> str:
     """A site-wide admin token of a new site (its own projects, plates and tokens), which has
     projects proj and other."""
     site = f"schemathesis-{uuid.uuid4().hex[:8]}"
-    with api_app.state.session_factory() as session:
-        create_token(session, site, ("proj", "other"))  # makes the projects
-        return create_token(session, site, admin=True).token
+    with unit_of_work(api_app.state.session_factory) as uow:
+        create_token(uow.session, site, ("proj", "other"))  # makes the projects
+        return create_token(uow.session, site, admin=True).token
 
 
 @pytest.fixture

@@ -200,7 +200,7 @@ def test_expired_uploads_are_refused(caller: Caller, db: Session) -> None:
 
 
 def test_on_uploaded_is_the_one_hand_off(caller: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.plates import service
+    from api.plates import flows as service
 
     seen: list[tuple[str, int]] = []
     monkeypatch.setattr(service, "on_uploaded",

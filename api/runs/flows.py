@@ -1,7 +1,7 @@
-"""Carrying out one plate's reconcile step, with the plate row-locked, then committing.
+"""Carrying out one plate's reconcile step in a unit of work of its own, with the plate row-locked.
 
-Launcher calls that follow an outcome (deleting the finished job, submitting the next attempt)
-come after the commit: the database always knows first.
+It composes the runs, plates and cuts services. Launcher calls that follow an outcome (deleting the
+finished job, submitting the next attempt) are after-commit actions: the database always knows first.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
+from api.cuts.ingest import InvalidManifest, ingest_once, read_manifest
 from api.db.base import utcnow
+from api.db.unit_of_work import UnitOfWork, unit_of_work
 from api.integrations.launcher import JobStatus, LauncherError
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.runs import repository, service, uris
 from api.runs.context import RunContext
 from api.runs.decide import Action, Step, after_failure, decide
-from api.runs.ingest import InvalidManifest, ingest_once, read_manifest
 from api.runs.models import Run, RunState
 from api.runs.report import TickReport
 from jobs.manifest import Manifest
@@ -35,7 +34,7 @@ class Work:
     """One plate's step in progress: its locked row, its current run and its job's status."""
 
     ctx: RunContext
-    session: Session
+    uow: UnitOfWork
     plate: Plate
     run: Run
     status: JobStatus | None
@@ -46,24 +45,27 @@ def handle_plate(ctx: RunContext, plate_id: uuid.UUID, statuses: dict[str, JobSt
                  snapshot_at: datetime, report: TickReport) -> None:
     """Lock the plate (skipped when another tick holds it or it is no longer active), decide again
     from what is now committed, and carry the step out."""
-    with ctx.session_factory() as session:
-        plate = repository.lock_active_plate(session, plate_id)
+    with unit_of_work(ctx.session_factory) as uow:
+        plate = repository.lock_active_plate(uow.session, plate_id)
         if plate is None:
             return
-        run = repository.run_of(session, plate.id, plate.attempt)
+        run = repository.run_of(uow.session, plate.id, plate.attempt)
         status = statuses.get(plate.job_name) if plate.job_name else None
         view = repository.RunView.of(run) if run is not None else None
         step = decide(plate.state, view, status, snapshot_at, ctx.settings.max_attempts)
         if step.action is Action.NOTHING:
             return
-        if run is None:  # queued before runs were recorded: record it now
-            run = service.record_attempt(session, ctx.settings, plate, tries=1)
-            session.commit()
-        HANDLERS[step.action](Work(ctx, session, plate, run, status, report), step)
+        if run is None:  # queued before runs were recorded: record it now (committed before a submit)
+            run = service.record_attempt(uow.session, ctx.settings, plate, tries=1)
+        HANDLERS[step.action](Work(ctx, uow, plate, run, status, report), step)
 
 
 def _submit(work: Work, _step: Step) -> None:
-    if service.submit(work.session, work.ctx.launcher, work.plate, work.run,
+    work.uow.after_commit(lambda: _submit_now(work))
+
+
+def _submit_now(work: Work) -> None:
+    if service.submit(work.uow.session, work.ctx.launcher, work.plate, work.run,
                       work.ctx.settings.max_concurrent_jobs):
         work.report.submitted += 1
         work.report.changed += 1
@@ -75,7 +77,7 @@ def _queued(work: Work, _step: Step) -> None:
     service.mark_submitted(work.run)
     if work.plate.state is PlateState.QUEUED:
         work.run.state = RunState.QUEUED
-    _commit(work)
+    _changed(work)
 
 
 def _running(work: Work, _step: Step) -> None:
@@ -86,7 +88,7 @@ def _running(work: Work, _step: Step) -> None:
     if work.plate.state is PlateState.QUEUED:
         states.move(work.plate, PlateState.RUNNING)
         work.plate.started_at = started
-    _commit(work)
+    _changed(work)
 
 
 def _succeed(work: Work, _step: Step) -> None:
@@ -105,7 +107,7 @@ def _succeed(work: Work, _step: Step) -> None:
 def _store(work: Work, manifest: Manifest, key: str) -> None:
     plate, run, status = work.plate, work.run, work.status
     try:
-        wrote = ingest_once(work.session, plate, manifest, uris.attempt_prefix(plate, plate.attempt))
+        wrote = ingest_once(work.uow.session, plate, manifest, uris.attempt_prefix(plate, plate.attempt))
     except InvalidManifest as exc:  # raised before anything was written
         return _fail(work, Step(Action.FAIL, f"{key}: {exc}", 0))
     if plate.state is PlateState.QUEUED:
@@ -115,7 +117,7 @@ def _store(work: Work, manifest: Manifest, key: str) -> None:
     service.mark_submitted(run)
     run.started_at = run.started_at or (status.started_at if status else None) or plate.started_at
     service.end_run(run, RunState.SUCCEEDED, reason, status.exit_code if status else None)
-    _commit(work)
+    _changed(work)
     work.report.ingested += wrote
     _delete_job(work, run.job_name)
 
@@ -123,7 +125,7 @@ def _store(work: Work, manifest: Manifest, key: str) -> None:
 def _reject(work: Work, step: Step) -> None:
     states.move(work.plate, PlateState.REJECTED, step.reason)
     service.end_run(work.run, RunState.REJECTED, step.reason, step.exit_code)
-    _commit(work)
+    _changed(work)
     work.report.rejected += 1
     _delete_job(work, work.run.job_name)
 
@@ -144,7 +146,7 @@ def _retry(work: Work, step: Step) -> None:
     work.report.retried += 1
     log.info("attempt failed, retrying", extra={"plate_id": str(plate.id), "job": old.job_name,
                                                 "reason": step.reason, "attempt": plate.attempt})
-    service.launch(work.session, work.ctx.launcher, work.ctx.settings, plate, tries=old.tries + 1)
+    service.launch(work.uow, work.ctx.launcher, work.ctx.settings, plate, tries=old.tries + 1)
     if step.run_state is not RunState.LOST:
         _delete_job(work, old.job_name)
 
@@ -152,7 +154,7 @@ def _retry(work: Work, step: Step) -> None:
 def _fail(work: Work, step: Step) -> None:
     states.move(work.plate, PlateState.FAILED, step.reason)
     service.end_run(work.run, step.run_state, step.reason, step.exit_code)
-    _commit(work)
+    _changed(work)
     work.report.failed += 1
     log.warning("plate failed", extra={"plate_id": str(work.plate.id), "reason": step.reason})
     if step.run_state is not RunState.LOST:
@@ -172,20 +174,25 @@ def _check_missing(work: Work, _step: Step) -> None:
     first_seen = run.missing_since is None
     run.missing_since = run.missing_since or now
     if now - run.missing_since < timedelta(seconds=work.ctx.settings.lost_grace_seconds):
-        return _commit(work) if first_seen else None
+        return _changed(work) if first_seen else None
     work.report.lost += 1
     log.warning("job lost", extra={"plate_id": str(work.plate.id), "job": run.job_name})
     _failure(work, after_failure(LOST_REASON, None, run.tries, work.ctx.settings.max_attempts,
                                  RunState.LOST))
 
 
-def _commit(work: Work) -> None:
-    work.session.commit()
+def _changed(work: Work) -> None:
+    """The step changed the plate or its run: its unit of work commits when the step ends."""
     work.report.changed += 1
 
 
 def _delete_job(work: Work, job_name: str) -> None:
-    """Delete a job whose outcome is committed; a failure is left to the sweep of a later tick."""
+    """Delete the job once its outcome is committed."""
+    work.uow.after_commit(lambda: _delete_job_now(work, job_name))
+
+
+def _delete_job_now(work: Work, job_name: str) -> None:
+    """A failure is left to the sweep of a later tick."""
     try:
         work.ctx.launcher.delete(job_name)
     except LauncherError as exc:
