@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, RowMapping, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
+from api.db.locks import take_write_lock
 from api.errors import NotFound
 from api.plates.models import Plate, PlateState
 from api.plates.pagination import Cursor
@@ -23,10 +24,12 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock: bool = False) -> Plate:
-    """The plate, or 404 alike whether it does not exist or belongs to someone else; ``lock`` takes
-    a row lock (PostgreSQL)."""
+    """The plate, or 404 alike whether it does not exist or belongs to someone else; ``lock``: the
+    caller will change it, so no other transaction may until this one ends (a row lock; SQLite's
+    write lock)."""
     query = select(Plate).where(visible_to(principal), Plate.id == plate_id)
     if lock:
+        take_write_lock(session)
         query = query.with_for_update(of=Plate)
     plate = session.scalar(query)
     if plate is None:

@@ -12,9 +12,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
+from api.db.locks import take_write_lock
 from api.plates.models import Plate, PlateState
 from api.plates.states import ACTIVE_STATES
 from api.runs.models import Run, RunState
@@ -61,13 +62,17 @@ def lock_active_plate(session: Session, plate_id: uuid.UUID) -> Plate | None:
     """The plate, row-locked, when it is still active and no other transaction holds it (call it
     first in a transaction). SQLite has no row locks: its write lock is taken instead (BEGIN
     IMMEDIATE), so that what is read is what is written over."""
+    take_write_lock(session)
     query = select(Plate).where(Plate.id == plate_id, Plate.state.in_(ACTIVE_STATES))
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Plate)
-    elif dialect == "sqlite":
-        session.execute(text("BEGIN IMMEDIATE"))
-    return session.scalar(query)
+    return session.scalar(query.with_for_update(skip_locked=True, of=Plate))
+
+
+def update_pending_run(session: Session, run: Run, **values: object) -> bool:
+    """Set ``values`` on the run only if it is still ``submit_pending`` (compare and set: a cancel
+    committed meanwhile is never written over); True when it was. The session's ``run`` follows."""
+    result = session.execute(update(Run).where(Run.id == run.id, Run.state == RunState.SUBMIT_PENDING)
+                             .values(**values), execution_options={"synchronize_session": "fetch"})
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def run_of(session: Session, plate_id: uuid.UUID, attempt: int) -> Run | None:
@@ -91,7 +96,10 @@ def finished_runs_named(session: Session, names: Collection[str]) -> dict[str, R
 
 
 def submitted_active_runs(session: Session) -> int:
-    """Runs the launcher holds that have not finished: what counts against the site's limit."""
-    query = select(func.count()).select_from(Run).where(
-        Run.submitted_at.is_not(None), Run.state.in_([RunState.QUEUED, RunState.RUNNING]))
+    """Runs whose job the launcher holds and that have not finished: the current attempt of a queued
+    or running plate, submitted. What counts against the site's limit."""
+    query = (select(func.count()).select_from(Run)
+             .join(Plate, and_(Plate.id == Run.plate_id, Plate.attempt == Run.attempt))
+             .where(Run.submitted_at.is_not(None), Run.state.in_([RunState.QUEUED, RunState.RUNNING]),
+                    Plate.state.in_(ACTIVE_STATES)))
     return int(session.scalar(query) or 0)

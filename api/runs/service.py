@@ -20,7 +20,7 @@ from api.config import Settings
 from api.db.base import utcnow
 from api.db.unit_of_work import UnitOfWork
 from api.errors import Conflict, ServiceUnavailable
-from api.integrations.launcher import JobRequest, JobStatus, Launcher, LauncherError
+from api.integrations.launcher import JobRequest, Launcher, LauncherError
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.plates.repository import get_plate
@@ -64,27 +64,39 @@ def job_request(plate: Plate, run: Run) -> JobRequest:
 
 
 def submit(session: Session, launcher: Launcher, plate: Plate, run: Run, limit: int = 0) -> bool:
-    """Hand the committed run to the launcher and record its answer (for the unit of work to
-    commit); False when the launcher failed or ``limit`` jobs are already out (the run stays
-    ``submit_pending`` with the reason; the reconcile submits it on a later tick)."""
+    """Hand the committed run to the launcher and record its answer (for the unit of work to commit).
+
+    False when the run is no longer ``submit_pending`` (cancelled, or submitted by another, since it
+    was committed), ``limit`` jobs are already out, or the launcher failed (then the run stays
+    ``submit_pending`` with the reason, and the reconcile submits it on a later tick). The answer is
+    recorded only if the run is still pending: a run cancelled while its job was being created has
+    that job stopped at once."""
+    session.refresh(run)  # what is committed now, not what this session read before its commit
+    if run.state is not RunState.SUBMIT_PENDING:
+        return False
     if limit and repository.submitted_active_runs(session) >= limit:
-        run.reason = f"waiting: {limit} jobs already running (PLATECUT_MAX_CONCURRENT_JOBS)"
+        repository.update_pending_run(session, run, reason=f"waiting: {limit} jobs already running "
+                                                           "(PLATECUT_MAX_CONCURRENT_JOBS)")
         return False
     try:
-        status = launcher.submit(job_request(plate, run))
+        launcher.submit(job_request(plate, run))
     except LauncherError as exc:
-        run.reason = f"submit failed: {exc}"
+        repository.update_pending_run(session, run, reason=f"submit failed: {exc}")
         log.warning("job submit failed", extra={"plate_id": str(plate.id), "job": run.job_name,
                                                 "error": str(exc)})
         return False
-    mark_submitted(run, status)
+    if not repository.update_pending_run(session, run, state=RunState.QUEUED, reason=None,
+                                         submitted_at=utcnow(), missing_since=None):
+        log.info("run ended while its job was created: job stopped", extra={"job": run.job_name})
+        stop_job(launcher, run.job_name)
+        return False
     log.info("job submitted", extra={"plate_id": str(plate.id), "job": run.job_name,
                                      "attempt": run.attempt})
     return True
 
 
-def mark_submitted(run: Run, status: JobStatus | None = None) -> None:
-    """The launcher has the job: the run leaves ``submit_pending``."""
+def mark_submitted(run: Run) -> None:
+    """The launcher has the job (its status was seen): the run leaves ``submit_pending``."""
     run.submitted_at = run.submitted_at or utcnow()
     run.missing_since = None
     if run.state is RunState.SUBMIT_PENDING:
