@@ -3,7 +3,6 @@ reconcile of the embedded mode, and the reconcile's decisions one by one."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -73,7 +72,7 @@ def test_local_jobs_get_the_s3_credentials(tmp_path: Path) -> None:
 
 def test_every_job_template_field_comes_from_a_setting(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    assert set(TEMPLATE_FIELDS) == {f.name for f in dataclasses.fields(JobTemplate)}
+    assert set(TEMPLATE_FIELDS) == set(JobTemplate.model_fields)
     assert all(source in Settings.model_fields for source in TEMPLATE_FIELDS.values())
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(KUBECONFIG)
