@@ -92,9 +92,10 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
 
 def _reconcile_loop(settings: Settings, context: RunContext) -> ReconcileLoop | None:
     """The in-process reconcile: embedded (no broker), with a launcher, and an interval."""
-    if settings.broker_url or settings.launcher == "none" or settings.reconcile_seconds <= 0:
+    runs = settings.runs
+    if runs.broker_url or settings.launcher == "none" or runs.reconcile_seconds <= 0:
         return None
-    return ReconcileLoop(context, settings.reconcile_seconds)
+    return ReconcileLoop(context, runs.reconcile_seconds)
 
 
 def _wire_disk_storage(app: FastAPI, storage: Storage) -> None:

@@ -1,42 +1,58 @@
-"""All of the control plane's configuration: one settings class, from ``PLATECUT_*`` variables.
+"""All of the control plane's configuration, from ``PLATECUT_*`` variables: ``Settings`` and its groups.
 
 With nothing set at all the API runs embedded: SQLite and object files under the data
 folder (``./platecut-data``), URLs signed with a secret generated once and kept there.
+
+Each group is a settings model of its own, read from its own variables: ``settings.s3``
+(``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.local``
+(``PLATECUT_LOCAL_*``), ``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split
+Jobs' ``JobTemplate`` (``PLATECUT_K8S_*``; lists and maps are JSON). ``env_names`` tells which variable
+each field is read from. ``Settings`` also takes a grouped field by the flat keyword of its variable,
+the name less ``PLATECUT_`` in lower case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.integrations.kubernetes.config import JobTemplate
 from api.integrations.storage import MAX_PRESIGN_SECONDS, MAX_SINGLE_PUT, MIN_PART_SIZE, S3_MIN_PART
 
 MiB = 1024 * 1024
 TiB = 1024 * 1024 * MiB
 SECRET_FILE = "signing.key"
+ENV_PREFIX = "PLATECUT_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PLATECUT_", extra="ignore")
+class S3Settings(BaseSettings):
+    """The object store when ``PLATECUT_STORAGE=s3`` (``PLATECUT_S3_*``)."""
 
-    data_dir: Path = Field(Path("platecut-data"), description="Embedded database, objects and secret")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
-    storage: Literal["disk", "s3"] = "disk"
-    s3_endpoint: str | None = Field(None, description="Endpoint the API talks to (None: AWS)")
-    s3_public_endpoint: str | None = Field(None, description="Endpoint presigned URLs point at")
-    s3_bucket: str = "platecut"
-    s3_region: str = "us-east-1"
-    s3_access_key_id: str | None = None
-    s3_secret_access_key: SecretStr | None = None
-    s3_addressing_style: Literal["path", "virtual"] = "path"
-    s3_create_bucket: bool = Field(False, description="Create the bucket when missing (development)")
-    public_url: str = Field("http://127.0.0.1:8000", description="Base URL clients reach the API at")
-    max_plate_size: int = Field(5 * TiB, gt=0)
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_S3_", extra="forbid", frozen=True)
+
+    endpoint: str | None = Field(None, description="Endpoint the API talks to (None: AWS)")
+    public_endpoint: str | None = Field(None, description="Endpoint presigned URLs point at")
+    bucket: str = "platecut"
+    region: str = "us-east-1"
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    addressing_style: Literal["path", "virtual"] = "path"
+    create_bucket: bool = Field(False, description="Create the bucket when missing (development)")
+
+
+class UploadSettings(BaseSettings):
+    """How plates are uploaded: sizes, parts, URL and upload lifetimes."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    max_plate_size: int = Field(5 * TiB, gt=0, description="Largest plate accepted, bytes")
     single_put_max: int = Field(64 * MiB, gt=0, le=MAX_SINGLE_PUT,
                                 description="Larger plates are uploaded in parts")
     min_part_size: int = Field(MIN_PART_SIZE, ge=S3_MIN_PART, le=MAX_SINGLE_PUT,
@@ -44,17 +60,13 @@ class Settings(BaseSettings):
     url_ttl: int = Field(3600, ge=60, le=MAX_PRESIGN_SECONDS, description="Presigned URL lifetime, seconds")
     upload_expiry: int = Field(7 * 24 * 3600, ge=60, description="Seconds an upload stays open")
     verify_sha256_max: int = Field(64 * MiB, ge=0, description="Largest plate whose SHA-256 is checked")
-    max_request_body: int = Field(MiB, gt=0, description="Largest JSON body the API accepts")
-    auth_cache_seconds: float = Field(10.0, ge=0, le=300,
-                                      description="A valid token, and a project by name, are "
-                                      "remembered this long (0: off)")
-    signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
-    log_level: str = "INFO"
-    log_json: bool = True
-    # -- runs: launching one job per plate attempt and reconciling its outcome ---------------------
-    launcher: Literal["local", "kubernetes", "none"] = Field(
-        "local", description="local: subprocesses on this machine; kubernetes: one Job per attempt; "
-                             "none: plates stop at 'uploaded' (jobs are started by something else)")
+
+
+class RunSettings(BaseSettings):
+    """Runs: launching one job per plate attempt and reconciling its outcome."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
     broker_url: str | None = Field(None, description="Celery broker; unset: the API reconciles in-process")
     celery_queue: str = Field("platecut", min_length=1, description="Celery queue of the reconcile ticks "
                               "(beat sends to it, workers consume it)")
@@ -65,43 +77,77 @@ class Settings(BaseSettings):
                                                    "start a new series)")
     lost_grace_seconds: float = Field(120.0, ge=0, description="A vanished job is lost after this long")
     queued_warn_seconds: float = Field(1800.0, gt=0, description="A plate queued longer is reported")
-    local_jobs_dir: Path | None = Field(None, description="LocalLauncher state; default data_dir/jobs")
-    local_max_concurrent: int = Field(1, ge=1, description="LocalLauncher: jobs running at once")
-    local_job_command: str | None = Field(None, description="LocalLauncher: the command before "
-                                          "'job run ...' (shell words); default the platecut script")
-    k8s_in_cluster: bool = Field(True, description="Use the pod's service account (else a kubeconfig)")
-    k8s_kubeconfig: str | None = Field(None, description="Kubeconfig file when not in-cluster")
-    k8s_namespace: str = "platecut"
-    k8s_image: str | None = Field(None, description="The job image (required with launcher=kubernetes)")
-    k8s_image_pull_policy: str = "IfNotPresent"
-    k8s_image_pull_secrets: list[str] = Field(default_factory=list, description="JSON list of names")
-    k8s_service_account: str = "platecut-split"
-    k8s_container_name: str = "split"
-    k8s_gpu_count: int = Field(1, ge=0)
-    k8s_gpu_resource: str = "nvidia.com/gpu"
-    k8s_cpu_request: str = "4"
-    k8s_cpu_limit: str | None = None
-    k8s_memory_request: str = "16Gi"
-    k8s_memory_limit: str | None = "16Gi"
-    k8s_node_selector: dict[str, str] = Field(default_factory=dict, description="JSON object")
-    k8s_tolerations: list[dict[str, Any]] = Field(default_factory=list, description="JSON list")
-    k8s_runtime_class: str | None = Field(None, description="e.g. nvidia")
-    k8s_priority_class: str | None = None
-    k8s_queue_name: str | None = Field(None, description="Kueue LocalQueue: Jobs are created suspended")
-    k8s_backoff_limit: int = Field(2, ge=0)
-    k8s_deadline_base_seconds: int = Field(1800, gt=0)
-    k8s_deadline_per_gb_seconds: float = Field(120.0, ge=0)
-    k8s_deadline_per_1000_frames_seconds: float = Field(60.0, ge=0)
-    k8s_deadline_max_seconds: int = Field(2 * 86400, gt=0)
-    k8s_ttl_seconds: int = Field(86400, ge=0, description="ttlSecondsAfterFinished")
-    k8s_scratch_size_factor: float = Field(3.0, ge=0)
-    k8s_scratch_base_bytes: int = Field(20 * 1024 * MiB, ge=0)
-    k8s_request_scratch_storage: bool = True
-    k8s_env_secret: str | None = Field(None, description="Secret for the jobs' envFrom (S3 credentials)")
-    k8s_env: dict[str, str] = Field(default_factory=dict, description="JSON object of job variables")
-    k8s_run_as_user: int = 10001
-    k8s_run_as_group: int = 10001
-    k8s_ocr_device: str | None = Field(None, description="cpu, gpu or gpu:N; default by gpu_count")
+
+
+class LocalLauncherSettings(BaseSettings):
+    """The LocalLauncher's: subprocesses on this machine (``PLATECUT_LOCAL_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_LOCAL_", extra="forbid", frozen=True)
+
+    jobs_dir: Path | None = Field(None, description="The jobs' state; default data_dir/jobs")
+    max_concurrent: int = Field(1, ge=1, description="Jobs running at once")
+    job_command: str | None = Field(None, description="The command before 'job run ...' (shell words); "
+                                    "default the platecut script")
+
+
+class ClusterSettings(BaseSettings):
+    """How the Kubernetes launcher reaches the cluster (the Jobs themselves are ``settings.k8s``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_K8S_", extra="forbid", frozen=True)
+
+    in_cluster: bool = Field(True, description="Use the pod's service account (else a kubeconfig)")
+    kubeconfig: str | None = Field(None, description="Kubeconfig file when not in-cluster")
+
+
+class Settings(BaseSettings):
+    """The control plane's settings: the process-wide ones here, the rest in frozen groups (change a
+    copy: ``settings.model_copy(update={"runs": settings.runs.model_copy(update={...})})``)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(Path("platecut-data"), description="Embedded database, objects and secret")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    storage: Literal["disk", "s3"] = Field("disk", description="disk: files in data_dir; s3: settings.s3")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL clients reach the API at")
+    max_request_body: int = Field(MiB, gt=0, description="Largest JSON body the API accepts")
+    auth_cache_seconds: float = Field(10.0, ge=0, le=300,
+                                      description="A valid token, and a project by name, are "
+                                      "remembered this long (0: off)")
+    signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
+    log_level: str = "INFO"
+    log_json: bool = True
+    launcher: Literal["local", "kubernetes", "none"] = Field(
+        "local", description="local: subprocesses on this machine; kubernetes: one Job per attempt; "
+                             "none: plates stop at 'uploaded' (jobs are started by something else)")
+    s3: S3Settings = Field(default_factory=S3Settings, description="The object store when storage=s3")
+    uploads: UploadSettings = Field(default_factory=UploadSettings, description="Upload sizes and times")
+    runs: RunSettings = Field(default_factory=RunSettings, description="Launching and reconciling jobs")
+    local: LocalLauncherSettings = Field(default_factory=LocalLauncherSettings,
+                                         description="launcher=local: subprocesses on this machine")
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings,
+                                     description="launcher=kubernetes: how to reach the cluster")
+    k8s: JobTemplate = Field(default_factory=JobTemplate,
+                             description="launcher=kubernetes: the split Jobs' template")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_flat_keywords(cls, data: Any) -> Any:
+        """``s3_bucket="b"`` -> ``s3={"bucket": "b"}``; the group reads its other fields from the
+        environment as when it is not given at all."""
+        if not isinstance(data, dict):
+            return data
+        routes = flat_keywords()
+        grouped = {key: value for key, value in data.items() if key not in routes}
+        for key in data.keys() & routes.keys():
+            group, field = routes[key]
+            grouped[group] = {**_field_values(grouped.get(group)), field: data[key]}
+        return grouped
+
+    @classmethod
+    def groups(cls) -> dict[str, type[BaseSettings]]:
+        """Each group's field -> its model."""
+        fields = cls.model_fields.items()
+        return {name: info.annotation for name, info in fields if _is_group(info.annotation)}
 
     @property
     def embedded_database(self) -> bool:
@@ -117,7 +163,7 @@ class Settings(BaseSettings):
 
     def jobs_dir(self) -> Path:
         """Where the LocalLauncher keeps its jobs' state."""
-        return self.local_jobs_dir or self.data_dir / "jobs"
+        return self.local.jobs_dir or self.data_dir / "jobs"
 
     def secret_bytes(self) -> bytes:
         """The URL signing secret: configured, or generated once and kept in the data folder."""
@@ -127,6 +173,48 @@ class Settings(BaseSettings):
         if not path.exists():
             _write_secret_once(path)
         return path.read_text().strip().encode()
+
+
+def env_names(model: type[BaseSettings]) -> dict[str, str]:
+    """Each field of ``model`` -> the variable it is read from (its alias, else prefix + name)."""
+    prefix = model.model_config.get("env_prefix", "")
+    names = {}
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        names[name] = (alias if isinstance(alias, str) else prefix + name).upper()
+    return names
+
+
+def environment_names() -> set[str]:
+    """Every variable ``Settings`` reads, its groups' included."""
+    groups = Settings.groups()
+    top = {env for name, env in env_names(Settings).items() if name not in groups}
+    return top.union(*(env_names(model).values() for model in groups.values()))
+
+
+@cache
+def flat_keywords() -> dict[str, tuple[str, str]]:
+    """A grouped field's flat keyword (its variable less ``PLATECUT_``, in lower case) -> (group, field)."""
+    routes = {}
+    for group, model in Settings.groups().items():
+        for field, env in env_names(model).items():
+            routes[env.removeprefix(ENV_PREFIX).lower()] = (group, field)
+    return routes
+
+
+def _is_group(annotation: Any) -> TypeGuard[type[BaseSettings]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseSettings)
+
+
+def _field_values(group: Any) -> dict[str, Any]:
+    """A group given as a model or a mapping (or not given: None), as field values."""
+    if group is None:
+        return {}
+    if isinstance(group, BaseModel):
+        return dict(group)
+    if isinstance(group, Mapping):
+        return dict(group)
+    raise TypeError(f"a settings group is a model or a mapping, not {type(group).__name__}")
 
 
 def _write_secret_once(path: Path) -> None:

@@ -108,6 +108,9 @@ def _file_lock(path: Path) -> Iterator[bool]:
 
 
 def _cache_key(settings: Settings) -> str:
+    """Every field, the groups' (``settings.s3``, ``settings.k8s`` ...) included, secrets by value: a
+    masked dump (``mode="json"``) would take settings that differ only in a secret for the same."""
+
     def plain(value: Any) -> Any:
         return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
 

@@ -71,7 +71,7 @@ def _tick(ctx: RunContext, report: TickReport) -> None:
         report.seen += 1
         _note_queued(ctx, plate, snapshot_at, report)
         status = statuses.get(plate.job_name) if plate.job_name else None
-        step = decide(plate.state, plate.run, status, snapshot_at, ctx.settings.max_attempts)
+        step = decide(plate.state, plate.run, status, snapshot_at, ctx.settings.runs.max_attempts)
         if step.action is Action.NOTHING:
             continue
         try:
@@ -86,7 +86,7 @@ def _tick(ctx: RunContext, report: TickReport) -> None:
 def _note_queued(ctx: RunContext, plate: repository.ActivePlate, now: datetime, report: TickReport) -> None:
     if plate.state is not PlateState.QUEUED or plate.run is None:
         return
-    if now - plate.run.created_at > timedelta(seconds=ctx.settings.queued_warn_seconds):
+    if now - plate.run.created_at > timedelta(seconds=ctx.settings.runs.queued_warn_seconds):
         report.queued_too_long += 1
         log.warning("plate queued too long", extra={"plate_id": str(plate.plate_id), "job": plate.job_name,
                                                     "queued_since": plate.run.created_at.isoformat()})

@@ -18,7 +18,7 @@ MANIFEST = "manifest.json"
 def object_uri(settings: Settings, key: str) -> str:
     """The URI of object ``key`` (a trailing ``/`` is kept: a prefix stays a prefix)."""
     if settings.storage == "s3":
-        return f"s3://{settings.s3_bucket}/{key}"
+        return f"s3://{settings.s3.bucket}/{key}"
     path = str(Path(settings.storage_dir()).resolve() / "objects" / key)
     return path + "/" if key.endswith("/") else path
 

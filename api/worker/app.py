@@ -20,11 +20,12 @@ RECONCILE_TASK = "platecut.reconcile"
 
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings()
-    if not settings.broker_url:
+    runs = settings.runs
+    if not runs.broker_url:
         raise RuntimeError("PLATECUT_BROKER_URL is not set: the Celery worker and beat need a broker "
                            "(without one, the API reconciles in its own process)")
-    interval = max(1.0, settings.reconcile_seconds or 5.0)
-    celery = Celery("platecut", broker=settings.broker_url, include=["api.worker.tasks"])
+    interval = max(1.0, runs.reconcile_seconds or 5.0)
+    celery = Celery("platecut", broker=runs.broker_url, include=["api.worker.tasks"])
     celery.conf.update(
         task_ignore_result=True,
         task_acks_late=True,  # a worker killed mid-tick leaves the message for another
@@ -33,7 +34,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_time_limit=max(60.0, 20 * interval),
         broker_connection_retry_on_startup=True,
         timezone="UTC",
-        task_default_queue=settings.celery_queue,  # beat's ticks go here; the worker consumes it
+        task_default_queue=runs.celery_queue,  # beat's ticks go here; the worker consumes it
         beat_schedule={"reconcile": {"task": RECONCILE_TASK, "schedule": interval,
                                      "options": {"expires": interval}}},
     )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.auth.service import create_token
-from api.config import Settings
+from api.config import Settings, environment_names
 from api.db.engine import SessionFactory
 from api.db.migrate import upgrade
 from api.db.unit_of_work import unit_of_work
@@ -89,8 +89,8 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(autouse=True)
 def _no_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests say what they configure: ``PLATECUT_*`` settings of the shell do not leak in."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(f"PLATECUT_{name.upper()}", raising=False)
+    for name in environment_names():
+        monkeypatch.delenv(name, raising=False)
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

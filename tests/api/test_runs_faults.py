@@ -37,7 +37,8 @@ pytest_plugins = ["tests.api.runs_fixtures"]
 
 @pytest.fixture
 def settings(runs_settings: Settings) -> Settings:
-    return runs_settings.model_copy(update={"lost_grace_seconds": 0, "max_attempts": 2})
+    runs = runs_settings.runs.model_copy(update={"lost_grace_seconds": 0, "max_attempts": 2})
+    return runs_settings.model_copy(update={"runs": runs})
 
 
 @pytest.fixture
@@ -221,7 +222,8 @@ def test_a_job_submitted_after_the_listing_is_not_taken_for_lost(
 
 def test_queued_too_long_is_reported(caller: Caller, app: FastAPI, settings: Settings) -> None:
     caller.uploaded_plate(b"x")
-    impatient = settings.model_copy(update={"queued_warn_seconds": 1e-6})
+    impatient = settings.model_copy(update={"runs": settings.runs.model_copy(
+        update={"queued_warn_seconds": 1e-6})})
     report = reconcile_once(replace(ctx(app), settings=impatient))
     assert (report.seen, report.queued_too_long, report.launcher_calls) == (1, 1, 1)
 

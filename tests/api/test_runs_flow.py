@@ -167,14 +167,14 @@ def test_transient_failure_is_retried_and_its_outputs_never_ingested(
 def test_attempts_run_out(caller: Caller, app: FastAPI, launcher: LocalLauncher, settings: Settings,
                           db: Session) -> None:
     plate = caller.uploaded_plate(b"transient\n")
-    for attempt in range(1, settings.max_attempts + 1):
+    for attempt in range(1, settings.runs.max_attempts + 1):
         job = job_name_for(plate["id"], attempt)
         finished(launcher, job)
         tick(app)
     body = caller.get(f"/api/v1/plates/{plate['id']}").json()
-    assert (body["state"], body["attempt"]) == ("failed", settings.max_attempts)
+    assert (body["state"], body["attempt"]) == ("failed", settings.runs.max_attempts)
     assert "error 75" in body["state_reason"]
-    assert [r.state for r in runs(db, plate["id"])] == [RunState.FAILED] * settings.max_attempts
+    assert [r.state for r in runs(db, plate["id"])] == [RunState.FAILED] * settings.runs.max_attempts
     assert not cut_rows(db, plate["id"])
 
 
@@ -275,8 +275,8 @@ def _group_alive(pgid: int) -> bool:
 def test_the_site_limit_keeps_extra_plates_queued_until_a_job_finishes(
         caller: Caller, app: FastAPI, launcher: LocalLauncher, settings: Settings, db: Session) -> None:
     limit = submitted_active_runs(db) + 1  # jobs other tests of this module left running count too
-    app.state.settings.max_concurrent_jobs = limit
-    app.state.run_context.settings.max_concurrent_jobs = limit
+    limited = app.state.settings.runs.model_copy(update={"max_concurrent_jobs": limit})
+    app.state.settings.runs = app.state.run_context.settings.runs = limited
     first = caller.uploaded_plate(b"wait\n", name="first.mov")
     second = caller.uploaded_plate(b"ok\n", name="second.mov")
     assert [r.state for r in runs(db, first["id"])] == [RunState.QUEUED]

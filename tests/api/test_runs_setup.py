@@ -3,7 +3,6 @@ reconcile of the embedded mode, and the reconcile's decisions one by one."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,16 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
 from api.app import create_app
-from api.config import Settings
+from api.config import Settings, env_names
 from api.db.engine import make_engine
 from api.db.migrate import downgrade, upgrade
-from api.integrations.factory import (
-    TEMPLATE_FIELDS,
-    NullLauncher,
-    build_launcher,
-    job_template,
-    local_job_env,
-)
+from api.integrations.factory import NullLauncher, build_launcher, job_template, local_job_env
 from api.integrations.kubernetes import JobTemplate, KubernetesLauncher
 from api.integrations.launcher import JobPhase, JobStatus
 from api.integrations.local import LocalLauncher
@@ -52,8 +45,9 @@ current-context: x
 
 def test_the_default_launcher_is_local_under_the_data_folder(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert (settings.launcher, settings.broker_url, settings.reconcile_seconds, settings.max_attempts,
-            settings.lost_grace_seconds) == ("local", None, 2.0, 3, 120.0)
+    runs = settings.runs
+    assert (settings.launcher, runs.broker_url, runs.reconcile_seconds, runs.max_attempts,
+            runs.lost_grace_seconds) == ("local", None, 2.0, 3, 120.0)
     launcher = build_launcher(settings)
     assert isinstance(launcher, LocalLauncher) and launcher.root == (tmp_path / "jobs").resolve()
     custom = build_launcher(Settings(data_dir=tmp_path, local_job_command="/usr/bin/env platecut",
@@ -71,10 +65,29 @@ def test_local_jobs_get_the_s3_credentials(tmp_path: Path) -> None:
                    "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"}
 
 
+# JobTemplate field -> its variable, as the settings named them when they were a flat list
+TEMPLATE_VARIABLES = {
+    "image": "IMAGE", "namespace": "NAMESPACE", "image_pull_policy": "IMAGE_PULL_POLICY",
+    "image_pull_secrets": "IMAGE_PULL_SECRETS", "service_account_name": "SERVICE_ACCOUNT",
+    "container_name": "CONTAINER_NAME", "gpu_count": "GPU_COUNT", "gpu_resource_name": "GPU_RESOURCE",
+    "cpu_request": "CPU_REQUEST", "cpu_limit": "CPU_LIMIT", "memory_request": "MEMORY_REQUEST",
+    "memory_limit": "MEMORY_LIMIT", "node_selector": "NODE_SELECTOR", "tolerations": "TOLERATIONS",
+    "runtime_class_name": "RUNTIME_CLASS", "priority_class_name": "PRIORITY_CLASS",
+    "kueue_queue_name": "QUEUE_NAME", "backoff_limit": "BACKOFF_LIMIT",
+    "deadline_base_seconds": "DEADLINE_BASE_SECONDS", "deadline_seconds_per_gb": "DEADLINE_PER_GB_SECONDS",
+    "deadline_seconds_per_1000_frames": "DEADLINE_PER_1000_FRAMES_SECONDS",
+    "deadline_max_seconds": "DEADLINE_MAX_SECONDS", "ttl_seconds_after_finished": "TTL_SECONDS",
+    "scratch_size_factor": "SCRATCH_SIZE_FACTOR", "scratch_base_bytes": "SCRATCH_BASE_BYTES",
+    "request_scratch_storage": "REQUEST_SCRATCH_STORAGE", "env_secret_name": "ENV_SECRET", "env": "ENV",
+    "run_as_user": "RUN_AS_USER", "run_as_group": "RUN_AS_GROUP", "ocr_device": "OCR_DEVICE",
+}
+
+
 def test_every_job_template_field_comes_from_a_setting(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    assert set(TEMPLATE_FIELDS) == {f.name for f in dataclasses.fields(JobTemplate)}
-    assert all(source in Settings.model_fields for source in TEMPLATE_FIELDS.values())
+    variables = {field: f"PLATECUT_K8S_{name}" for field, name in TEMPLATE_VARIABLES.items()}
+    assert env_names(JobTemplate) == variables
+    assert Settings.groups()["k8s"] is JobTemplate
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(KUBECONFIG)
     environment = {
@@ -101,7 +114,7 @@ def test_every_job_template_field_comes_from_a_setting(tmp_path: Path,
     launcher = build_launcher(settings)
     assert isinstance(launcher, KubernetesLauncher) and launcher.template == template
     with pytest.raises(ValueError, match="PLATECUT_K8S_IMAGE"):
-        job_template(settings.model_copy(update={"k8s_image": None}))
+        job_template(settings.model_copy(update={"k8s": settings.k8s.model_copy(update={"image": None})}))
 
 
 def test_uris(tmp_path: Path) -> None:
@@ -117,11 +130,18 @@ def test_uris(tmp_path: Path) -> None:
 
 
 def test_the_context_is_made_once_per_process_and_settings(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, launcher="none")
+    def made(**changes: object) -> RunContext:
+        values = {"data_dir": tmp_path, "launcher": "none", "s3_secret_access_key": "one", **changes}
+        return RunContext.from_settings(Settings(**values))
+
     try:
-        first = RunContext.from_settings(settings)
-        assert RunContext.from_settings(settings.model_copy()) is first
-        assert RunContext.from_settings(settings.model_copy(update={"max_attempts": 5})) is not first
+        first = made()
+        assert RunContext.from_settings(first.settings.model_copy()) is first
+        assert made() is first
+        assert made(max_attempts=5) is not first
+        # a group's field, a secret in a group, a JSON-valued template field: each its own context
+        assert made(s3_secret_access_key="two") is not first
+        assert made(k8s_node_selector={"gpu": "l4"}) is not made(k8s_node_selector={"gpu": "a100"})
         assert first.dialect == "sqlite" and isinstance(first.launcher, NullLauncher)
     finally:
         RunContext.clear_cache()
@@ -165,7 +185,8 @@ def test_the_runs_migration_matches_the_models_and_goes_down(empty_url: str) -> 
 # -- the embedded mode -------------------------------------------------------------------------------
 
 def test_the_embedded_api_reconciles_in_process(runs_settings: Settings, tmp_path: Path) -> None:
-    settings = runs_settings.model_copy(update={"reconcile_seconds": 0.1})
+    settings = runs_settings.model_copy(update={"runs": runs_settings.runs.model_copy(
+        update={"reconcile_seconds": 0.1})})
     launcher = LocalLauncher(tmp_path / "jobs", command=standin_command(tmp_path))
     app = create_app(settings, launcher=launcher)
     with TestClient(app) as client:
@@ -181,7 +202,8 @@ def test_the_embedded_api_reconciles_in_process(runs_settings: Settings, tmp_pat
 
 
 def test_with_a_broker_the_api_does_not_reconcile(runs_settings: Settings) -> None:
-    settings = runs_settings.model_copy(update={"reconcile_seconds": 0.1, "broker_url": "redis://r:6379/0"})
+    settings = runs_settings.model_copy(update={"runs": runs_settings.runs.model_copy(
+        update={"reconcile_seconds": 0.1, "broker_url": "redis://r:6379/0"})})
     app = create_app(settings, launcher=NullLauncher())
     with TestClient(app):
         assert app.state.reconcile_loop is None

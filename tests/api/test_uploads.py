@@ -179,7 +179,7 @@ def test_size_limits(caller: Caller, settings: Settings) -> None:
     at_most = caller.create_plate(SINGLE_PUT_MAX)["upload"]
     assert at_most["kind"] == "single"
     response = caller.post("/api/v1/plates", json={"name": "big.mov", "project": "proj",
-                                                   "size": settings.max_plate_size + 1})
+                                                   "size": settings.uploads.max_plate_size + 1})
     assert response.status_code == 422 and response.json()["code"] == "size_too_large"
     for size in (0, -1):
         response = caller.post("/api/v1/plates", json={"name": "a.mov", "project": "proj", "size": size})

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 
 import kubernetes_validate
 import pytest
 
-from api.config import Settings
-from api.integrations.factory import TEMPLATE_FIELDS, job_template
-from api.integrations.kubernetes import build_job, job_name_for
+from api.config import ClusterSettings, Settings, env_names, environment_names
+from api.integrations.factory import job_template
+from api.integrations.kubernetes import JobTemplate, build_job, job_name_for
 from api.integrations.kubernetes.manifest import LABEL_KUEUE_QUEUE, LABEL_MANAGED_BY, MANAGED_BY
 from api.integrations.launcher import JobRequest
 from tests.deploy.conftest import CASES, KUBE_VERSIONS, NAMESPACE, Case, Manifest, Render, find, one
@@ -39,22 +40,48 @@ def plate_request(size_bytes: int = 40 * 10**9) -> JobRequest:
                       sha256="0" * 64, frame_count_hint=120_000)
 
 
+def holds(value: object, text: str) -> bool:
+    """A template field's ``value`` is what the chart's variable says (``text``: plain or JSON)."""
+    if isinstance(value, bool):
+        return text == str(value).lower()
+    if isinstance(value, int | float):
+        return float(text) == value
+    if isinstance(value, tuple):
+        return bool(json.loads(text) == list(value))
+    if isinstance(value, Mapping):
+        return bool(json.loads(text) == dict(value))
+    return text == value
+
+
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_every_setting_the_chart_sets_is_read_by_the_api(render: Render, case: Case) -> None:
     data = one(render(case), "ConfigMap", "-env")["data"]
-    fields = {f"PLATECUT_{name.upper()}" for name in Settings.model_fields}
-    unknown = set(data) - fields
+    unknown = set(data) - environment_names()
     assert not unknown, f"the chart sets variables api/config.py does not read: {sorted(unknown)}"
-    k8s = {f"PLATECUT_{source.upper()}" for source in TEMPLATE_FIELDS.values()}
-    assert {name for name in data if name.startswith("PLATECUT_K8S_")} - {"PLATECUT_K8S_IN_CLUSTER"} <= k8s
+    template = set(env_names(JobTemplate).values())
+    cluster = set(env_names(ClusterSettings).values())
+    assert {name for name in data if name.startswith("PLATECUT_K8S_")} - cluster <= template
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_the_template_holds_every_k8s_variable_of_the_chart(render: Render, case: Case,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    manifests = render(case)
+    template = job_template(chart_settings(manifests, monkeypatch))
+    field_of = {variable: field for field, variable in env_names(JobTemplate).items()}
+    data = one(manifests, "ConfigMap", "-env")["data"]
+    read = {name: text for name, text in data.items() if name in field_of}
+    assert read and all(holds(getattr(template, field_of[name]), text) for name, text in read.items()), [
+        (name, text, getattr(template, field_of[name])) for name, text in read.items()
+        if not holds(getattr(template, field_of[name]), text)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_chart_settings_make_a_valid_job(render: Render, case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     manifests = render(case)
     settings = chart_settings(manifests, monkeypatch)
-    assert settings.launcher == "kubernetes" and settings.storage == "s3" and settings.k8s_in_cluster
-    template = job_template(settings)  # what api/runs/launchers.py gives the KubernetesLauncher
+    assert settings.launcher == "kubernetes" and settings.storage == "s3" and settings.cluster.in_cluster
+    template = job_template(settings)  # what api/integrations/factory.py gives the KubernetesLauncher
     job = build_job(plate_request(), template)
     for version in KUBE_VERSIONS:
         kubernetes_validate.validate(job, version, strict=True)

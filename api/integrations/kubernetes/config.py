@@ -1,27 +1,44 @@
-"""What a site sets about its split Jobs: where and as whom they run, on what, for how long."""
+"""What a site sets about its split Jobs: where and as whom they run, on what, for how long.
+
+``JobTemplate`` is read from the ``PLATECUT_K8S_*`` variables (``Settings.k8s``); lists and maps are
+JSON there, e.g. ``PLATECUT_K8S_NODE_SELECTOR='{"gpu": "l4"}'``.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.integrations.kubernetes.names import is_dns1123_label
 
 GiB = 1024**3
+ENV_PREFIX = "PLATECUT_K8S_"
 # what the API server accepts as a resource quantity, e.g. "2", "500m", "8Gi", "1.5e3"
 QUANTITY = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$")
+QUANTITY_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 OCR_DEVICE = re.compile(r"^(cpu|gpu(:\d+)?)$")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 TOLERATION_KEYS = frozenset({"key", "operator", "value", "effect", "tolerationSeconds"})
 # set by the manifest itself: a site's ``env`` may not replace them
 RESERVED_ENV = frozenset({"TMPDIR", "HOME", "PLATECUT_TERMINATION_LOG", "PLATECUT_OCR_DEVICE"})
+INVALID = "invalid Kubernetes job template: "
 
 
-@dataclass(frozen=True)
-class JobTemplate:
+def _env(name: str) -> str:
+    """The variable of a field whose name is not ``PLATECUT_K8S_`` + its own."""
+    return ENV_PREFIX + name.upper()
+
+
+def _not_a_quantity(name: str | None, value: Any) -> str:
+    return f"{name} {value!r} is not a quantity string such as '2' or '8Gi'"
+
+
+class JobTemplate(BaseSettings):
     """Everything about a split Job that is the site's to choose (the plate's part is ``JobRequest``).
 
     Quantities are strings as Kubernetes writes them ("2", "500m", "8Gi"). ``gpu_count`` 0 makes CPU
@@ -32,45 +49,71 @@ class JobTemplate:
     ``deadline_max_seconds``; it bounds the whole Job, retries included. The ``/scratch`` emptyDir
     gets ``scratch_size_factor`` x the plate's size + ``scratch_base_bytes`` (its sizeLimit, and the
     container's ephemeral-storage request when ``request_scratch_storage``).
+
+    Each field is read from ``PLATECUT_K8S_`` + its name in capitals, except where a field names its
+    variable (``validation_alias``); keywords take the field names. ``image`` may be left unset
+    unless the launcher is ``kubernetes`` (``api.integrations.factory.job_template`` checks it).
     """
 
-    image: str
-    namespace: str = "platecut"
-    image_pull_policy: str = "IfNotPresent"
-    image_pull_secrets: tuple[str, ...] = ()
-    service_account_name: str = "platecut-split"  # the Jobs' own account: no RBAC permissions
-    container_name: str = "split"
-    gpu_count: int = 1
-    gpu_resource_name: str = "nvidia.com/gpu"
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True,
+                                      populate_by_name=True)
+
+    image: str | None = Field(None, description="The job image (required with launcher=kubernetes)")
+    namespace: str = Field("platecut", description="Namespace of the Jobs")
+    image_pull_policy: str = Field("IfNotPresent", description=", ".join(PULL_POLICIES))
+    image_pull_secrets: tuple[str, ...] = Field((), description="Secret names (JSON list)")
+    service_account_name: str = Field("platecut-split", validation_alias=_env("service_account"),
+                                      description="The Jobs' own account: no RBAC permissions")
+    container_name: str = Field("split", description="The split container's name")
+    gpu_count: int = Field(1, description="GPUs per Job (0: a CPU Job)")
+    gpu_resource_name: str = Field("nvidia.com/gpu", validation_alias=_env("gpu_resource"),
+                                   description="The GPUs' extended resource")
     cpu_request: str = "4"
     cpu_limit: str | None = None
     memory_request: str = "16Gi"
     memory_limit: str | None = "16Gi"
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    tolerations: Sequence[Mapping[str, Any]] = ()
-    runtime_class_name: str | None = None  # e.g. "nvidia"
-    priority_class_name: str | None = None
-    kueue_queue_name: str | None = None  # a LocalQueue of the namespace
-    backoff_limit: int = 2
+    node_selector: Mapping[str, str] = Field(default_factory=dict, description="JSON object")
+    tolerations: tuple[Mapping[str, Any], ...] = Field((), description="JSON list of tolerations")
+    runtime_class_name: str | None = Field(None, validation_alias=_env("runtime_class"),
+                                           description="e.g. nvidia")
+    priority_class_name: str | None = Field(None, validation_alias=_env("priority_class"))
+    kueue_queue_name: str | None = Field(None, validation_alias=_env("queue_name"),
+                                         description="Kueue LocalQueue of the namespace: Jobs are "
+                                                     "created suspended")
+    backoff_limit: int = Field(2, description="Pod retries within one Job")
     deadline_base_seconds: int = 1800
-    deadline_seconds_per_gb: float = 120.0
-    deadline_seconds_per_1000_frames: float = 60.0
+    deadline_seconds_per_gb: float = Field(120.0, validation_alias=_env("deadline_per_gb_seconds"))
+    deadline_seconds_per_1000_frames: float = Field(
+        60.0, validation_alias=_env("deadline_per_1000_frames_seconds"))
     deadline_max_seconds: int = 2 * 86400
-    ttl_seconds_after_finished: int = 86400  # much longer than the reconcile interval
+    ttl_seconds_after_finished: int = Field(86400, validation_alias=_env("ttl_seconds"),
+                                            description="Much longer than the reconcile interval")
     scratch_size_factor: float = 3.0
     scratch_base_bytes: int = 20 * GiB
-    request_scratch_storage: bool = True
-    env_secret_name: str | None = None  # S3 credentials etc., as envFrom secretRef
-    env: Mapping[str, str] = field(default_factory=dict)  # e.g. PLATECUT_S3_ENDPOINT, PLATECUT_OCR_ENGINE
+    request_scratch_storage: bool = Field(True, description="Request /scratch as ephemeral-storage")
+    env_secret_name: str | None = Field(None, validation_alias=_env("env_secret"),
+                                        description="Secret for the Jobs' envFrom (S3 credentials)")
+    env: Mapping[str, str] = Field(default_factory=dict, description="Job variables (JSON object), "
+                                   "e.g. PLATECUT_S3_ENDPOINT, PLATECUT_OCR_ENGINE")
     run_as_user: int = 10001
     run_as_group: int = 10001
-    ocr_device: str | None = None  # PLATECUT_OCR_DEVICE; None: "gpu" with a GPU, else "cpu"
+    ocr_device: str | None = Field(None, description="The job's PLATECUT_OCR_DEVICE: cpu, gpu or gpu:N; "
+                                   "default gpu with a GPU, else cpu")
 
-    def __post_init__(self) -> None:
+    @field_validator(*QUANTITY_FIELDS, mode="before")
+    @classmethod
+    def _quantity_is_a_string(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(INVALID + _not_a_quantity(info.field_name, value))
+        return value
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
         problems = [*self._identity_problems(), *self._resource_problems(), *self._timing_problems(),
                     *self._env_problems()]
         if problems:
-            raise ValueError("invalid Kubernetes job template: " + "; ".join(problems))
+            raise ValueError(INVALID + "; ".join(problems))
+        return self
 
     @property
     def effective_ocr_device(self) -> str:
@@ -80,7 +123,7 @@ class JobTemplate:
         problems = []
         if not is_dns1123_label(self.namespace):
             problems.append(f"namespace {self.namespace!r} is not a DNS-1123 label")
-        if not self.image.strip():
+        if self.image is not None and not self.image.strip():
             problems.append("image is empty")
         if self.image_pull_policy not in PULL_POLICIES:
             problems.append(f"image_pull_policy must be one of {', '.join(PULL_POLICIES)}")
@@ -98,10 +141,10 @@ class JobTemplate:
             problems.append("gpu_count must be >= 0")
         if "/" not in self.gpu_resource_name:
             problems.append(f"gpu_resource_name {self.gpu_resource_name!r} is not an extended resource")
-        for name in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
+        for name in QUANTITY_FIELDS:
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, str) and QUANTITY.match(value)):
-                problems.append(f"{name} {value!r} is not a quantity string such as '2' or '8Gi'")
+            if value is not None and not QUANTITY.match(value):
+                problems.append(_not_a_quantity(name, value))
         for toleration in self.tolerations:
             unknown = set(toleration) - TOLERATION_KEYS
             if unknown:
