@@ -47,7 +47,8 @@ def list_cuts(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrincip
 def cut_file(plate_id: uuid.UUID, index: Annotated[int, Path(ge=1, le=MAX_INDEX)],
              what: Literal["media", "thumbnail"], session: DbSession, storage: StorageDep,
              settings: SettingsDep, principal: CurrentPrincipal, redirect: Redirect = True) -> Response:
-    download = service.cut_download(session, storage, settings, principal, plate_id, index, what)
+    download = service.cut_download(session, storage, settings.uploads.url_ttl, principal, plate_id, index,
+                                    what)
     return _answer(download, redirect)
 
 
@@ -55,7 +56,8 @@ def cut_file(plate_id: uuid.UUID, index: Annotated[int, Path(ge=1, le=MAX_INDEX)
             summary="Download the plate as uploaded")
 def source_file(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, settings: SettingsDep,
                 principal: CurrentPrincipal, redirect: Redirect = True) -> Response:
-    return _answer(service.source_download(session, storage, settings, principal, plate_id), redirect)
+    return _answer(service.source_download(session, storage, settings.uploads.url_ttl, principal,
+                                                   plate_id), redirect)
 
 
 def _output_route(path: str, kind: OutputKind) -> None:
@@ -63,7 +65,8 @@ def _output_route(path: str, kind: OutputKind) -> None:
 
     def download_output(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, settings: SettingsDep,
                         principal: CurrentPrincipal, redirect: Redirect = True) -> Response:
-        download = service.output_download(session, storage, settings, principal, plate_id, kind)
+        download = service.output_download(session, storage, settings.uploads.url_ttl, principal, plate_id,
+                                           kind)
         return _answer(download, redirect)
 
     router.add_api_route(f"/{path}", download_output, methods=["GET"], responses=DOWNLOAD_RESPONSES,

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.config import Settings
 from api.cuts import repository
 from api.cuts.models import Cut, OutputKind
 from api.errors import Conflict, NotFound
@@ -33,7 +32,7 @@ def list_cuts(session: Session, principal: Principal, plate_id: uuid.UUID) -> Se
     return repository.cuts_of_plate(session, plate.id)
 
 
-def cut_download(session: Session, storage: Storage, settings: Settings, principal: Principal,
+def cut_download(session: Session, storage: Storage, url_ttl: int, principal: Principal,
                  plate_id: uuid.UUID, index: int, what: str) -> Download:
     plate = get_plate(session, principal, plate_id)
     cut = repository.cut_by_index(session, plate.id, index)
@@ -42,27 +41,27 @@ def cut_download(session: Session, storage: Storage, settings: Settings, princip
     key = cut.media_key if what == "media" else cut.thumbnail_key
     if key is None:
         raise NotFound(f"Cut {index} has no {what}.", code="output_not_found")
-    return _download(storage, settings, key)
+    return _download(storage, url_ttl, key)
 
 
-def output_download(session: Session, storage: Storage, settings: Settings, principal: Principal,
+def output_download(session: Session, storage: Storage, url_ttl: int, principal: Principal,
                     plate_id: uuid.UUID, kind: OutputKind) -> Download:
     plate = get_plate(session, principal, plate_id)
     output = repository.output_of_plate(session, plate.id, kind)
     if output is None:
         raise NotFound(f"Plate {plate_id} has no {kind.value.replace('_', ' ')}.", code="output_not_found")
-    return _download(storage, settings, output.key)
+    return _download(storage, url_ttl, output.key)
 
 
-def source_download(session: Session, storage: Storage, settings: Settings, principal: Principal,
+def source_download(session: Session, storage: Storage, url_ttl: int, principal: Principal,
                     plate_id: uuid.UUID) -> Download:
     """The plate as uploaded (its bytes once the upload completed)."""
     plate = get_plate(session, principal, plate_id)
     if plate.uploaded_at is None:
         raise Conflict(f"Plate {plate_id} has not been uploaded.", code="not_uploaded")
-    return _download(storage, settings, plate.source_key)
+    return _download(storage, url_ttl, plate.source_key)
 
 
-def _download(storage: Storage, settings: Settings, key: str) -> Download:
+def _download(storage: Storage, url_ttl: int, key: str) -> Download:
     filename = posixpath.basename(key)
-    return Download(storage.presign_get(key, settings.url_ttl, filename=filename), settings.url_ttl, filename)
+    return Download(storage.presign_get(key, url_ttl, filename=filename), url_ttl, filename)

@@ -46,10 +46,10 @@ def create_plate(uow: UnitOfWork, storage: Storage, settings: Settings, principa
                  body: PlateCreate, projects: ProjectCache | None = None) -> CreatedPlate:
     """The plate and its upload, written with one INSERT each; how to upload it."""
     project = project_ref(uow.session, principal, body.project, projects)
-    plate = plates.new_plate(principal, project.id, project.name, body, settings.max_plate_size)
-    upload = uploads.start_upload(storage, settings, plate)
+    plate = plates.new_plate(principal, project.id, project.name, body, settings.uploads.max_plate_size)
+    upload = uploads.start_upload(storage, settings.uploads, plate)
     insert_new(uow.session, plate, upload)  # every column has a Python-side default: nothing to read back
-    instructions = uploads.instructions(storage, settings, plate, upload, fresh=True)
+    instructions = uploads.instructions(storage, settings.uploads, plate, upload, fresh=True)
     return CreatedPlate(PlateOut.of(plate, project.name), instructions)
 
 
@@ -76,7 +76,7 @@ def complete_upload(uow: UnitOfWork, storage: Storage, settings: Settings, princ
                     plate_id: uuid.UUID, parts: list[CompletedPart] | None,
                     launcher: Launcher | None = None) -> Plate:
     plate = repository.get_plate(uow.session, principal, plate_id, lock=True)
-    if uploads.complete(storage, settings, plate, _upload(uow, plate), parts):
+    if uploads.complete(storage, settings.uploads, plate, _upload(uow, plate), parts):
         on_uploaded(uow, plate, launcher, settings)
     return plate
 

@@ -52,7 +52,7 @@ def handle_plate(ctx: RunContext, plate_id: uuid.UUID, statuses: dict[str, JobSt
         run = repository.run_of(uow.session, plate.id, plate.attempt)
         status = statuses.get(plate.job_name) if plate.job_name else None
         view = repository.RunView.of(run) if run is not None else None
-        step = decide(plate.state, view, status, snapshot_at, ctx.settings.max_attempts)
+        step = decide(plate.state, view, status, snapshot_at, ctx.settings.runs.max_attempts)
         if step.action is Action.NOTHING:
             return
         if run is None:  # queued before runs were recorded: record it now (committed before a submit)
@@ -66,7 +66,7 @@ def _submit(work: Work, _step: Step) -> None:
 
 def _submit_now(work: Work) -> None:
     if service.submit(work.uow.session, work.ctx.launcher, work.plate, work.run,
-                      work.ctx.settings.max_concurrent_jobs):
+                      work.ctx.settings.runs.max_concurrent_jobs):
         work.report.submitted += 1
         work.report.changed += 1
     else:
@@ -100,7 +100,7 @@ def _succeed(work: Work, _step: Step) -> None:
         return _fail(work, Step(Action.FAIL, str(exc), 0))
     if manifest is None:
         reason = "the job succeeded but left no manifest"
-        return _failure(work, after_failure(reason, 0, work.run.tries, work.ctx.settings.max_attempts))
+        return _failure(work, after_failure(reason, 0, work.run.tries, work.ctx.settings.runs.max_attempts))
     _store(work, manifest, key)
 
 
@@ -173,11 +173,11 @@ def _check_missing(work: Work, _step: Step) -> None:
     now, run = utcnow(), work.run
     first_seen = run.missing_since is None
     run.missing_since = run.missing_since or now
-    if now - run.missing_since < timedelta(seconds=work.ctx.settings.lost_grace_seconds):
+    if now - run.missing_since < timedelta(seconds=work.ctx.settings.runs.lost_grace_seconds):
         return _changed(work) if first_seen else None
     work.report.lost += 1
     log.warning("job lost", extra={"plate_id": str(work.plate.id), "job": run.job_name})
-    _failure(work, after_failure(LOST_REASON, None, run.tries, work.ctx.settings.max_attempts,
+    _failure(work, after_failure(LOST_REASON, None, run.tries, work.ctx.settings.runs.max_attempts,
                                  RunState.LOST))
 
 

@@ -40,7 +40,7 @@ def launch(uow: UnitOfWork, launcher: Launcher, settings: Settings, plate: Plate
         uow.session.flush()
     except IntegrityError as exc:  # SQLite, which has no row locks: a concurrent launch won
         raise Conflict("The plate was launched by a concurrent request.", code="concurrent_launch") from exc
-    limit = settings.max_concurrent_jobs
+    limit = settings.runs.max_concurrent_jobs
     uow.after_commit(lambda: submit(uow.session, launcher, plate, run, limit))
     return run
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from api.config import Settings
 from api.integrations.storage import MAX_PARTS, PresignedRequest, Storage, UploadedPart, part_size_for
 from api.uploads.models import Upload
 from api.uploads.schemas import PartUpload, SignedRequest, UploadedPartOut
@@ -41,12 +40,12 @@ def missing_parts(upload: Upload, uploaded: Iterable[UploadedPart], from_part: i
     return numbers, None
 
 
-def part_requests(storage: Storage, settings: Settings, key: str, upload: Upload, size: int,
+def part_requests(storage: Storage, url_ttl: int, key: str, upload: Upload, size: int,
                   numbers: list[int]) -> list[PartUpload]:
     assert upload.multipart_upload_id is not None
     parts = []
     for number in numbers:
-        request = storage.presign_part(key, upload.multipart_upload_id, number, settings.url_ttl)
+        request = storage.presign_part(key, upload.multipart_upload_id, number, url_ttl)
         parts.append(PartUpload(number=number, size=part_bytes(size, upload.part_size, number),
                                 **signed(request).model_dump()))
     return parts

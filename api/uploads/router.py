@@ -34,7 +34,7 @@ def get_upload(plate_id: uuid.UUID, session: DbSession, storage: StorageDep, set
     upload = upload_of_plate(session, plate.id)
     if upload is None:
         raise Conflict("The plate has no upload.", code="no_upload")
-    return service.instructions(storage, settings, plate, upload, from_part=from_part, limit=limit)
+    return service.instructions(storage, settings.uploads, plate, upload, from_part=from_part, limit=limit)
 
 
 @router.post("/complete", response_model=PlateOut)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from api.config import Settings
+from api.config import UploadSettings
 from api.db.base import utcnow
 from api.db.unit_of_work import UnitOfWork
 from api.errors import Conflict
@@ -23,46 +23,47 @@ from api.uploads.schemas import CompletedPart, UploadInstructions
 log = logging.getLogger(__name__)
 
 
-def start_upload(storage: Storage, settings: Settings, plate: Plate) -> Upload:
+def start_upload(storage: Storage, limits: UploadSettings, plate: Plate) -> Upload:
     """The upload of a new plate (to be written with it); a multipart upload is opened in
     storage when it is large."""
     now = utcnow()
     upload = Upload(plate_id=plate.id, created_at=now,
-                    expires_at=now + timedelta(seconds=settings.upload_expiry))
-    if plate.size_bytes <= settings.single_put_max:
+                    expires_at=now + timedelta(seconds=limits.upload_expiry))
+    if plate.size_bytes <= limits.single_put_max:
         upload.kind, upload.part_size, upload.part_count = UploadKind.SINGLE, plate.size_bytes, 1
     else:
         upload.kind = UploadKind.MULTIPART
-        upload.part_size = layout.choose_part_size(plate.size_bytes, settings.min_part_size)
+        upload.part_size = layout.choose_part_size(plate.size_bytes, limits.min_part_size)
         upload.part_count = -(-plate.size_bytes // upload.part_size)
         upload.multipart_upload_id = storage.create_multipart(plate.source_key)
     return upload
 
 
-def instructions(storage: Storage, settings: Settings, plate: Plate, upload: Upload, *,
+def instructions(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upload, *,
                  from_part: int = 1, limit: int = layout.DEFAULT_PAGE,
                  fresh: bool = False) -> UploadInstructions:
     """What to send where; for a multipart upload, the parts the storage holds and URLs for
     the missing ones (``fresh``: nothing was uploaded yet, the storage is not asked)."""
     out = UploadInstructions(upload_id=upload.id, kind=upload.kind.value, state=upload.state.value,
                              size=plate.size_bytes, expires_at=upload.expires_at,
-                             url_expires_in=settings.url_ttl, part_size=upload.part_size,
+                             url_expires_in=limits.url_ttl, part_size=upload.part_size,
                              part_count=upload.part_count)
     if upload.state is not UploadState.PENDING:
         return out
     _check_not_expired(upload)
     if upload.kind is UploadKind.SINGLE:
-        out.put = layout.signed(storage.presign_put(plate.source_key, plate.size_bytes, settings.url_ttl,
+        out.put = layout.signed(storage.presign_put(plate.source_key, plate.size_bytes, limits.url_ttl,
                                                     plate.sha256))
         return out
     held = [] if fresh else _listed(storage, plate, upload)
     numbers, out.next_part = layout.missing_parts(upload, held, from_part, limit)
-    out.parts = layout.part_requests(storage, settings, plate.source_key, upload, plate.size_bytes, numbers)
+    out.parts = layout.part_requests(storage, limits.url_ttl, plate.source_key, upload, plate.size_bytes,
+                                     numbers)
     out.uploaded_parts = layout.uploaded_out(held)
     return out
 
 
-def complete(storage: Storage, settings: Settings, plate: Plate, upload: Upload,
+def complete(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upload,
              parts: list[CompletedPart] | None) -> bool:
     """Check the uploaded object and record it; False when it was completed before (idempotent).
 
@@ -77,7 +78,7 @@ def complete(storage: Storage, settings: Settings, plate: Plate, upload: Upload,
     if upload.kind is UploadKind.MULTIPART:
         verify.finish_multipart(storage, plate, upload, parts)
     info = verify.uploaded_object(storage, plate)
-    plate.sha256_verified = verify.checksum(storage, settings, plate, upload)
+    plate.sha256_verified = verify.checksum(storage, limits.verify_sha256_max, plate, upload)
     plate.source_etag = info.etag
     plate.uploaded_at = upload.completed_at = utcnow()
     upload.state = UploadState.COMPLETED

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-from api.config import Settings
 from api.errors import BadRequest, Conflict
 from api.integrations.storage import InvalidPart, NoSuchUpload, ObjectInfo, Storage, UploadedPart
 from api.plates.models import Plate
@@ -77,17 +76,18 @@ def uploaded_object(storage: Storage, plate: Plate) -> ObjectInfo:
     return info
 
 
-def checksum(storage: Storage, settings: Settings, plate: Plate, upload: Upload) -> bool:
+def checksum(storage: Storage, verify_max: int, plate: Plate, upload: Upload) -> bool:
     """Whether the stored bytes are known to match the declared SHA-256 (409 when they don't).
 
     A single PUT was signed with the SHA-256, so the storage refused other bytes; a multipart
-    upload is read back and hashed when at most ``verify_sha256_max`` bytes, else only recorded.
+    upload is read back and hashed when at most ``verify_max`` bytes (``PLATECUT_VERIFY_SHA256_MAX``),
+    else only recorded.
     """
     if plate.sha256 is None:
         return False
     if upload.kind is UploadKind.SINGLE:
         return True
-    if plate.size_bytes > settings.verify_sha256_max:
+    if plate.size_bytes > verify_max:
         return False
     digest = hashlib.sha256(storage.get_bytes(plate.source_key)).hexdigest()
     if digest != plate.sha256.lower():

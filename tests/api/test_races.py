@@ -39,7 +39,7 @@ ANSWERS = {200, 204, 404, 409}  # anything else (a 500) is a failure
 
 @pytest.fixture
 def settings(runs_settings: Settings) -> Settings:
-    return runs_settings.model_copy(update={"max_concurrent_jobs": 1000})
+    return runs_settings
 
 
 @pytest.fixture
