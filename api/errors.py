@@ -18,13 +18,18 @@ class Problem(Exception):
     code = "internal_error"
 
     def __init__(self, detail: str | None = None, *, code: str | None = None,
-                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 keep_changes: bool = False) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         if code is not None:
             self.code = code
         self.extra = extra or {}
         self.headers = headers or {}
+        # the request's unit of work commits what it changed before answering with this problem:
+        # a check failed, and the state it left is what the client must see next (never set for
+        # a mistake that should change nothing)
+        self.keep_changes = keep_changes
 
 
 class BadRequest(Problem):

@@ -1,7 +1,8 @@
 """The unit of work: the one place a transaction is committed or rolled back.
 
 Services change rows and flush; they never commit. A request's unit of work (``get_unit_of_work``,
-the ``Uow`` dependency) commits once when its route returned and rolls back when it raised; a
+the ``Uow`` dependency) commits once when its route returned and rolls back when it raised (unless
+the problem raised says ``keep_changes``: a failed check whose new state the client must see); a
 reconcile step, a CLI command or a test opens its own with ``unit_of_work(factory)``.
 
 Side effects that must follow the commit (submitting a Job, aborting a multipart upload, deleting
@@ -84,8 +85,10 @@ async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     uow = UnitOfWork(factory())
     try:
         yield uow
-    except BaseException:
-        if uow.pending:
+    except BaseException as exc:
+        if getattr(exc, "keep_changes", False):  # a problem that answers with what was changed
+            await run_in_threadpool(_commit_and_close, uow)
+        elif uow.pending:
             await run_in_threadpool(_rollback_and_close, uow)
         else:
             uow.close()

@@ -55,7 +55,9 @@ def instructions(storage: Storage, limits: UploadSettings, plate: Plate, upload:
         out.put = layout.signed(storage.presign_put(plate.source_key, plate.size_bytes, limits.url_ttl,
                                                     plate.sha256))
         return out
-    held = [] if fresh else _listed(storage, plate, upload)
+    held = [] if fresh else _held_parts(storage, plate, upload)
+    if held is None:  # assembled already (a completion whose commit failed): only complete is left
+        return out
     numbers, out.next_part = layout.missing_parts(upload, held, from_part, limit)
     out.parts = layout.part_requests(storage, limits.url_ttl, plate.source_key, upload, plate.size_bytes,
                                      numbers)
@@ -67,7 +69,10 @@ def complete(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upl
              parts: list[CompletedPart] | None) -> bool:
     """Check the uploaded object and record it; False when it was completed before (idempotent).
 
-    Nothing is changed when a check fails (409 with a code), so the client can fix and retry.
+    Nothing is changed when a check fails (409 with a code), so the client can fix and retry; but
+    when a multipart upload's parts cannot be used again (the storage lost them, or they made bytes
+    that do not match the declared SHA-256) the upload is restarted, and the 409 says so
+    (``upload_restarted: true``): the client sends every part again and completes.
     """
     if upload.state is UploadState.COMPLETED:
         return False
@@ -76,9 +81,10 @@ def complete(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upl
                        code="invalid_state", extra={"state": plate.state.value})
     _check_not_expired(upload)
     if upload.kind is UploadKind.MULTIPART:
-        verify.finish_multipart(storage, plate, upload, parts)
+        plate.sha256_verified = _finish_or_restart(storage, limits, plate, upload, parts)
+    else:
+        plate.sha256_verified = verify.checksum(storage, limits.verify_sha256_max, plate, upload)
     info = verify.uploaded_object(storage, plate)
-    plate.sha256_verified = verify.checksum(storage, limits.verify_sha256_max, plate, upload)
     plate.source_etag = info.etag
     plate.uploaded_at = upload.completed_at = utcnow()
     upload.state = UploadState.COMPLETED
@@ -115,12 +121,38 @@ def _abort_in_storage(storage: Storage, key: str, upload_id: str) -> None:
         log.warning("multipart upload not aborted", extra={"key": key, "error": str(exc)})
 
 
-def _listed(storage: Storage, plate: Plate, upload: Upload) -> list[UploadedPart]:
+def _finish_or_restart(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upload,
+                       parts: list[CompletedPart] | None) -> bool:
+    """Assemble the parts and check the bytes (True: they match the declared SHA-256); parts that
+    cannot be used again restart the upload."""
+    try:
+        verify.finish_multipart(storage, plate, upload, parts)
+        return verify.checksum(storage, limits.verify_sha256_max, plate, upload)
+    except (verify.PartsGone, verify.ChecksumMismatch) as exc:
+        storage.delete_prefix(plate.source_key)  # the assembled bytes that did not match, if any
+        _restart(storage, plate, upload)
+        raise Conflict(f"{exc.detail} The upload was restarted: send every part again (GET the "
+                       "upload for their URLs), then complete.", code=exc.code,
+                       extra={"upload_restarted": True}, keep_changes=True) from exc
+
+
+def _restart(storage: Storage, plate: Plate, upload: Upload) -> None:
+    """A new multipart upload in place of one whose parts are gone or unusable (same part layout)."""
+    upload.multipart_upload_id = storage.create_multipart(plate.source_key)
+    log.info("multipart upload restarted", extra={"plate_id": str(plate.id)})
+
+
+def _held_parts(storage: Storage, plate: Plate, upload: Upload) -> list[UploadedPart] | None:
+    """The parts the storage holds; None when it holds the assembled object instead. An upload the
+    storage forgot (MinIO and S3 expire stale ones) is restarted: no part is held."""
     assert upload.multipart_upload_id is not None
     try:
         return storage.list_parts(plate.source_key, upload.multipart_upload_id)
-    except NoSuchUpload as exc:
-        raise Conflict("The storage no longer knows this upload.", code="upload_gone") from exc
+    except NoSuchUpload:
+        if storage.head(plate.source_key) is not None:
+            return None
+        _restart(storage, plate, upload)
+        return []
 
 
 def _check_not_expired(upload: Upload) -> None:

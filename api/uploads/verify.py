@@ -11,6 +11,16 @@ from api.uploads.models import Upload, UploadKind
 from api.uploads.schemas import CompletedPart
 
 
+class PartsGone(Conflict):
+    """The storage holds neither the multipart upload nor the object it would have made."""
+
+    code = "upload_gone"
+
+
+class ChecksumMismatch(Conflict):
+    code = "checksum_mismatch"
+
+
 def _bare(etag: str) -> str:
     return etag.strip().removeprefix("W/").strip('"')
 
@@ -28,7 +38,7 @@ def finish_multipart(storage: Storage, plate: Plate, upload: Upload,
     except NoSuchUpload as exc:
         if storage.head(plate.source_key) is not None:
             return
-        raise Conflict("The storage no longer knows this upload.", code="upload_gone") from exc
+        raise PartsGone("The storage no longer holds this upload's parts.") from exc
     parts = _agreed_parts(held, claimed, upload.part_count)
     _check_part_sizes(parts, plate, upload)
     try:
@@ -91,5 +101,5 @@ def checksum(storage: Storage, verify_max: int, plate: Plate, upload: Upload) ->
         return False
     digest = hashlib.sha256(storage.get_bytes(plate.source_key)).hexdigest()
     if digest != plate.sha256.lower():
-        raise Conflict("The uploaded bytes do not match the declared SHA-256.", code="checksum_mismatch")
+        raise ChecksumMismatch("The uploaded bytes do not match the declared SHA-256.")
     return True

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -158,6 +159,44 @@ def test_multipart_sha256_mismatch_is_refused(caller: Caller, db: Session) -> No
     response = caller.post(f"/api/v1/plates/{plate_id}/upload/complete")
     assert response.status_code == 409 and response.json()["code"] == "checksum_mismatch"
     assert plate_row(db, plate_id).state is PlateState.AWAITING_UPLOAD
+
+
+def test_parts_that_do_not_match_the_sha256_restart_the_upload(caller: Caller, db: Session,
+                                                               settings: Settings) -> None:
+    data = os.urandom(MULTIPART_SIZE)
+    created = caller.create_plate(len(data), sha256=hashlib.sha256(data).hexdigest())
+    plate_id, url = created["plate"]["id"], f"/api/v1/plates/{created['plate']['id']}/upload"
+    caller.upload_parts(created["upload"], os.urandom(MULTIPART_SIZE), [1, 2, 3])  # other bytes
+    response = caller.post(f"{url}/complete")
+    assert response.status_code == 409 and response.json()["code"] == "checksum_mismatch"
+    assert response.json()["upload_restarted"] is True
+    assert plate_row(db, plate_id).state is PlateState.AWAITING_UPLOAD
+    assert caller.post(f"{url}/complete").json()["code"] == "parts_missing"  # not stranded: resumable
+    resumed = caller.get(url).json()
+    assert [p["number"] for p in resumed["parts"]] == [1, 2, 3] and resumed["uploaded_parts"] == []
+    caller.upload_parts(resumed, data, [1, 2, 3])
+    done = caller.post(f"{url}/complete")
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "uploaded" and done.json()["sha256_verified"] is True
+    row = plate_row(db, plate_id)
+    assert (settings.storage_dir() / "objects" / row.source_key).read_bytes() == data
+
+
+def test_an_upload_the_storage_forgot_is_restarted(caller: Caller, db: Session, app: FastAPI) -> None:
+    data = os.urandom(MULTIPART_SIZE)
+    created = caller.create_plate(len(data))
+    plate_id, url = created["plate"]["id"], f"/api/v1/plates/{created['plate']['id']}/upload"
+    caller.upload_parts(created["upload"], data, [1])
+    row, upload = plate_row(db, plate_id), upload_row(db, plate_id)
+    assert upload.multipart_upload_id is not None
+    app.state.storage.abort_multipart(row.source_key, upload.multipart_upload_id)  # its own expiry
+    gone = caller.post(f"{url}/complete")
+    assert gone.status_code == 409 and gone.json()["code"] == "upload_gone"
+    assert gone.json()["upload_restarted"] is True
+    resumed = caller.get(url).json()
+    assert [p["number"] for p in resumed["parts"]] == [1, 2, 3]
+    caller.upload_parts(resumed, data, [1, 2, 3])
+    assert caller.post(f"{url}/complete").json()["state"] == "uploaded"
 
 
 def test_abort_cancels_the_plate(caller: Caller, db: Session, settings: Settings) -> None:
