@@ -11,7 +11,8 @@ from pathlib import Path
 
 from jobs.errors import PlatecutError
 from jobs.remote.progress import Log, Meter, megabytes
-from jobs.remote.store import ObjectStore, content_type
+from jobs.remote.store import content_type
+from jobs.remote.store_protocol import ObjectStore
 from jobs.remote.uri import ObjectUri
 
 MANIFEST = "manifest.json"
