@@ -59,7 +59,8 @@ from bench.common import (
 )
 from jobs.burnin.fields import tc_frames
 from jobs.manifest import Cut, Manifest
-from jobs.ocr.engine import OcrSettings, load_engine
+from jobs.ocr.engine import OcrSettings
+from jobs.ocr.factory import load_engine
 from jobs.pipeline import SplitOptions, run_split
 from jobs.segments import safe_name
 from jobs.synth import PlateSpec, ShotSpec, truth_of

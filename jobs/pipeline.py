@@ -26,7 +26,8 @@ from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
 from jobs.framestore import FrameStore
 from jobs.manifest import DetectorSettings, Manifest, PlateInfo, Software, SplitSettings
 from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
-from jobs.ocr.engine import OcrEngine, OcrSettings, load_engine
+from jobs.ocr.engine import OcrEngine, OcrSettings
+from jobs.ocr.factory import load_engine
 from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
 from jobs.pictures import write_thumbnails
