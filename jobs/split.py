@@ -18,7 +18,7 @@ import ffmpeg
 
 from jobs import ffmpeg_cli
 from jobs.decode import Timestamps
-from jobs.errors import BadInputError
+from jobs.errors import BadInputError, UsageError
 from jobs.manifest import PlateInfo
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
@@ -34,6 +34,7 @@ INTERMEDIATES: dict[str, dict[str, Any]] = {
     "h264": {"vcodec": "libx264", "preset": "medium", "crf": 12, "pix_fmt": "yuv420p"},
 }
 DEFAULT_CODEC = "prores"
+CODECS = ("copy", *INTERMEDIATES)  # what --codec takes
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,15 @@ class SplitResult:
     frames: int
 
 
+def check_codec(codec: str) -> None:
+    """Raise :class:`UsageError` unless ``codec`` is one of :data:`CODECS`."""
+    if codec not in CODECS:
+        raise UsageError(f"unknown output codec {codec!r}: use one of {', '.join(CODECS)}")
+
+
 def output_kind(source: PlateSource, info: PlateInfo, codec: str) -> str:
     """"copy" for intra-only sources (bit-exact), otherwise the intermediate codec."""
-    if codec not in INTERMEDIATES and codec != "copy":
-        raise BadInputError(f"unknown output codec {codec!r}: use one of "
-                            f"{', '.join(['copy', *INTERMEDIATES])}")
+    check_codec(codec)
     if source.kind == "sequence" or (info.intra_only and codec in ("copy", DEFAULT_CODEC)):
         return "copy"
     if codec == "copy":

@@ -96,14 +96,31 @@ def burnin_options(no_ocr: bool, engine: str | None, regions: tuple[str, ...],
             "shot_pattern": pattern or DEFAULT_SHOT_PATTERN}
 
 
+def check_output_options(codec: str, name_template: str) -> None:
+    """An unknown ``--codec`` or a ``--name-template`` that names no cut is a usage error."""
+    from jobs.errors import UsageError
+    from jobs.segments import check_name_template
+    from jobs.split import check_codec
+
+    for check, value, hint in ((check_codec, codec, "--codec"),
+                               (check_name_template, name_template, "--name-template")):
+        try:
+            check(value)
+        except UsageError as exc:
+            raise click.BadParameter(exc.message, param_hint=hint) from exc
+
+
 def build_split_options(no_split: bool, head_in: int, codec: str, name_template: str,
                         detector_set: tuple[str, ...], no_ocr: bool, ocr_engine: str | None,
                         regions: tuple[str, ...], shot_pattern: str | None,
                         **extra: Any) -> SplitOptions:
     """``SplitOptions`` from the split options (OCR on by default), for ``platecut split``
-    and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields."""
+    and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields.
+
+    A wrong value is a usage error (``click.BadParameter``), found before any work."""
     from jobs.pipeline import SplitOptions
 
+    check_output_options(codec, name_template)
     return SplitOptions(split=not no_split, codec=codec, head_in=head_in,
                         name_template=name_template, detector=detector_settings(detector_set),
                         **burnin_options(no_ocr, ocr_engine, regions, shot_pattern), **extra)

@@ -149,6 +149,8 @@ def test_overwrite_replaces_the_whole_folder(plates: PlateMaker, tmp_path: Path)
     (["--set", "window"], "NAME=VALUE"),
     (["--fps", "fast"], "not a frame rate"),
     (["--head-in", "-5"], "head-in"),
+    (["--name-template", "{nope}"], "bad cut name template"),
+    (["--name-template", "{index:zz}"], "bad cut name template"),
 ])
 def test_bad_options_are_usage_errors(plates: PlateMaker, tmp_path: Path, args: list[str],
                                       words: str) -> None:
@@ -159,10 +161,13 @@ def test_bad_options_are_usage_errors(plates: PlateMaker, tmp_path: Path, args: 
     assert not (tmp_path / "o").exists()
 
 
-def test_unknown_codec_is_bad_input(plates: PlateMaker, tmp_path: Path) -> None:
+def test_unknown_codec_is_a_usage_error(plates: PlateMaker, tmp_path: Path) -> None:
+    # a usage error (2), not bad input (65): in a cluster 65 would reject a good plate
     plate, _ = plates("cli_small.mp4", SMALL)
-    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o"), "--codec", "gif"),
-                      ExitCode.BAD_INPUT, "unknown output codec")
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--codec", "gif")
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert "unknown output codec" in result.stderr and "Usage: platecut split" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
 
 
 def test_copy_refused_for_long_gop(plates: PlateMaker, tmp_path: Path) -> None:

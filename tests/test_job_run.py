@@ -148,6 +148,20 @@ def test_usage_mistakes_exit_2_with_one_line(tmp_path: Path) -> None:
     assert bad_digest.returncode == ExitCode.USAGE and "64 hex digits" in bad_digest.stderr
 
 
+@pytest.mark.parametrize(("flag", "value", "words"), [("--codec", "gif", "unknown output codec"),
+                                                      ("--name-template", "{nope}", "bad cut name template")])
+def test_a_bad_codec_or_name_template_is_a_usage_error(tmp_path: Path, flag: str, value: str,
+                                                       words: str) -> None:
+    # exit 2 fails the Job; 65 would reject the plate. Found before the plate is fetched.
+    term, out = tmp_path / "term", tmp_path / "o"
+    result = job_run("--source", str(tmp_path / "p.mov"), "--output", str(out), "--termination-log",
+                     str(term), flag, value)
+    assert result.returncode == ExitCode.USAGE and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "Usage: platecut job run" in result.stderr
+    assert term.read_text().startswith("error 2: ") and words in term.read_text()
+    assert not out.exists()
+
+
 # --- end to end, local folders (the single-machine launcher), with burn-ins --------------------
 
 def test_local_folders_with_burn_ins(plates: PlateMaker, tmp_path: Path) -> None:
