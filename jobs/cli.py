@@ -14,7 +14,7 @@ from rich.console import Console
 
 from jobs.errors import ExitCode, PlatecutError
 from jobs.remote.command import job  # click only: the job's modules load when it runs
-from jobs.split_options import build_split_options, split_options
+from jobs.split_options import build_split_options, ocr_settings, split_options
 
 err_console = Console(stderr=True)
 
@@ -142,7 +142,8 @@ def demo(out_dir: Path) -> None:
     err_console.print(f"It holds {len(truth.cut_starts) + 1} shots; they start at frames "
                       f"{[0, *truth.cut_starts]}.", soft_wrap=True)
     with RichProgress(err_console) as bar:
-        manifest = run_split(str(plate), out_dir, SplitOptions(overwrite=True), bar)
+        manifest = run_split(str(plate), out_dir, SplitOptions(overwrite=True, ocr=ocr_settings()),
+                             bar)
     print_cuts(manifest, out_dir)
 
 

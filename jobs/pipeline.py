@@ -56,7 +56,9 @@ class SplitOptions:
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings())
     sequence_rate: FrameRate | None = None
     overwrite: bool = False
-    ocr: OcrSettings | None = field(default_factory=OcrSettings.from_env)  # None: no burn-ins
+    # None: no burn-ins. The default reads no environment: the commands pass the settings
+    # of PLATECUT_OCR_* (jobs.split_options.ocr_settings)
+    ocr: OcrSettings | None = field(default_factory=OcrSettings)
     burnin_regions: list[Region] | None = None  # None: found automatically
     shot_pattern: str = DEFAULT_SHOT_PATTERN
 

@@ -15,6 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from jobs.manifest import DetectorSettings
+    from jobs.ocr.engine import OcrSettings
     from jobs.pipeline import SplitOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +71,15 @@ def detector_settings(pairs: tuple[str, ...]) -> DetectorSettings:
         raise click.BadParameter(f"{where}: {first['msg']}", param_hint="--set") from exc
 
 
+def ocr_settings(engine: str | None = None) -> OcrSettings:
+    """The OCR settings of the ``PLATECUT_OCR_*`` environment, ``engine`` (``--ocr-engine``)
+    replacing its engine: ``SplitOptions`` reads no environment, the commands pass these."""
+    from jobs.ocr.engine import OcrSettings
+
+    settings = OcrSettings.from_env()
+    return settings.model_copy(update={"engine": engine}) if engine else settings
+
+
 def burnin_options(no_ocr: bool, engine: str | None, regions: tuple[str, ...],
                    pattern: str | None) -> dict[str, Any]:
     """The ``SplitOptions`` fields of the burn-in options: ``ocr``, ``burnin_regions`` and
@@ -78,7 +88,6 @@ def burnin_options(no_ocr: bool, engine: str | None, regions: tuple[str, ...],
 
     from jobs.burnin.regions import Region
     from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
-    from jobs.ocr.engine import OcrSettings
 
     try:
         bands = [Region.parse(r) for r in regions] or None
@@ -89,10 +98,7 @@ def burnin_options(no_ocr: bool, engine: str | None, regions: tuple[str, ...],
     except re.error as exc:
         raise click.BadParameter(f"not a regular expression: {exc}",
                                  param_hint="--shot-pattern") from exc
-    settings = None if no_ocr else OcrSettings.from_env()
-    if settings is not None and engine:
-        settings = settings.model_copy(update={"engine": engine})
-    return {"ocr": settings, "burnin_regions": bands,
+    return {"ocr": None if no_ocr else ocr_settings(engine), "burnin_regions": bands,
             "shot_pattern": pattern or DEFAULT_SHOT_PATTERN}
 
 
