@@ -67,7 +67,7 @@ def check_name_template(template: str) -> None:
 def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
               plate_name: str, template: str = DEFAULT_NAME_TEMPLATE,
               labels: list[CutLabel] | None = None) -> list[CutPlan]:
-    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    rate = info.frame_rate.as_frame_rate()
     drop = info.drop_frame or (info.start_timecode is None and rate.drop_frame_capable)
     source_zero = timecode_to_frames(info.start_timecode, rate) if info.start_timecode else 0
     record_zero = timecode_to_frames(info.start_timecode or _record_start(drop), rate)
