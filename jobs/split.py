@@ -1,9 +1,10 @@
 """Stage 5, split: write each cut as its own file with exactly its frames.
 
-Intra-only movies (ProRes, DNx...) are stream-copied, so every frame is
-bit-identical to the plate. Long-GOP movies (H.264, HEVC) are re-encoded to an
-intermediate (ProRes 422 HQ by default). Image sequences are copied file by
-file and renumbered from the head-in frame.
+Intra-only movies (ProRes, DNx...) are stream-copied with the default codec or
+``copy``, so every frame is bit-identical to the plate; asking for another
+intermediate (prores4444, dnxhr, h264) re-encodes them to it. Long-GOP movies
+(H.264, HEVC) are re-encoded to the intermediate (ProRes 422 HQ by default). Image
+sequences are always copied file by file and renumbered from the head-in frame.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def check_codec(codec: str) -> None:
 
 
 def output_kind(source: PlateSource, info: PlateInfo, codec: str) -> str:
-    """"copy" for intra-only sources (bit-exact), otherwise the intermediate codec."""
+    """"copy" (bit-exact) for image sequences, and for intra-only movies when ``codec`` is
+    the default or "copy"; otherwise ``codec``, an intermediate to re-encode to (a
+    long-GOP movie cannot be copied: bad input)."""
     check_codec(codec)
     if source.kind == "sequence" or (info.intra_only and codec in ("copy", DEFAULT_CODEC)):
         return "copy"

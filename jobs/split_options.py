@@ -26,7 +26,8 @@ _SPLIT_OPTIONS = [
                  envvar="PLATECUT_HEAD_IN", help="Frame number of each cut's first frame."),
     click.option("--codec", default="prores", show_default=True,
                  help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
-                      "'copy' refuses to re-encode. Intra-only plates are always copied."),
+                      "'copy' refuses to re-encode. Intra-only movies are copied with prores or "
+                      "copy, re-encoded with the others; image sequences are always copied."),
     click.option("--name-template", default="{plate}_{index:03d}", show_default=True,
                  envvar="PLATECUT_NAME_TEMPLATE",
                  help="Names of cuts without a burned-in name; fields {plate} and {index}."),

@@ -55,6 +55,22 @@ def test_intra_only_cuts_are_bit_exact_copies(split_plate: SplitRunner, name: st
     assert [c.first_frame for c in manifest.cuts[1:]] == truth.cut_starts
 
 
+def test_intra_only_is_reencoded_when_another_intermediate_is_asked_for(split_plate: SplitRunner) -> None:
+    # only the default (prores) and copy keep an intra-only movie's frames (README: --codec)
+    spec = SUITE["ntsc_drop_frame"]
+    out, manifest, _ = split_plate(file_name("ntsc_drop_frame", spec), spec, codec="h264", ocr=None)
+    assert manifest.plate.intra_only and manifest.plate.codec == "prores"
+    assert manifest.split.codec == "h264" and not manifest.split.copied
+    _assert_partition(manifest)
+    media = manifest.cuts[0].media
+    assert media is not None
+    codec = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=codec_name", "-of", "csv=p=0", str(out / media.path)],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert codec == "h264"
+    _assert_reencoded_edges(out, _plate_path(out, file_name("ntsc_drop_frame", spec)), manifest, 35.0)
+
+
 def test_audio_is_carried_with_the_cut(split_plate: SplitRunner) -> None:
     spec = SUITE["r23976_audio"]
     out, manifest, _ = split_plate(file_name("r23976_audio", spec), spec, ocr=None)
