@@ -58,8 +58,9 @@ from bench.common import (
     table,
 )
 from jobs.burnin.fields import tc_frames
-from jobs.manifest import Cut, Manifest
-from jobs.ocr.engine import OcrSettings, load_engine
+from jobs.manifest import MANIFEST_NAME, Cut, Manifest
+from jobs.ocr.engine import OcrSettings
+from jobs.ocr.factory import load_engine
 from jobs.pipeline import SplitOptions, run_split
 from jobs.segments import safe_name
 from jobs.synth import PlateSpec, ShotSpec, truth_of
@@ -370,7 +371,7 @@ def split_timing(spec: PlateSpec, plate: Path, repeat: int, no_split: bool) -> l
     expected = expected_cuts(spec)
     runs = []
     for variant, timing in timings.items():
-        manifest = Manifest.from_json((BURNIN_DIR / f"split-{variant}" / "manifest.json").read_text())
+        manifest = Manifest.from_json((BURNIN_DIR / f"split-{variant}" / MANIFEST_NAME).read_text())
         found = [c.first_frame for c in manifest.cuts if c.first_frame]
         fields, misreads = check_fields(manifest, expected, f"{plate.name} [{variant}]")
         calls = manifest.burnin.ocr_calls if manifest.burnin else None

@@ -32,6 +32,7 @@ from bench.common import (
     run_sampled,
     table,
 )
+from jobs.manifest import MANIFEST_NAME
 
 TARGET_MB = 400
 INTERVAL_S = 0.02
@@ -41,7 +42,7 @@ def measure(plate: Path, out: Path) -> tuple[PeakMemory, dict[str, Any]]:
     """Peak memory of one split, and what its manifest says (cuts, codec, stage timings)."""
     log(f"platecut split {plate.name} (sampling every {INTERVAL_S * 1000:.0f} ms)")
     peak = run_sampled([PLATECUT, "split", str(plate), "-o", str(out), "--overwrite"], INTERVAL_S)
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
     facts = {"cuts": len(manifest["cuts"]), "split_codec": manifest["split"]["codec"],
              "stage_seconds": manifest["timings"]}
     log(f"  tree {mb(peak.tree_bytes):.0f} MB, python {mb(peak.main_bytes):.0f} MB, {peak.wall_s:.1f} s")

@@ -10,15 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 from rich.console import Console
 
 from jobs.errors import ExitCode, PlatecutError
-from jobs.remote.command import (  # click only: the job's modules load when it runs
-    build_split_options,
-    job,
-    split_options,
-)
+from jobs.remote.command import job  # click only: the job's modules load when it runs
+from jobs.split_options import build_split_options, ocr_settings, split_options
 
 err_console = Console(stderr=True)
 
@@ -64,47 +60,6 @@ def _rate(value: str | None) -> Any:
         return FrameRate.parse(value)
     except TimecodeError as exc:
         raise click.BadParameter(str(exc), param_hint="--fps") from exc
-
-
-def _detector(pairs: tuple[str, ...]) -> Any:
-    from jobs.manifest import DetectorSettings
-
-    values: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r}: use NAME=VALUE", param_hint="--set")
-        values[key.strip()] = value.strip()
-    try:
-        return DetectorSettings.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise click.BadParameter(f"{where}: {first['msg']}", param_hint="--set") from exc
-
-
-def _burnin_options(no_ocr: bool, engine: str | None, regions: tuple[str, ...],
-                    pattern: str | None) -> dict[str, Any]:
-    import re
-
-    from jobs.burnin.regions import Region
-    from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
-    from jobs.ocr.engine import OcrSettings
-
-    try:
-        bands = [Region.parse(r) for r in regions] or None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--burnin-region") from exc
-    try:
-        re.compile(pattern or DEFAULT_SHOT_PATTERN)
-    except re.error as exc:
-        raise click.BadParameter(f"not a regular expression: {exc}",
-                                 param_hint="--shot-pattern") from exc
-    settings = None if no_ocr else OcrSettings.from_env()
-    if settings is not None and engine:
-        settings = settings.model_copy(update={"engine": engine})
-    return {"ocr": settings, "burnin_regions": bands,
-            "shot_pattern": pattern or DEFAULT_SHOT_PATTERN}
 
 
 @cli.command()
@@ -187,7 +142,8 @@ def demo(out_dir: Path) -> None:
     err_console.print(f"It holds {len(truth.cut_starts) + 1} shots; they start at frames "
                       f"{[0, *truth.cut_starts]}.", soft_wrap=True)
     with RichProgress(err_console) as bar:
-        manifest = run_split(str(plate), out_dir, SplitOptions(overwrite=True), bar)
+        manifest = run_split(str(plate), out_dir, SplitOptions(overwrite=True, ocr=ocr_settings()),
+                             bar)
     print_cuts(manifest, out_dir)
 
 

@@ -25,7 +25,6 @@ from jobs.errors import BadInputError
 from jobs.framestore import FrameStore
 from jobs.manifest import PlateInfo
 from jobs.source import PlateSource
-from jobs.timecode import FrameRate
 
 _SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:")
 _TIMEBASE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
@@ -64,8 +63,7 @@ class FrameBatch:
 def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int,
                      store: FrameStore | None = None) -> list[str]:
     """The FFmpeg command of the pass; with ``store`` it also writes the frame store."""
-    input_opts: dict[str, Any] = dict(source.input_args(FrameRate(info.frame_rate.num,
-                                                                   info.frame_rate.den)))
+    input_opts: dict[str, Any] = dict(source.input_args(info.frame_rate.as_frame_rate()))
     # deblocking only polishes pixels: neither the analysis frames nor thumbnails need
     # it, but the strips kept for reading burn-ins do
     if info.codec in _FAST_DECODE and not (store and store.strips):

@@ -17,11 +17,32 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from jobs.features import F32, Features, distance, hist_distance, pixel_distance, tone_distance
+from jobs.features import (
+    F32,
+    PIXEL_WEIGHT,
+    Features,
+    distance,
+    hist_distance,
+    pixel_distance,
+    tone_distance,
+)
 from jobs.gradual import gradual_transitions
 from jobs.manifest import BoundaryKind, DetectedBy, DetectorSettings, Transition
 
 I64 = npt.NDArray[np.int64]
+
+# Noise allowance of each signal (pixel, histogram, tone), added to its local baseline
+# before that is multiplied by cut_ratio, so that in a still shot (a baseline near 0) a
+# small change does not stand out
+_PIXEL_NOISE = 0.005
+_HISTOGRAM_NOISE = 0.003
+_TONE_NOISE = 0.002
+# How many of the largest changes around a frame its local baseline leaves out, so that
+# a cut or flash nearby does not raise the threshold of this one
+_BASELINE_LEFT_OUT = 3
+# A hard cut's confidence is 1 - _CUT_DOUBT / margin (its change over its threshold):
+# 0.5 just at the threshold, 0.75 at twice it
+_CUT_DOUBT = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,65 +70,74 @@ class Changes:
     signals: tuple[tuple[F32, float, float], ...]  # (series, floor, noise allowance)
 
 
-def frame_changes(f: Features, s: DetectorSettings) -> Changes:
-    n = len(f)
-    series = [np.zeros(n, dtype=np.float32) for _ in range(3)]
-    if n > 1:
-        i, j = np.arange(0, n - 1, dtype=np.int64), np.arange(1, n, dtype=np.int64)
-        series[0][1:] = 2.0 * pixel_distance(f.gray[i], f.gray[j], s.motion_search)
-        series[1][1:] = hist_distance(f.hist[i], f.hist[j])
-        series[2][1:] = tone_distance(f.means[i], f.means[j])
+def frame_changes(features: Features, settings: DetectorSettings) -> Changes:
+    count = len(features)
+    series = [np.zeros(count, dtype=np.float32) for _ in range(3)]
+    if count > 1:
+        before = np.arange(0, count - 1, dtype=np.int64)
+        after = np.arange(1, count, dtype=np.int64)
+        series[0][1:] = PIXEL_WEIGHT * pixel_distance(features.gray[before], features.gray[after],
+                                                      settings.motion_search)
+        series[1][1:] = hist_distance(features.hist[before], features.hist[after])
+        series[2][1:] = tone_distance(features.means[before], features.means[after])
     pixel, hist, tone = series
-    return Changes(np.maximum(pixel, hist), ((pixel, s.min_score, 0.005),
-                                             (hist, s.min_hist_change, 0.003),
-                                             (tone, s.min_tone_change, 0.002)))
+    return Changes(np.maximum(pixel, hist), ((pixel, settings.min_score, _PIXEL_NOISE),
+                                             (hist, settings.min_hist_change, _HISTOGRAM_NOISE),
+                                             (tone, settings.min_tone_change, _TONE_NOISE)))
 
 
-def local_baseline(d: F32, window: int) -> F32:
-    """Mean change around each frame, leaving out the frame itself and the two largest."""
-    padded = np.pad(d, window, mode="edge")
+def local_baseline(change: F32, window: int) -> F32:
+    """Mean change around each frame, leaving out the frame itself and the
+    :data:`_BASELINE_LEFT_OUT` largest."""
+    padded = np.pad(change, window, mode="edge")
     view = np.lib.stride_tricks.sliding_window_view(padded, 2 * window + 1).copy()
-    view[:, window] = -np.inf
+    view[:, window] = -np.inf  # the frame itself: sorted first, then skipped
     view.sort(axis=1)
-    kept = view[:, 1 : 2 * window - 2]
+    kept = view[:, 1 : 2 * window + 1 - _BASELINE_LEFT_OUT]
     result: F32 = kept.mean(axis=1).astype(np.float32)
     return result
 
 
-def _is_transient(f: Features, k: int, dk: float, s: DetectorSettings) -> bool:
-    """True when a frame before k matches one at or after k: a flash, not a cut."""
-    n, span = len(f), s.flash_frames
-    pairs = [(p, q) for p in range(max(0, k - span - 1), k)
-             for q in range(k, min(n, k + span + 1))
-             if q - p <= span + 1 and (p, q) != (k - 1, k)]
+def _is_transient(features: Features, frame: int, change: float,
+                  settings: DetectorSettings) -> bool:
+    """True when a frame before ``frame`` matches one at or after it: a flash, not a cut.
+    ``change`` is the picture change into ``frame``."""
+    count, span = len(features), settings.flash_frames
+    pairs = [(p, q) for p in range(max(0, frame - span - 1), frame)
+             for q in range(frame, min(count, frame + span + 1))
+             if q - p <= span + 1 and (p, q) != (frame - 1, frame)]
     if not pairs:
         return False
     p_idx = np.array([p for p, _ in pairs], dtype=np.int64)
     q_idx = np.array([q for _, q in pairs], dtype=np.int64)
-    return bool(distance(f, p_idx, q_idx, s.motion_search).min() < s.flash_similarity * dk)
+    nearest = distance(features, p_idx, q_idx, settings.motion_search).min()
+    return bool(nearest < settings.flash_similarity * change)
 
 
-def hard_cuts(f: Features, ch: Changes, s: DetectorSettings) -> list[Boundary]:
+def hard_cuts(features: Features, changes: Changes, settings: DetectorSettings) -> list[Boundary]:
     """Frames where any change signal stands out from its own neighbourhood."""
-    margin = np.zeros(len(f), dtype=np.float32)
-    for series, floor, noise in ch.signals:
-        threshold = np.maximum(floor, s.cut_ratio * (local_baseline(series, s.window) + noise))
+    margin = np.zeros(len(features), dtype=np.float32)
+    for series, floor, noise in changes.signals:
+        baseline = local_baseline(series, settings.window)
+        threshold = np.maximum(floor, settings.cut_ratio * (baseline + noise))
         margin = np.maximum(margin, series / threshold)
     out = []
     for found in np.nonzero(margin >= 1.0)[0]:
-        k = int(found)
-        if k == 0 or _is_transient(f, k, float(ch.picture[k]), s):
+        frame = int(found)
+        if frame == 0 or _is_transient(features, frame, float(changes.picture[frame]), settings):
             continue
-        out.append(Boundary(f.start + k, "cut", round(min(1.0, 1 - 0.5 / float(margin[k])), 3)))
+        confidence = round(min(1.0, 1 - _CUT_DOUBT / float(margin[frame])), 3)
+        out.append(Boundary(features.start + frame, "cut", confidence))
     return out
 
 
-def detect_window(f: Features, s: DetectorSettings) -> Detection:
-    """Boundaries and transitions of the frames in ``f`` (plate indices from f.start)."""
-    changes = frame_changes(f, s)
-    cuts = hard_cuts(f, changes, s)
-    cut_idx = {b.frame - f.start for b in cuts}
-    transitions = gradual_transitions(f, changes.picture, cut_idx, s)
+def detect_window(features: Features, settings: DetectorSettings) -> Detection:
+    """Boundaries and transitions of the frames in ``features`` (plate indices from
+    ``features.start``)."""
+    changes = frame_changes(features, settings)
+    cuts = hard_cuts(features, changes, settings)
+    cut_idx = {b.frame - features.start for b in cuts}
+    transitions = gradual_transitions(features, changes.picture, cut_idx, settings)
     bounds = list(cuts)
     for t in transitions:
         inside = [b for b in bounds if t.first_frame <= b.frame <= t.last_frame + 1]

@@ -93,8 +93,7 @@ def write_csv(manifest: Manifest, path: Path) -> None:
 
 
 def plate_rate(manifest: Manifest) -> FrameRate:
-    rate = manifest.plate.frame_rate
-    return FrameRate(rate.num, rate.den)
+    return manifest.plate.frame_rate.as_frame_rate()
 
 
 def drop_frame(manifest: Manifest) -> bool:

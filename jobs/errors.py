@@ -40,6 +40,12 @@ class PlatecutError(Exception):
         self.message = message
 
 
+class UsageError(PlatecutError):
+    """A wrong option or setting (e.g. an unknown output codec): not the plate's fault."""
+
+    exit_code = ExitCode.USAGE
+
+
 class BadInputError(PlatecutError):
     exit_code = ExitCode.BAD_INPUT
 

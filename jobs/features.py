@@ -16,6 +16,9 @@ import numpy.typing as npt
 
 F32 = npt.NDArray[np.float32]
 _BINS = (32, 16, 16)
+# How much the motion-compensated luma change counts against the histogram change
+# where the two are combined into one picture change (docs/DETECTION.md: "x2")
+PIXEL_WEIGHT = 2.0
 
 
 @dataclass
@@ -106,5 +109,5 @@ def distance(f: Features, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64],
     """Change between frames i and j (indices into ``f``), element-wise."""
     hd = hist_distance(f.hist[i], f.hist[j])
     pd = pixel_distance(f.gray[i], f.gray[j], search)
-    result: F32 = np.maximum(hd, 2.0 * pd).astype(np.float32)
+    result: F32 = np.maximum(hd, PIXEL_WEIGHT * pd).astype(np.float32)
     return result

@@ -16,16 +16,32 @@ import numpy as np
 from jobs.features import F32, Features, distance
 from jobs.manifest import DetectorSettings, Transition, TransitionKind
 
+# Frames either side of a frame whose change sets its quiet level (the neighbourhood a
+# transition's raised change is measured against), and the percentile of them taken
 _QUIET_WINDOW = 48
+_QUIET_PERCENTILE = 20
+# Frames of unraised change a run of raised change may skip and still be one candidate
 _MAX_GAP = 2
 _STEP = 0.003  # luma steps smaller than this are noise, not a fade
 _SETTLED = 0.05  # a blend weight this close to 0 or 1 is one shot, not a mix
+# Ends of a run closer than this (mean luma difference) are one picture: nothing blends
+_SAME_ENDS = 1e-4
+# Least squared luma distance between a run's ends for _blend_span to measure blend weights
+_MIN_SPAN = 1e-6
+# How far a blend weight may fall back between two samples of a dissolve (noise): a
+# blend moves one way only, from the outgoing to the incoming shot
+_WEIGHT_SLACK = 0.05
+# A black frame is dark (below black_level) and this flat: the spread of its luma
+_BLACK_SPREAD = 0.03
+# Largest blend error (0 a perfect blend, relative to the change between the ends) of a
+# dissolve or fade: a run further from a blend is a camera move or action, not reported
+_MAX_BLEND_ERROR = 0.5
 
 
-def _quiet_level(d: F32) -> F32:
-    padded = np.pad(d, _QUIET_WINDOW, mode="edge")
+def _quiet_level(change: F32) -> F32:
+    padded = np.pad(change, _QUIET_WINDOW, mode="edge")
     view = np.lib.stride_tricks.sliding_window_view(padded, 2 * _QUIET_WINDOW + 1)
-    result: F32 = np.percentile(view, 20, axis=1).astype(np.float32)
+    result: F32 = np.percentile(view, _QUIET_PERCENTILE, axis=1).astype(np.float32)
     return result
 
 
@@ -41,37 +57,40 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
-def _blend_error(f: Features, a: int, b: int) -> float:
-    """How far frames a+1..b-1 are from linear blends of frames a and b (0 = perfect)."""
-    ga, gb = f.gray[a].ravel(), f.gray[b].ravel()
-    span = ga - gb
+def _blend_error(features: Features, start: int, end: int) -> float:
+    """How far frames start+1..end-1 are from linear blends of frames start and end
+    (0 = perfect)."""
+    g_start, g_end = features.gray[start].ravel(), features.gray[end].ravel()
+    span = g_start - g_end
     direct = float(np.abs(span).mean())
-    if direct < 1e-4 or b - a < 2:
-        return 0.0 if b - a < 2 else 1.0
+    if direct < _SAME_ENDS or end - start < 2:
+        return 0.0 if end - start < 2 else 1.0
     worst, alphas = 0.0, []
-    for m in sorted({a + (b - a) // 4, a + (b - a) // 2, a + 3 * (b - a) // 4} - {a, b}):
-        gm = f.gray[m].ravel()
-        alpha = float(np.clip(np.dot(gm - gb, span) / np.dot(span, span), 0.0, 1.0))
+    samples = {start + (end - start) // 4, start + (end - start) // 2,
+               start + 3 * (end - start) // 4}
+    for m in sorted(samples - {start, end}):
+        gm = features.gray[m].ravel()
+        alpha = float(np.clip(np.dot(gm - g_end, span) / np.dot(span, span), 0.0, 1.0))
         alphas.append(alpha)
-        worst = max(worst, float(np.abs(gm - gb - alpha * span).mean()) / direct)
-    if any(x < y - 0.05 for x, y in itertools.pairwise(alphas)):
+        worst = max(worst, float(np.abs(gm - g_end - alpha * span).mean()) / direct)
+    if any(x < y - _WEIGHT_SLACK for x, y in itertools.pairwise(alphas)):
         return 1.0  # a blend moves one way: from the outgoing to the incoming shot
     return worst
 
 
-def _blend_span(f: Features, lo: int, hi: int) -> tuple[int, int]:
+def _blend_span(features: Features, lo: int, hi: int) -> tuple[int, int]:
     """Narrow a run to the frames that really are partway between its two ends.
 
     Motion in either shot can keep the change raised before or after a dissolve;
     the blend weight of those frames stays at 1 (still the outgoing shot) or 0
     (already the incoming one), so they are trimmed off.
     """
-    ga, gb = f.gray[lo - 1].ravel(), f.gray[hi].ravel()
-    span = ga - gb
+    g_start, g_end = features.gray[lo - 1].ravel(), features.gray[hi].ravel()
+    span = g_start - g_end
     norm = float(np.dot(span, span))
-    if norm < 1e-6:
+    if norm < _MIN_SPAN:
         return lo, hi
-    mids = f.gray[lo:hi].reshape(hi - lo, -1) - gb
+    mids = features.gray[lo:hi].reshape(hi - lo, -1) - g_end
     alpha = mids @ span / norm
     started = np.nonzero(alpha < 1.0 - _SETTLED)[0]
     first = lo + int(started[0]) if len(started) else lo
@@ -80,78 +99,85 @@ def _blend_span(f: Features, lo: int, hi: int) -> tuple[int, int]:
     return first, max(last, first + 1)
 
 
-def _is_black(f: Features, k: int, s: DetectorSettings) -> bool:
-    return bool(f.luma[k] < s.black_level and f.gray[k].std() < 0.03)
+def _is_black(features: Features, frame: int, settings: DetectorSettings) -> bool:
+    return bool(features.luma[frame] < settings.black_level
+                and features.gray[frame].std() < _BLACK_SPREAD)
 
 
-def _evaluate(f: Features, lo: int, hi: int, s: DetectorSettings) -> Transition | None:
+def _evaluate(features: Features, lo: int, hi: int, settings: DetectorSettings) -> Transition | None:
     """Judge the run of changes into frames lo..hi: frames lo..hi-1 are in between,
     lo-1 is the last clean frame of the outgoing shot and hi the first of the incoming."""
-    a, b = lo - 1, hi
-    if a < 0 or b >= len(f) or not s.gradual_min_frames <= hi - lo + 1 <= s.gradual_max_frames:
+    start, end = lo - 1, hi
+    if (start < 0 or end >= len(features)
+            or not settings.gradual_min_frames <= hi - lo + 1 <= settings.gradual_max_frames):
         return None
-    ends = np.array([a], dtype=np.int64), np.array([b], dtype=np.int64)
-    total = float(distance(f, *ends, s.motion_search)[0])
+    ends = np.array([start], dtype=np.int64), np.array([end], dtype=np.int64)
+    total = float(distance(features, *ends, settings.motion_search)[0])
     kind: TransitionKind
-    dark = min(range(a, b + 1), key=lambda k: float(f.luma[k]))
-    if _is_black(f, dark, s) and not (_is_black(f, a, s) and _is_black(f, b, s)):
-        a, b = _extend_fade(f, a, dark, b)
-        lo, hi = a + 1, b
-        error = max(_blend_error(f, a, dark), _blend_error(f, dark, b))
-        kind, edit = "fade", _darkest_middle(f, dark, a, b)
-    elif total >= s.gradual_min_change:
-        lo, hi = _blend_span(f, lo, hi)
-        if hi - lo + 1 < s.gradual_min_frames:
+    dark = min(range(start, end + 1), key=lambda k: float(features.luma[k]))
+    if (_is_black(features, dark, settings)
+            and not (_is_black(features, start, settings) and _is_black(features, end, settings))):
+        start, end = _extend_fade(features, start, dark, end)
+        lo, hi = start + 1, end
+        error = max(_blend_error(features, start, dark), _blend_error(features, dark, end))
+        kind, edit = "fade", _darkest_middle(features, dark, start, end)
+    elif total >= settings.gradual_min_change:
+        lo, hi = _blend_span(features, lo, hi)
+        if hi - lo + 1 < settings.gradual_min_frames:
             return None
-        error, kind, edit = _blend_error(f, lo - 1, hi), "dissolve", lo + (hi - lo) // 2
+        error, kind, edit = _blend_error(features, lo - 1, hi), "dissolve", lo + (hi - lo) // 2
     else:
         return None
-    if error > 0.5:
+    if error > _MAX_BLEND_ERROR:
         return None
-    return Transition(kind=kind, first_frame=f.start + lo, last_frame=f.start + hi - 1,
-                      edit_frame=f.start + edit, confidence=round(1.0 - error, 3))
+    return Transition(kind=kind, first_frame=features.start + lo,
+                      last_frame=features.start + hi - 1, edit_frame=features.start + edit,
+                      confidence=round(1.0 - error, 3))
 
 
-def _energy(f: Features) -> F32:
+def _energy(features: Features) -> F32:
     """Mean plus spread of luma: falls in every fade to black, even of a dark shot."""
-    result: F32 = (f.luma + f.gray.reshape(len(f), -1).std(axis=1)).astype(np.float32)
+    spread = features.gray.reshape(len(features), -1).std(axis=1)
+    result: F32 = (features.luma + spread).astype(np.float32)
     return result
 
 
-def _extend_fade(f: Features, a: int, dark: int, b: int) -> tuple[int, int]:
+def _extend_fade(features: Features, start: int, dark: int, end: int) -> tuple[int, int]:
     """Widen a fade whose gentle half (a dim shot fading) stayed under the change floor:
     the picture keeps darkening towards the black frame and keeps brightening after it."""
-    luma = _energy(f)
-    if a + 1 >= dark:
-        while a > 0 and luma[a - 1] > luma[a] + _STEP:
-            a -= 1
-    if dark >= b - 1:
-        while b + 1 < len(f) and luma[b + 1] > luma[b] + _STEP:
-            b += 1
-    return a, b
+    luma = _energy(features)
+    if start + 1 >= dark:
+        while start > 0 and luma[start - 1] > luma[start] + _STEP:
+            start -= 1
+    if dark >= end - 1:
+        while end + 1 < len(features) and luma[end + 1] > luma[end] + _STEP:
+            end += 1
+    return start, end
 
 
-def _darkest_middle(f: Features, dark: int, a: int, b: int) -> int:
+def _darkest_middle(features: Features, dark: int, start: int, end: int) -> int:
     """The edit of a fade: its darkest frame, or the middle of a hold on black."""
-    energy = _energy(f)
+    energy = _energy(features)
     floor = float(energy[dark]) + _STEP
     first = last = dark
-    while first - 1 > a and energy[first - 1] <= floor:
+    while first - 1 > start and energy[first - 1] <= floor:
         first -= 1
-    while last + 1 < b and energy[last + 1] <= floor:
+    while last + 1 < end and energy[last + 1] <= floor:
         last += 1
     return first + (last - first) // 2
 
 
-def gradual_transitions(f: Features, d: F32, cut_frames: set[int],
-                        s: DetectorSettings) -> list[Transition]:
-    """Transitions in ``f``; ``cut_frames`` (indices into f) are hard cuts already found."""
-    raised = d > np.maximum(s.gradual_floor, s.gradual_ratio * _quiet_level(d))
+def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
+                        settings: DetectorSettings) -> list[Transition]:
+    """Transitions in ``features``; ``change`` is the picture change into each frame and
+    ``cut_frames`` (indices into ``features``) the hard cuts already found."""
+    raised = change > np.maximum(settings.gradual_floor,
+                                 settings.gradual_ratio * _quiet_level(change))
     for k in cut_frames:
         raised[k] = False
     out = []
     for lo, hi in _runs(raised):
-        t = _evaluate(f, lo, hi, s)
+        t = _evaluate(features, lo, hi, settings)
         if t is not None:
             out.append(t)
     return out

@@ -1,7 +1,8 @@
 """The manifest: the versioned contract between a split job and the API.
 
-Only pydantic and the standard library are imported here, so ``api`` can read
-manifests without installing the job's media stack.
+Only pydantic, the standard library and :mod:`jobs.timecode` (itself standard
+library only) are imported here, so ``api`` can read manifests without installing
+the job's media stack.
 
 Frame numbering: ``first_frame``/``last_frame`` are 0-based plate indices in
 decode (presentation) order, inclusive. ``head_in``/``head_out`` are the
@@ -16,7 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jobs.timecode import FrameRate
+
 SCHEMA_VERSION = 1
+MANIFEST_NAME = "manifest.json"  # the manifest's file in an output folder, written last
 
 BoundaryKind = Literal["start", "cut", "dissolve", "fade"]
 TransitionKind = Literal["dissolve", "fade"]
@@ -33,6 +37,10 @@ class Rational(_Model):
 
     def __str__(self) -> str:
         return f"{self.num}/{self.den}"
+
+    def as_frame_rate(self) -> FrameRate:
+        """The same rate as a :class:`~jobs.timecode.FrameRate`, for timecode arithmetic."""
+        return FrameRate(self.num, self.den)
 
 
 class AudioStream(_Model):

@@ -24,9 +24,17 @@ from jobs.burnin.frames import PlateFrames, grab_frame
 from jobs.burnin.regions import Region
 from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
 from jobs.framestore import FrameStore
-from jobs.manifest import DetectorSettings, Manifest, PlateInfo, Software, SplitSettings
+from jobs.manifest import (
+    MANIFEST_NAME,
+    DetectorSettings,
+    Manifest,
+    PlateInfo,
+    Software,
+    SplitSettings,
+)
 from jobs.ocr.cleanup import DEFAULT_SHOT_PATTERN
-from jobs.ocr.engine import OcrEngine, OcrSettings, load_engine
+from jobs.ocr.engine import OcrEngine, OcrSettings
+from jobs.ocr.factory import load_engine
 from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
 from jobs.pictures import write_thumbnails
@@ -55,7 +63,9 @@ class SplitOptions:
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings())
     sequence_rate: FrameRate | None = None
     overwrite: bool = False
-    ocr: OcrSettings | None = field(default_factory=OcrSettings.from_env)  # None: no burn-ins
+    # None: no burn-ins. The default reads no environment: the commands pass the settings
+    # of PLATECUT_OCR_* (jobs.split_options.ocr_settings)
+    ocr: OcrSettings | None = field(default_factory=OcrSettings)
     burnin_regions: list[Region] | None = None  # None: found automatically
     shot_pattern: str = DEFAULT_SHOT_PATTERN
 
@@ -74,14 +84,14 @@ class _Timer:
 def _burnins(source: PlateSource, info: PlateInfo, found: Analysis, engine: OcrEngine,
              options: SplitOptions, store: FrameStore) -> BurnInResult:
     frames = PlateFrames(info, partial(grab_frame, source, info, found.stamps), store)
-    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    rate = info.frame_rate.as_frame_rate()
     return read_burnins(frames, engine, found.detection.boundaries, len(found.stamps.pts), rate,
                         re.compile(options.shot_pattern), options.burnin_regions)
 
 
 def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnInResult | None,
           options: SplitOptions) -> list[CutPlan]:
-    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    rate = info.frame_rate.as_frame_rate()
     count = len(found.stamps.pts)
     boundaries = burnins.boundaries if burnins else found.detection.boundaries
     labels = labels_for(burnins, count, rate) if burnins else None
@@ -141,5 +151,5 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         with timer("outputs"):
             manifest = editorial_outputs(stage, manifest)
         manifest = manifest.model_copy(update={"timings": dict(timer.timings)})
-        (stage / "manifest.json").write_text(manifest.to_json())
+        (stage / MANIFEST_NAME).write_text(manifest.to_json())
     return manifest

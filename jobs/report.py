@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from jobs.manifest import Manifest, PlateInfo
+from jobs.manifest import MANIFEST_NAME, Manifest, PlateInfo
 
 # Tables stay readable when piped to a file or a CI log (no terminal width to go by).
 console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -100,6 +100,6 @@ def print_cuts(m: Manifest, out_dir: Path) -> None:
         for s in m.burnin.suspicious:
             console.print(f"[yellow]suspicious, not split:[/] plate frame {s.frame}: {s.reason}")
     total = sum(m.timings.values())
-    console.print(f"Outputs in [bold]{out_dir}[/]: manifest.json, contact_sheet.png, "
+    console.print(f"Outputs in [bold]{out_dir}[/]: {MANIFEST_NAME}, contact_sheet.png, "
                   f"{m.plate_name}.edl, {m.plate_name}.otio, cuts.csv"
                   + (", cuts/" if m.split.enabled else "") + f"  ({total:.1f} s)")

@@ -10,7 +10,7 @@ from typing import Literal
 from jobs.burnin.labels import CutLabel
 from jobs.decode import Timestamps
 from jobs.detect import Boundary
-from jobs.errors import BadInputError
+from jobs.errors import UsageError
 from jobs.manifest import BoundaryKind, DetectedBy, PlateInfo, Transition
 from jobs.timecode import FrameRate, frames_to_timecode, offset_timecode, timecode_to_frames
 
@@ -51,16 +51,23 @@ def safe_name(text: str) -> str:
 
 
 def render_name(template: str, plate: str, index: int) -> str:
+    """The cut name ``template`` gives; :class:`UsageError` when it is not a name template."""
     try:
         return safe_name(template.format(plate=plate, index=index))
     except (KeyError, IndexError, ValueError) as exc:
-        raise BadInputError(f"bad cut name template {template!r}: use {{plate}} and {{index}}") from exc
+        raise UsageError(f"bad cut name template {template!r}: use {{plate}} and {{index}}") from exc
+
+
+def check_name_template(template: str) -> None:
+    """Raise :class:`UsageError` when ``template`` cannot name a cut (checked on a sample
+    plate name, before any work)."""
+    render_name(template, "plate", 1)
 
 
 def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
               plate_name: str, template: str = DEFAULT_NAME_TEMPLATE,
               labels: list[CutLabel] | None = None) -> list[CutPlan]:
-    rate = FrameRate(info.frame_rate.num, info.frame_rate.den)
+    rate = info.frame_rate.as_frame_rate()
     drop = info.drop_frame or (info.start_timecode is None and rate.drop_frame_capable)
     source_zero = timecode_to_frames(info.start_timecode, rate) if info.start_timecode else 0
     record_zero = timecode_to_frames(info.start_timecode or _record_start(drop), rate)

@@ -1,9 +1,10 @@
 """Stage 5, split: write each cut as its own file with exactly its frames.
 
-Intra-only movies (ProRes, DNx...) are stream-copied, so every frame is
-bit-identical to the plate. Long-GOP movies (H.264, HEVC) are re-encoded to an
-intermediate (ProRes 422 HQ by default). Image sequences are copied file by
-file and renumbered from the head-in frame.
+Intra-only movies (ProRes, DNx...) are stream-copied with the default codec or
+``copy``, so every frame is bit-identical to the plate; asking for another
+intermediate (prores4444, dnxhr, h264) re-encodes them to it. Long-GOP movies
+(H.264, HEVC) are re-encoded to the intermediate (ProRes 422 HQ by default). Image
+sequences are always copied file by file and renumbered from the head-in frame.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import ffmpeg
 
 from jobs import ffmpeg_cli
 from jobs.decode import Timestamps
-from jobs.errors import BadInputError
+from jobs.errors import BadInputError, UsageError
 from jobs.manifest import PlateInfo
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
@@ -34,6 +35,7 @@ INTERMEDIATES: dict[str, dict[str, Any]] = {
     "h264": {"vcodec": "libx264", "preset": "medium", "crf": 12, "pix_fmt": "yuv420p"},
 }
 DEFAULT_CODEC = "prores"
+CODECS = ("copy", *INTERMEDIATES)  # what --codec takes
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,17 @@ class SplitResult:
     frames: int
 
 
+def check_codec(codec: str) -> None:
+    """Raise :class:`UsageError` unless ``codec`` is one of :data:`CODECS`."""
+    if codec not in CODECS:
+        raise UsageError(f"unknown output codec {codec!r}: use one of {', '.join(CODECS)}")
+
+
 def output_kind(source: PlateSource, info: PlateInfo, codec: str) -> str:
-    """"copy" for intra-only sources (bit-exact), otherwise the intermediate codec."""
-    if codec not in INTERMEDIATES and codec != "copy":
-        raise BadInputError(f"unknown output codec {codec!r}: use one of "
-                            f"{', '.join(['copy', *INTERMEDIATES])}")
+    """"copy" (bit-exact) for image sequences, and for intra-only movies when ``codec`` is
+    the default or "copy"; otherwise ``codec``, an intermediate to re-encode to (a
+    long-GOP movie cannot be copied: bad input)."""
+    check_codec(codec)
     if source.kind == "sequence" or (info.intra_only and codec in ("copy", DEFAULT_CODEC)):
         return "copy"
     if codec == "copy":

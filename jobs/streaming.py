@@ -6,6 +6,13 @@ from jobs.detect import Boundary, Detection, detect_window
 from jobs.features import Features
 from jobs.manifest import DetectorSettings, Transition
 
+# Frames each window reports on; with its two margins, the most frames held at once
+CORE_FRAMES = 2048
+# Context added to each margin beyond what the settings reach (the longest transition,
+# the baseline window, the flash span): it covers the 48 frames either side that
+# jobs.gradual takes a frame's quiet level from, with a few to spare
+_SPARE_CONTEXT = 56
+
 
 class StreamingDetector:
     """Feed descriptors in plate order; memory is bounded by ``core + 2 * margin`` frames.
@@ -15,10 +22,11 @@ class StreamingDetector:
     length of the longest transition) so the result equals one pass over the plate.
     """
 
-    def __init__(self, settings: DetectorSettings, core: int = 2048) -> None:
+    def __init__(self, settings: DetectorSettings, core: int = CORE_FRAMES) -> None:
         self.settings = settings
         self.core = core
-        self.margin = settings.gradual_max_frames + 2 * (settings.window + settings.flash_frames) + 56
+        self.margin = (settings.gradual_max_frames + 2 * (settings.window + settings.flash_frames)
+                       + _SPARE_CONTEXT)
         self._parts: list[Features] = []
         self._buffered = 0
         self._core_lo = 0  # first plate frame not yet reported on

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs.burnin.fields import BurnInFields, continuous
+from jobs.burnin.fields import BurnInFields, Continuity, continuity
 from jobs.burnin.refine import PictureCut, Segment, hidden_cuts, refine
 from jobs.timecode import FrameRate, frames_to_timecode
 
@@ -30,11 +30,11 @@ class Plate:
 
 def test_continuity_needs_every_field_to_agree() -> None:
     a = BurnInFields(10, "SH010", "01:00:00:00", None, 1001)
-    assert continuous(a, BurnInFields(20, "SH010", "01:00:00:10", None, 1011), RATE) is True
-    assert continuous(a, BurnInFields(20, "SH020", "01:00:00:10", None, 1011), RATE) is False
-    assert continuous(a, BurnInFields(20, "SH010", "01:00:00:11", None, 1011), RATE) is False
-    assert continuous(a, BurnInFields(20, "SH010", "01:00:00:10", None, 1001), RATE) is False
-    assert continuous(a, BurnInFields(20), RATE) is None
+    assert continuity(a, BurnInFields(20, "SH010", "01:00:00:10", None, 1011), RATE) is Continuity.RUNS_ON
+    assert continuity(a, BurnInFields(20, "SH020", "01:00:00:10", None, 1011), RATE) is Continuity.BREAKS
+    assert continuity(a, BurnInFields(20, "SH010", "01:00:00:11", None, 1011), RATE) is Continuity.BREAKS
+    assert continuity(a, BurnInFields(20, "SH010", "01:00:00:10", None, 1001), RATE) is Continuity.BREAKS
+    assert continuity(a, BurnInFields(20), RATE) is Continuity.UNREAD
 
 
 def test_a_timecode_jump_is_found_on_its_exact_frame_by_bisection() -> None:
@@ -72,11 +72,11 @@ def test_nothing_read_means_nothing_invented() -> None:
 def test_a_name_with_characters_added_while_timecode_runs_is_a_misread() -> None:
     a = BurnInFields(10, "EP01_S023_C012", "01:00:00:00", None, 1001)
     misread = BurnInFields(20, "EP01_S023_3_C012", "01:00:00:10", None, 1011)
-    assert continuous(a, misread, RATE) is True
+    assert continuity(a, misread, RATE) is Continuity.RUNS_ON
     other_shot = BurnInFields(20, "EP01_S023_C013", "01:00:00:10", None, 1011)
-    assert continuous(a, other_shot, RATE) is False  # same length: another name
+    assert continuity(a, other_shot, RATE) is Continuity.BREAKS  # same length: another name
     jumped = BurnInFields(20, "EP01_S023_3_C012", "05:00:00:00", None, 1011)
-    assert continuous(a, jumped, RATE) is False
+    assert continuity(a, jumped, RATE) is Continuity.BREAKS
 
 
 def test_the_name_read_most_often_wins() -> None:

@@ -37,7 +37,7 @@ def assert_user_error(result: subprocess.CompletedProcess[str], code: int, words
 
 def test_split_prints_the_cut_table_and_writes_everything(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
-    result = platecut("split", str(plate), "-o", str(tmp_path / "out"))
+    result = platecut("split", str(plate), "-o", str(tmp_path / "out"), "--no-ocr")
     assert result.returncode == 0, result.stderr
     assert "cli_small_001" in result.stdout and "cli_small_002" in result.stdout
     assert "12-23" in result.stdout  # the second cut's plate frames
@@ -50,7 +50,7 @@ def test_split_prints_the_cut_table_and_writes_everything(plates: PlateMaker, tm
 def test_split_json_is_the_manifest(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split",
-                      "--name-template", "SH{index:03d}0")
+                      "--name-template", "SH{index:03d}0", "--no-ocr")
     assert result.returncode == 0, result.stderr
     manifest = Manifest.model_validate(json.loads(result.stdout))
     assert [c.name for c in manifest.cuts] == ["SH0010", "SH0020"]
@@ -128,7 +128,7 @@ def test_output_folder_not_empty(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / "keep.txt").write_text("mine")
-    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o")),
+    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o"), "--no-ocr"),
                       ExitCode.CANT_CREATE, "--overwrite")
     assert (tmp_path / "o" / "keep.txt").read_text() == "mine"
 
@@ -137,7 +137,8 @@ def test_overwrite_replaces_the_whole_folder(plates: PlateMaker, tmp_path: Path)
     plate, _ = plates("cli_small.mp4", SMALL)
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / "old.txt").write_text("old")
-    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--overwrite", "--no-split")
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--overwrite", "--no-split",
+                      "--no-ocr")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "o" / "old.txt").exists()
     assert (tmp_path / "o" / "manifest.json").exists()
@@ -149,6 +150,8 @@ def test_overwrite_replaces_the_whole_folder(plates: PlateMaker, tmp_path: Path)
     (["--set", "window"], "NAME=VALUE"),
     (["--fps", "fast"], "not a frame rate"),
     (["--head-in", "-5"], "head-in"),
+    (["--name-template", "{nope}"], "bad cut name template"),
+    (["--name-template", "{index:zz}"], "bad cut name template"),
 ])
 def test_bad_options_are_usage_errors(plates: PlateMaker, tmp_path: Path, args: list[str],
                                       words: str) -> None:
@@ -159,10 +162,13 @@ def test_bad_options_are_usage_errors(plates: PlateMaker, tmp_path: Path, args: 
     assert not (tmp_path / "o").exists()
 
 
-def test_unknown_codec_is_bad_input(plates: PlateMaker, tmp_path: Path) -> None:
+def test_unknown_codec_is_a_usage_error(plates: PlateMaker, tmp_path: Path) -> None:
+    # a usage error (2), not bad input (65): in a cluster 65 would reject a good plate
     plate, _ = plates("cli_small.mp4", SMALL)
-    assert_user_error(platecut("split", str(plate), "-o", str(tmp_path / "o"), "--codec", "gif"),
-                      ExitCode.BAD_INPUT, "unknown output codec")
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--codec", "gif")
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert "unknown output codec" in result.stderr and "Usage: platecut split" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
 
 
 def test_copy_refused_for_long_gop(plates: PlateMaker, tmp_path: Path) -> None:

@@ -15,12 +15,12 @@ import click
 import pytest
 
 from jobs.errors import BadInputError, ExitCode, InputMissingError, OutputError, TransientError
-from jobs.manifest import Manifest
+from jobs.manifest import MANIFEST_NAME, Manifest
 from jobs.remote.download import Expected, download
 from jobs.remote.progress import LogProgress, Meter
 from jobs.remote.store import LocalStore, content_type
 from jobs.remote.termination import LIMIT, fit, write_termination_log
-from jobs.remote.upload import MANIFEST, upload_outputs
+from jobs.remote.upload import upload_outputs
 from jobs.remote.uri import ObjectUri, parse_uri
 from jobs.synth import PlateSpec, ShotSpec
 from jobs.synth_suite import BURNIN_SUITE, file_name
@@ -56,7 +56,7 @@ def small_in_s3(plates: PlateMaker, s3_server: S3Server, bucket: str) -> tuple[s
 def expected_outputs(m: Manifest) -> set[str]:
     files = {c.media.path for c in m.cuts if c.media} | {c.thumbnail.path for c in m.cuts if c.thumbnail}
     outputs = [m.outputs.contact_sheet, m.outputs.edl, m.outputs.otio, m.outputs.csv]
-    return files | {o.path for o in outputs if o} | {MANIFEST}
+    return files | {o.path for o in outputs if o} | {MANIFEST_NAME}
 
 
 # --- end to end, S3 ----------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def test_s3_job_uploads_every_output_then_the_manifest(small_in_s3: tuple[str, P
                      env=s3_server.env(PLATECUT_TERMINATION_LOG=str(term)))
     assert result.returncode == 0, result.stderr
     client = s3_server.client()
-    m = Manifest.from_json(client.get_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST}")["Body"].read())
+    m = Manifest.from_json(client.get_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")["Body"].read())
     assert [(c.first_frame, c.last_frame) for c in m.cuts] == [(0, 11), (12, 23)]
     assert m.plate_name == "job_small" and m.plate.source == "job_small.mp4"
     assert s3_server.keys(bucket, prefix + "/") == {f"{prefix}/{p}" for p in expected_outputs(m)}
@@ -80,7 +80,7 @@ def test_s3_job_uploads_every_output_then_the_manifest(small_in_s3: tuple[str, P
     body = client.get_object(Bucket=bucket, Key=f"{prefix}/{media.path}")
     assert sha256(body["Body"].read()) == media.sha256
     assert body["ContentType"] == content_type(media.path) == "video/quicktime"
-    head = client.head_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST}")
+    head = client.head_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")
     assert head["ContentType"] == "application/json"
     assert re.fullmatch(r"ok: 2 cuts, 24 frames, \d+\.\d s\n", term.read_text())
     assert not list(scratch.iterdir())  # the work folder is gone
@@ -148,6 +148,20 @@ def test_usage_mistakes_exit_2_with_one_line(tmp_path: Path) -> None:
     assert bad_digest.returncode == ExitCode.USAGE and "64 hex digits" in bad_digest.stderr
 
 
+@pytest.mark.parametrize(("flag", "value", "words"), [("--codec", "gif", "unknown output codec"),
+                                                      ("--name-template", "{nope}", "bad cut name template")])
+def test_a_bad_codec_or_name_template_is_a_usage_error(tmp_path: Path, flag: str, value: str,
+                                                       words: str) -> None:
+    # exit 2 fails the Job; 65 would reject the plate. Found before the plate is fetched.
+    term, out = tmp_path / "term", tmp_path / "o"
+    result = job_run("--source", str(tmp_path / "p.mov"), "--output", str(out), "--termination-log",
+                     str(term), flag, value)
+    assert result.returncode == ExitCode.USAGE and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "Usage: platecut job run" in result.stderr
+    assert term.read_text().startswith("error 2: ") and words in term.read_text()
+    assert not out.exists()
+
+
 # --- end to end, local folders (the single-machine launcher), with burn-ins --------------------
 
 def test_local_folders_with_burn_ins(plates: PlateMaker, tmp_path: Path) -> None:
@@ -157,7 +171,7 @@ def test_local_folders_with_burn_ins(plates: PlateMaker, tmp_path: Path) -> None
     result = job_run("--source", plate.as_uri(), "--output", str(out), "--termination-log", str(term),
                      "--scratch", str(tmp_path / "scratch"))
     assert result.returncode == 0, result.stderr
-    m = Manifest.from_json((out / MANIFEST).read_text())
+    m = Manifest.from_json((out / MANIFEST_NAME).read_text())
     assert [c.name for c in m.cuts] == ["SH010_0010", "SH010_0020", "EP01_S023_C012"]
     assert [c.first_frame for c in m.cuts] == [0, *truth.cut_starts]
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
@@ -210,7 +224,7 @@ class RecordingStore(LocalStore):
 @pytest.fixture
 def outputs(tmp_path: Path) -> Path:
     folder = tmp_path / "out"
-    for name in ("cuts/a_001.mov", "cuts/a_002.mov", "thumbnails/a_001.jpg", "a.edl", MANIFEST,
+    for name in ("cuts/a_001.mov", "cuts/a_002.mov", "thumbnails/a_001.jpg", "a.edl", MANIFEST_NAME,
                  "zzz.csv"):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(name.encode())
@@ -220,7 +234,7 @@ def outputs(tmp_path: Path) -> Path:
 def test_the_manifest_goes_up_last(outputs: Path, tmp_path: Path) -> None:
     store = RecordingStore()
     upload_outputs(store, ObjectUri("file", "", str(tmp_path / "dest")), outputs, lambda s, m: None)
-    assert store.stored[-1] == MANIFEST and len(store.stored) == 6
+    assert store.stored[-1] == MANIFEST_NAME and len(store.stored) == 6
     assert (tmp_path / "dest" / "cuts" / "a_002.mov").read_bytes() == b"cuts/a_002.mov"
 
 
@@ -228,7 +242,7 @@ def test_no_manifest_after_a_failed_upload(outputs: Path, tmp_path: Path) -> Non
     store = RecordingStore(fail_at="thumbnails/a_001.jpg")
     with pytest.raises(TransientError):
         upload_outputs(store, ObjectUri("file", "", str(tmp_path / "dest")), outputs, lambda s, m: None)
-    assert MANIFEST not in store.stored and not (tmp_path / "dest" / MANIFEST).exists()
+    assert MANIFEST_NAME not in store.stored and not (tmp_path / "dest" / MANIFEST_NAME).exists()
 
 
 def test_local_store_writes_whole_files_or_says_why(tmp_path: Path) -> None:

@@ -55,6 +55,19 @@ def test_from_env_names_the_bad_variable(variable: str, value: str) -> None:
     assert caught.value.exit_code == ExitCode.USAGE
 
 
+def test_split_options_read_no_environment_the_commands_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobs.pipeline import SplitOptions
+    from jobs.split_options import build_split_options, ocr_settings
+
+    monkeypatch.setenv("PLATECUT_OCR_ENGINE", "paddle")
+    monkeypatch.setenv("PLATECUT_OCR_MIN_SCORE", "0.7")
+    assert SplitOptions().ocr == OcrSettings()
+    assert ocr_settings() == OcrSettings(engine="paddle", min_score=0.7)
+    assert ocr_settings("onnx") == OcrSettings(engine="onnx", min_score=0.7)
+    built = build_split_options(False, 1001, "prores", "{plate}_{index:03d}", (), False, None, (), None)
+    assert built.ocr == OcrSettings(engine="paddle", min_score=0.7)
+
+
 def test_plain_gpu_is_gpu_0() -> None:
     assert OcrSettings(device="gpu").gpu_id == 0
 

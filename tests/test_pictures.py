@@ -12,7 +12,7 @@ from tests.conftest import SplitRunner
 
 def test_thumbnails_show_each_cuts_middle_frame(split_plate: SplitRunner) -> None:
     spec = SUITE["different"]
-    out, manifest, _ = split_plate(file_name("different", spec), spec, split=False)
+    out, manifest, _ = split_plate(file_name("different", spec), spec, split=False, ocr=None)
     colours = []
     for cut in manifest.cuts:
         assert cut.thumbnail is not None
@@ -24,7 +24,7 @@ def test_thumbnails_show_each_cuts_middle_frame(split_plate: SplitRunner) -> Non
 
 def test_contact_sheet_is_a_grid_of_every_cut(split_plate: SplitRunner) -> None:
     spec = SUITE["dissolve_fade"]
-    out, manifest, _ = split_plate(file_name("dissolve_fade", spec), spec, split=False)
+    out, manifest, _ = split_plate(file_name("dissolve_fade", spec), spec, split=False, ocr=None)
     assert manifest.outputs.contact_sheet is not None
     with Image.open(out / manifest.outputs.contact_sheet.path) as sheet:
         assert sheet.format == "PNG"
@@ -39,7 +39,7 @@ def test_contact_sheet_is_a_grid_of_every_cut(split_plate: SplitRunner) -> None:
 def test_editorial_files_describe_the_detected_transitions(split_plate: SplitRunner,
                                                            name: str) -> None:
     spec = SUITE[name]
-    out, manifest, _ = split_plate(file_name(name, spec), spec, split=False)
+    out, manifest, _ = split_plate(file_name(name, spec), spec, split=False, ocr=None)
     edl = (out / f"{manifest.plate_name}.edl").read_text()
     assert " D 010 " in edl or " D 011 " in edl  # the 11-frame dissolve
     assert edl.count("* FROM CLIP NAME:") >= 4

@@ -42,7 +42,7 @@ def _assert_checksums(out: Path, manifest: Manifest) -> None:
 @pytest.mark.parametrize("name", ["r23976_audio", "ntsc_drop_frame"])
 def test_intra_only_cuts_are_bit_exact_copies(split_plate: SplitRunner, name: str) -> None:
     spec = SUITE[name]
-    out, manifest, truth = split_plate(file_name(name, spec), spec)
+    out, manifest, truth = split_plate(file_name(name, spec), spec, ocr=None)
     source = frame_hashes(_plate_path(out, file_name(name, spec)))
     assert manifest.split.copied and manifest.split.codec == "copy"
     _assert_partition(manifest)
@@ -55,9 +55,25 @@ def test_intra_only_cuts_are_bit_exact_copies(split_plate: SplitRunner, name: st
     assert [c.first_frame for c in manifest.cuts[1:]] == truth.cut_starts
 
 
+def test_intra_only_is_reencoded_when_another_intermediate_is_asked_for(split_plate: SplitRunner) -> None:
+    # only the default (prores) and copy keep an intra-only movie's frames (README: --codec)
+    spec = SUITE["ntsc_drop_frame"]
+    out, manifest, _ = split_plate(file_name("ntsc_drop_frame", spec), spec, codec="h264", ocr=None)
+    assert manifest.plate.intra_only and manifest.plate.codec == "prores"
+    assert manifest.split.codec == "h264" and not manifest.split.copied
+    _assert_partition(manifest)
+    media = manifest.cuts[0].media
+    assert media is not None
+    codec = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=codec_name", "-of", "csv=p=0", str(out / media.path)],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert codec == "h264"
+    _assert_reencoded_edges(out, _plate_path(out, file_name("ntsc_drop_frame", spec)), manifest, 35.0)
+
+
 def test_audio_is_carried_with_the_cut(split_plate: SplitRunner) -> None:
     spec = SUITE["r23976_audio"]
-    out, manifest, _ = split_plate(file_name("r23976_audio", spec), spec)
+    out, manifest, _ = split_plate(file_name("r23976_audio", spec), spec, ocr=None)
     for cut in manifest.cuts:
         assert cut.media is not None
         info = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
@@ -70,7 +86,7 @@ def test_audio_is_carried_with_the_cut(split_plate: SplitRunner) -> None:
 
 def test_drop_frame_timecodes_cross_the_minute(split_plate: SplitRunner) -> None:
     spec = SUITE["ntsc_drop_frame"]
-    out, manifest, _ = split_plate(file_name("ntsc_drop_frame", spec), spec)
+    out, manifest, _ = split_plate(file_name("ntsc_drop_frame", spec), spec, ocr=None)
     assert manifest.plate.drop_frame and manifest.plate.start_timecode == "00:00:59;00"
     assert [c.source_tc_in for c in manifest.cuts] == ["00:00:59;00", "00:01:00;12", "00:01:01;22"]
     assert manifest.cuts[-1].source_tc_out == "00:01:03;02"
@@ -88,7 +104,7 @@ DNX = PlateSpec(shots=(ShotSpec("testsrc", 12), ShotSpec("mandel", 14)), width=3
 
 
 def test_dnxhr_mxf_is_copied_bit_exact(split_plate: SplitRunner) -> None:
-    out, manifest, truth = split_plate("dnx.mxf", DNX)
+    out, manifest, truth = split_plate("dnx.mxf", DNX, ocr=None)
     source = frame_hashes(_plate_path(out, "dnx.mxf"))
     assert manifest.plate.container == "mxf" and manifest.split.copied
     for cut in manifest.cuts:
@@ -114,7 +130,7 @@ def _assert_reencoded_edges(out: Path, plate: Path, manifest: Manifest, bound: f
 
 def test_long_gop_is_reencoded_to_prores_hq(split_plate: SplitRunner) -> None:
     spec = SUITE["different"]
-    out, manifest, _ = split_plate(file_name("different", spec), spec)
+    out, manifest, _ = split_plate(file_name("different", spec), spec, ocr=None)
     assert manifest.split.codec == "prores" and not manifest.split.copied
     _assert_partition(manifest)
     _assert_reencoded_edges(out, _plate_path(out, "different.mp4"), manifest, 35.0)
@@ -125,7 +141,7 @@ HEVC = PlateSpec(shots=(ShotSpec("bars", 15), ShotSpec("testsrc", 15), ShotSpec(
 
 
 def test_hevc_mkv_reencoded_to_h264_on_request(split_plate: SplitRunner) -> None:
-    out, manifest, truth = split_plate("hevc.mkv", HEVC, codec="h264")
+    out, manifest, truth = split_plate("hevc.mkv", HEVC, codec="h264", ocr=None)
     assert manifest.plate.codec == "hevc" and manifest.plate.frame_count_counted
     assert manifest.split.codec == "h264"
     assert [c.first_frame for c in manifest.cuts[1:]] == truth.cut_starts
@@ -134,7 +150,7 @@ def test_hevc_mkv_reencoded_to_h264_on_request(split_plate: SplitRunner) -> None
 
 def test_variable_frame_rate_cuts_keep_their_timestamps(split_plate: SplitRunner) -> None:
     spec = SUITE["vfr"]
-    out, manifest, truth = split_plate(file_name("vfr", spec), spec)
+    out, manifest, truth = split_plate(file_name("vfr", spec), spec, ocr=None)
     assert manifest.plate.variable_frame_rate
     assert [c.first_frame for c in manifest.cuts[1:]] == truth.cut_starts
     _assert_reencoded_edges(out, _plate_path(out, "vfr.mp4"), manifest, 35.0)
@@ -144,7 +160,7 @@ def test_variable_frame_rate_cuts_keep_their_timestamps(split_plate: SplitRunner
 
 def test_image_sequence_is_copied_and_renumbered_from_head_in(split_plate: SplitRunner) -> None:
     spec = SUITE["sequence_1001"]
-    out, manifest, truth = split_plate(file_name("sequence_1001", spec), spec, head_in=1001)
+    out, manifest, truth = split_plate(file_name("sequence_1001", spec), spec, head_in=1001, ocr=None)
     assert manifest.plate.kind == "sequence" and manifest.plate.first_frame_number == 1001
     plate_dir = _plate_path(out, "sequence_1001.1001.png").parent
     for cut in manifest.cuts:
@@ -164,7 +180,7 @@ EXR = PlateSpec(shots=(ShotSpec("testsrc", 6), ShotSpec("mandel", 6)), width=160
 
 
 def test_exr_sequence_head_in_is_configurable(split_plate: SplitRunner) -> None:
-    out, manifest, _ = split_plate("exr.%04d.exr", EXR, head_in=101)
+    out, manifest, _ = split_plate("exr.%04d.exr", EXR, head_in=101, ocr=None)
     assert manifest.plate.codec == "exr" and manifest.plate.bit_depth == 32
     assert [c.frame_count for c in manifest.cuts] == [6, 6]
     cut = manifest.cuts[1]
@@ -175,7 +191,7 @@ def test_exr_sequence_head_in_is_configurable(split_plate: SplitRunner) -> None:
 
 def test_no_split_writes_description_only(split_plate: SplitRunner) -> None:
     spec = SUITE["different"]
-    out, manifest, _ = split_plate(file_name("different", spec), spec, split=False)
+    out, manifest, _ = split_plate(file_name("different", spec), spec, split=False, ocr=None)
     assert not (out / "cuts").exists()
     assert all(c.media is None for c in manifest.cuts)
     assert (out / "contact_sheet.png").exists() and (out / "manifest.json").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from jobs.timecode import FrameRate, TimecodeError, timecode_to_frames
 
@@ -33,24 +34,34 @@ def tc_frames(tc: str | None, rate: FrameRate) -> int | None:
         return None
 
 
-def continuous(a: BurnInFields, b: BurnInFields, rate: FrameRate) -> bool | None:
-    """Do frames a and b (a before b) lie in one shot by their burn-ins?
+class Continuity(Enum):
+    """What two frames' burn-ins say about the frames between them."""
 
-    True when every field read on both frames agrees (same name, timecode and counter
-    advanced by exactly the frame distance), False when one disagrees, None when no
-    field was read on both.
+    RUNS_ON = "runs on"  # every field read on both agrees: one continuous shot
+    BREAKS = "breaks"  # a field read on both disagrees: not one continuous shot
+    UNREAD = "unread"  # no field was read on both frames: the burn-ins cannot tell
+
+
+def continuity(before: BurnInFields, after: BurnInFields, rate: FrameRate) -> Continuity:
+    """Do frames ``before`` and ``after`` lie in one shot by their burn-ins?
+
+    Same name, timecode and counter advanced by exactly the frame distance: each field
+    read on both frames must agree for the shot to run on.
     """
-    gap = b.frame - a.frame
+    gap = after.frame - before.frame
     verdicts: list[bool] = []
-    ta, tb = tc_frames(a.source_tc, rate), tc_frames(b.source_tc, rate)
-    if ta is not None and tb is not None:
-        verdicts.append(tb - ta == gap)
-    if a.counter is not None and b.counter is not None:
-        verdicts.append(b.counter - a.counter == gap)
-    if a.name is not None and b.name is not None:
+    tc_before, tc_after = tc_frames(before.source_tc, rate), tc_frames(after.source_tc, rate)
+    if tc_before is not None and tc_after is not None:
+        verdicts.append(tc_after - tc_before == gap)
+    if before.counter is not None and after.counter is not None:
+        verdicts.append(after.counter - before.counter == gap)
+    if before.name is not None and after.name is not None:
         running = bool(verdicts) and all(verdicts)
-        verdicts.append(a.name == b.name or (running and _inserted(a.name, b.name)))
-    return all(verdicts) if verdicts else None
+        verdicts.append(before.name == after.name
+                        or (running and _inserted(before.name, after.name)))
+    if not verdicts:
+        return Continuity.UNREAD
+    return Continuity.RUNS_ON if all(verdicts) else Continuity.BREAKS
 
 
 def _inserted(x: str, y: str) -> bool:

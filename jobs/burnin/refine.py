@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from jobs.burnin.fields import BurnInFields, continuous
+from jobs.burnin.fields import BurnInFields, Continuity, continuity
 from jobs.timecode import FrameRate
 
 Reader = Callable[[int], BurnInFields]
@@ -37,7 +37,7 @@ def _first_break(read: Reader, lo: int, hi: int, rate: FrameRate) -> int:
     start = read(lo)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if continuous(start, read(mid), rate) is False:
+        if continuity(start, read(mid), rate) is Continuity.BREAKS:
             hi = mid
         else:
             lo = mid
@@ -55,18 +55,18 @@ def _misread(read: Reader, cut: int, seg: Segment, rate: FrameRate) -> bool:
     """
     if cut >= seg.last_clean or cut < 2:
         return True
-    if continuous(read(cut), read(cut + 1), rate) is False:
+    if continuity(read(cut), read(cut + 1), rate) is Continuity.BREAKS:
         return True
-    if continuous(read(cut - 2), read(cut - 1), rate) is not True:
+    if continuity(read(cut - 2), read(cut - 1), rate) is not Continuity.RUNS_ON:
         return True
-    return continuous(read(cut - 1), read(cut + 1), rate) is True
+    return continuity(read(cut - 1), read(cut + 1), rate) is Continuity.RUNS_ON
 
 
 def hidden_cuts(read: Reader, seg: Segment, rate: FrameRate) -> list[int]:
     """Cuts inside a segment the picture saw as one shot."""
     found: list[int] = []
     lo, hi = seg.first_clean, seg.last_clean
-    while lo < hi and continuous(read(lo), read(hi), rate) is False:
+    while lo < hi and continuity(read(lo), read(hi), rate) is Continuity.BREAKS:
         cut = _first_break(read, lo, hi, rate)
         if _misread(read, cut, seg, rate):
             lo = cut + 1
@@ -90,7 +90,7 @@ def refine(read: Reader, segments: list[Segment], picture_cuts: list[PictureCut]
     for seg in segments:
         result.burnin_cuts += hidden_cuts(read, seg, rate)
     for cut in picture_cuts:
-        verdict = continuous(read(cut.before), read(cut.after), rate)
-        bucket = {False: result.confirmed, True: result.suspicious, None: result.unchecked}
-        bucket[verdict].append(cut.frame)
+        bucket = {Continuity.BREAKS: result.confirmed, Continuity.RUNS_ON: result.suspicious,
+                  Continuity.UNREAD: result.unchecked}
+        bucket[continuity(read(cut.before), read(cut.after), rate)].append(cut.frame)
     return result

@@ -16,8 +16,8 @@ from jobs.ocr.engine import (
     OcrSettingsError,
     OcrUnavailableError,
     TextBox,
-    load_engine,
 )
+from jobs.ocr.factory import load_engine
 
 __all__ = [
     "DEFAULT_SHOT_PATTERN",

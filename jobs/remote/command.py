@@ -1,57 +1,23 @@
 """``platecut job run``: the container entrypoint of the per-plate Kubernetes Job.
 
 Only click is imported here: the job's modules (and boto3) load when the command
-runs, so ``platecut --help`` stays fast. The split options are declared here once and
-``platecut split`` uses them too (same names, defaults and environment variables), and
-both turn them into ``SplitOptions`` with ``build_split_options``.
+runs, so ``platecut --help`` stays fast. It takes the split options of ``platecut
+split`` (:mod:`jobs.split_options`).
 """
 
 from __future__ import annotations
 
 import string
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from jobs.split_options import build_split_options, split_options
+
 if TYPE_CHECKING:
-    from jobs.pipeline import SplitOptions
     from jobs.remote.uri import ObjectUri
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-# The options of a split, shared by `platecut split` and `platecut job run`.
-_SPLIT_OPTIONS = [
-    click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media."),
-    click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
-                 envvar="PLATECUT_HEAD_IN", help="Frame number of each cut's first frame."),
-    click.option("--codec", default="prores", show_default=True,
-                 help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
-                      "'copy' refuses to re-encode. Intra-only plates are always copied."),
-    click.option("--name-template", default="{plate}_{index:03d}", show_default=True,
-                 envvar="PLATECUT_NAME_TEMPLATE",
-                 help="Names of cuts without a burned-in name; fields {plate} and {index}."),
-    click.option("--set", "detector_set", multiple=True, metavar="NAME=VALUE",
-                 help="Detector setting, e.g. --set cut_ratio=3 (see docs/DETECTION.md)."),
-    click.option("--no-ocr", is_flag=True, help="Do not read burn-ins."),
-    click.option("--ocr-engine", type=click.Choice(["onnx", "paddle"]),
-                 help="OCR engine for burn-ins (default: PLATECUT_OCR_ENGINE, else onnx)."),
-    click.option("--burnin-region", "regions", multiple=True, metavar="X,Y,W,H",
-                 envvar="PLATECUT_BURNIN_REGIONS",
-                 help="A burn-in band as fractions of the picture (repeatable; env: "
-                      "PLATECUT_BURNIN_REGIONS, space-separated); default: found automatically."),
-    click.option("--shot-pattern", envvar="PLATECUT_SHOT_PATTERN",
-                 help="Regular expression of the site's shot names (env: PLATECUT_SHOT_PATTERN)."),
-]
-
-
-def split_options(command: F) -> F:
-    """Add the split options of :data:`_SPLIT_OPTIONS` to ``command``."""
-    for option in reversed(_SPLIT_OPTIONS):
-        command = option(command)
-    return command
 
 
 def _sha256(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -67,20 +33,6 @@ def _uri(text: str, hint: str) -> ObjectUri:
         return parse_uri(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from exc
-
-
-def build_split_options(no_split: bool, head_in: int, codec: str, name_template: str,
-                        detector_set: tuple[str, ...], no_ocr: bool, ocr_engine: str | None,
-                        regions: tuple[str, ...], shot_pattern: str | None,
-                        **extra: Any) -> SplitOptions:
-    """``SplitOptions`` from the split options (OCR on by default), for ``platecut split``
-    and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields."""
-    from jobs.cli import _burnin_options, _detector
-    from jobs.pipeline import SplitOptions
-
-    return SplitOptions(split=not no_split, codec=codec, head_in=head_in,
-                        name_template=name_template, detector=_detector(detector_set),
-                        **_burnin_options(no_ocr, ocr_engine, regions, shot_pattern), **extra)
 
 
 @click.group()

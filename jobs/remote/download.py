@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jobs.errors import BadInputError, OutputError, TransientError
 from jobs.remote.progress import Log, Meter, megabytes
-from jobs.remote.store import ObjectStore
+from jobs.remote.store_protocol import ObjectStore
 from jobs.remote.uri import ObjectUri
 
 CHUNK = 8 << 20

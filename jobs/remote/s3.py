@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from urllib3.exceptions import HTTPError
 
 from jobs.errors import InputMissingError, OutputError, PlatecutError, TransientError
-from jobs.remote.store import Advance
+from jobs.remote.store_protocol import Advance
 
 PART_SIZE = 64 << 20  # files over this go up in parts of this size, four at a time
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}

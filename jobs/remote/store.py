@@ -1,9 +1,9 @@
 """Object stores the job reads a plate from and writes outputs to: S3 (or MinIO) and a local folder.
 
-Keys are what :class:`~jobs.remote.uri.ObjectUri` calls them: an object key within
-the bucket for S3, an absolute path for the local store. Both stores turn their
-failures into :mod:`jobs.errors` exceptions, so the exit code says whether a retry
-can help: a missing object is ``NO_INPUT``, storage or network trouble ``TRANSIENT``.
+Both implement :class:`~jobs.remote.store_protocol.ObjectStore` (keys within a bucket
+for S3, absolute paths for the local store) and turn their failures into
+:mod:`jobs.errors` exceptions, so the exit code says whether a retry can help: a
+missing object is ``NO_INPUT``, storage or network trouble ``TRANSIENT``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ from __future__ import annotations
 import mimetypes
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path, PurePosixPath
-from typing import Protocol
 
 from jobs.errors import BadInputError, InputMissingError, OutputError, ToolMissingError, TransientError
+from jobs.remote.store_protocol import Advance, ObjectStore
 from jobs.remote.uri import ObjectUri
-
-Advance = Callable[[int], None]  # called with the bytes moved since the last call
 
 _TYPES = {
     ".mov": "video/quicktime", ".mp4": "video/mp4", ".mxf": "application/mxf",
@@ -34,24 +32,6 @@ def content_type(name: str) -> str:
     """The Content-Type an output file is stored with."""
     suffix = PurePosixPath(name).suffix.lower()
     return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-class ObjectStore(Protocol):
-    def size(self, key: str) -> int:
-        """Bytes in object ``key``; ``InputMissingError`` when there is none."""
-        ...
-
-    def read(self, key: str, chunk_size: int) -> Iterator[bytes]:
-        """The object's bytes in chunks of at most ``chunk_size``, streamed."""
-        ...
-
-    def check_output(self, key: str) -> None:
-        """Fail early (before any work) when the outputs under ``key`` clearly cannot be stored."""
-        ...
-
-    def put_file(self, path: Path, key: str, content_type: str, advance: Advance) -> None:
-        """Store the local file ``path`` as ``key`` whole (readers never see a part of it)."""
-        ...
 
 
 def open_store(uri: ObjectUri) -> ObjectStore:

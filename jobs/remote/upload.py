@@ -10,20 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from jobs.errors import PlatecutError
+from jobs.manifest import MANIFEST_NAME
 from jobs.remote.progress import Log, Meter, megabytes
-from jobs.remote.store import ObjectStore, content_type
+from jobs.remote.store import content_type
+from jobs.remote.store_protocol import ObjectStore
 from jobs.remote.uri import ObjectUri
-
-MANIFEST = "manifest.json"
 
 
 def output_files(folder: Path) -> list[str]:
     """The relative (``/``-separated) paths of every file under ``folder``, the manifest last."""
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    if MANIFEST not in files:
-        raise PlatecutError(f"{folder} holds no {MANIFEST}: the split did not finish")
-    files.remove(MANIFEST)
-    return [*files, MANIFEST]
+    if MANIFEST_NAME not in files:
+        raise PlatecutError(f"{folder} holds no {MANIFEST_NAME}: the split did not finish")
+    files.remove(MANIFEST_NAME)
+    return [*files, MANIFEST_NAME]
 
 
 def upload_outputs(store: ObjectStore, prefix: ObjectUri, folder: Path, log: Log) -> list[str]:
@@ -38,5 +38,5 @@ def upload_outputs(store: ObjectStore, prefix: ObjectUri, folder: Path, log: Log
     meter = Meter(log, "upload", total)
     for name in files:
         store.put_file(folder / name, prefix.child(name).key, content_type(name), meter.advance)
-    meter.finish(f", {len(files)} files, {MANIFEST} last")
+    meter.finish(f", {len(files)} files, {MANIFEST_NAME} last")
     return files
