@@ -5,10 +5,8 @@ from __future__ import annotations
 from api.cuts.models import Cut, OutputKind, PlateOutput
 from api.plates.keys import output_key
 from api.plates.models import Plate
+from jobs.manifest import MANIFEST_NAME, Manifest, OutputFile
 from jobs.manifest import Cut as ManifestCut
-from jobs.manifest import Manifest, OutputFile
-
-MANIFEST_FILE = "manifest.json"
 
 
 def cut_row(plate: Plate, cut: ManifestCut, prefix: str | None = None) -> Cut:
@@ -38,7 +36,7 @@ def cut_row(plate: Plate, cut: ManifestCut, prefix: str | None = None) -> Cut:
 
 def output_rows(plate: Plate, manifest: Manifest, prefix: str | None = None) -> list[PlateOutput]:
     rows = [PlateOutput(plate_id=plate.id, kind=OutputKind.MANIFEST,
-                        key=output_key(plate, MANIFEST_FILE, prefix))]
+                        key=output_key(plate, MANIFEST_NAME, prefix))]
     files: dict[OutputKind, OutputFile | None] = {
         OutputKind.CONTACT_SHEET: manifest.outputs.contact_sheet, OutputKind.EDL: manifest.outputs.edl,
         OutputKind.OTIO: manifest.outputs.otio, OutputKind.CSV: manifest.outputs.csv,

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from api.config import Settings
 from api.plates.models import Plate
-
-MANIFEST = "manifest.json"
+from jobs.manifest import MANIFEST_NAME
 
 
 def object_uri(settings: Settings, key: str) -> str:
@@ -29,7 +28,7 @@ def attempt_prefix(plate: Plate, attempt: int) -> str:
 
 
 def manifest_key(plate: Plate, attempt: int) -> str:
-    return attempt_prefix(plate, attempt) + MANIFEST
+    return attempt_prefix(plate, attempt) + MANIFEST_NAME
 
 
 def source_uri(settings: Settings, plate: Plate) -> str:
