@@ -23,6 +23,9 @@ from api.client.session import ApiClient, ApiError, problem_error
 Advance = Callable[[int], None]
 _CHUNK = 1024 * 1024
 _DONE_STATES = {"uploaded", "queued", "running", "succeeded"}
+OBJECT_EXISTS = 412  # a single PUT creates the source, never replaces it
+UPLOAD_CLOSED = 410
+FINAL_STATUSES = (400, 404, 410, OBJECT_EXISTS, 413)  # sending again cannot help
 
 
 @dataclass
@@ -92,7 +95,7 @@ class Uploader:
                 return send()
             except (httpx.HTTPError, ApiError) as exc:
                 final = attempt == self.transfer.retries
-                if final or (isinstance(exc, ApiError) and exc.status in (400, 404, 413)):
+                if final or (isinstance(exc, ApiError) and exc.status in FINAL_STATUSES):
                     raise
                 if isinstance(exc, ApiError) and exc.status == 403:
                     refresh()
@@ -107,8 +110,13 @@ class Uploader:
             box["put"] = self.client.call("GET", f"/plates/{plate_id}/upload")["put"]
             return box
 
-        self._retrying(lambda: _put(self.http, box["put"], self.path, 0, instructions["size"],
-                                    self.advance), refresh)
+        try:
+            self._retrying(lambda: _put(self.http, box["put"], self.path, 0, instructions["size"],
+                                        self.advance), refresh)
+        except ApiError as exc:
+            if exc.status != OBJECT_EXISTS:
+                raise
+            return 0  # stored by an earlier try whose answer was lost: completing checks it
         return 1
 
     def parts(self, plate_id: str, instructions: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:

@@ -19,6 +19,9 @@ MAX_PARTS = 10_000
 S3_MIN_PART = 5 * 1024 * 1024  # every part but the last must be at least this (S3 rule)
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most a week
 MAX_SINGLE_PUT = 5 * 1024**3  # 5 GiB: the largest single PUT (and part) S3 takes
+# the header a presigned single PUT carries, signed: it creates the object, never replaces one
+# (S3 and MinIO answer 412 Precondition Failed when the object exists)
+CREATE_ONLY = {"If-None-Match": "*"}
 
 
 def part_size_for(size: int) -> int:
@@ -77,7 +80,7 @@ class Storage(Protocol):
     """Object storage as the API uses it; every method is synchronous and thread-safe."""
 
     def presign_put(self, key: str, size: int, expires_in: int,
-                    sha256_hex: str | None = None) -> PresignedRequest: ...
+                    sha256_hex: str | None = None) -> PresignedRequest: ...  # create only (CREATE_ONLY)
 
     def create_multipart(self, key: str) -> str: ...  # returns the upload id
 
@@ -99,5 +102,9 @@ class Storage(Protocol):
     def get_bytes(self, key: str) -> bytes: ...
 
     def delete_prefix(self, prefix: str) -> int: ...  # returns how many objects went
+
+    # no presigned PUT may write under ``prefix`` any more, where the storage can enforce it (disk);
+    # S3 cannot revoke a presigned URL: there it is a no-op, and the URL's lifetime bounds the risk
+    def close_uploads(self, prefix: str) -> None: ...
 
     def check(self) -> None: ...  # raises StorageError when storage is not usable (readyz)

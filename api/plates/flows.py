@@ -131,8 +131,10 @@ def _upload(uow: UnitOfWork, plate: Plate) -> Upload:
 
 
 def _delete_objects(storage: Storage, prefix: str, plate_id: uuid.UUID) -> None:
-    """The deleted plate's objects; a storage failure leaves them behind, logged with their prefix."""
+    """The deleted plate's objects (its upload URLs closed first, where the storage can); a storage
+    failure leaves them behind, logged with their prefix."""
     try:
+        storage.close_uploads(prefix)
         removed = storage.delete_prefix(prefix)
     except StorageError as exc:
         log.warning("objects of a deleted plate left behind", extra={"plate_id": str(plate_id),

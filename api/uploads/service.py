@@ -84,7 +84,11 @@ def complete(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upl
         plate.sha256_verified = _finish_or_restart(storage, limits, plate, upload, parts)
     else:
         plate.sha256_verified = verify.checksum(storage, limits.verify_sha256_max, plate, upload)
-    info = verify.uploaded_object(storage, plate)
+    try:
+        info = verify.uploaded_object(storage, plate)
+    except verify.SizeMismatch:  # removed, so that the create-only URL can send the right bytes
+        storage.delete_prefix(plate.source_key)
+        raise
     plate.source_etag = info.etag
     plate.uploaded_at = upload.completed_at = utcnow()
     upload.state = UploadState.COMPLETED
@@ -102,23 +106,23 @@ def abort(uow: UnitOfWork, storage: Storage, plate: Plate, upload: Upload) -> No
 
 
 def discard(uow: UnitOfWork, storage: Storage, plate: Plate, upload: Upload | None) -> None:
-    """Mark a pending upload aborted; its multipart upload, if one is open, is aborted in storage
-    once that is committed (idempotent)."""
+    """Mark a pending upload aborted; once that is committed, its URLs are closed where the storage
+    can close them and its multipart upload, if one is open, is aborted (idempotent)."""
     if upload is None or upload.state is not UploadState.PENDING:
         return
     upload.state = UploadState.ABORTED
-    upload_id = upload.multipart_upload_id
-    if upload_id is not None:
-        key = plate.source_key
-        uow.after_commit(lambda: _abort_in_storage(storage, key, upload_id))
+    key, upload_id = plate.source_key, upload.multipart_upload_id
+    uow.after_commit(lambda: _end_in_storage(storage, key, upload_id))
 
 
-def _abort_in_storage(storage: Storage, key: str, upload_id: str) -> None:
+def _end_in_storage(storage: Storage, key: str, upload_id: str | None) -> None:
     """After the commit: a storage failure leaves the parts to the storage's own expiry, logged."""
     try:
-        storage.abort_multipart(key, upload_id)
+        storage.close_uploads(key)
+        if upload_id is not None:
+            storage.abort_multipart(key, upload_id)
     except StorageError as exc:
-        log.warning("multipart upload not aborted", extra={"key": key, "error": str(exc)})
+        log.warning("upload not ended in storage", extra={"key": key, "error": str(exc)})
 
 
 def _finish_or_restart(storage: Storage, limits: UploadSettings, plate: Plate, upload: Upload,

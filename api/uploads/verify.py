@@ -21,6 +21,10 @@ class ChecksumMismatch(Conflict):
     code = "checksum_mismatch"
 
 
+class SizeMismatch(Conflict):
+    code = "size_mismatch"
+
+
 def _bare(etag: str) -> str:
     return etag.strip().removeprefix("W/").strip('"')
 
@@ -81,8 +85,8 @@ def uploaded_object(storage: Storage, plate: Plate) -> ObjectInfo:
     if info is None:
         raise Conflict("Nothing was uploaded yet.", code="upload_incomplete")
     if info.size != plate.size_bytes:
-        raise Conflict(f"The upload holds {info.size} bytes; {plate.size_bytes} were declared.",
-                       code="size_mismatch", extra={"declared": plate.size_bytes, "uploaded": info.size})
+        raise SizeMismatch(f"The upload holds {info.size} bytes; {plate.size_bytes} were declared.",
+                           extra={"declared": plate.size_bytes, "uploaded": info.size})
     return info
 
 

@@ -71,7 +71,7 @@ def test_presigned_put_then_head_and_download(disk_server: DiskServer) -> None:
     storage, body = disk_server.storage, os.urandom(300_000)
     request = storage.presign_put("plates/p1/a.mov", len(body), 600, sha256_hex=sha256(body))
     assert request.url.startswith(f"{disk_server.base_url}/api/v1/storage/objects/plates/p1/a.mov?")
-    assert request.headers == {"Content-Length": str(len(body))}
+    assert request.headers == {"Content-Length": str(len(body)), "If-None-Match": "*"}
 
     response = send(request, body)
     assert response.status_code == 200, response.text

@@ -59,8 +59,9 @@ def test_presigned_put_signs_length_and_checksum_then_head(s3: S3Storage) -> Non
 
     digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
     assert request.method == "PUT"
-    assert request.headers == {"Content-Length": str(len(body)), "x-amz-checksum-sha256": digest}
-    assert {"host", "content-length", "x-amz-checksum-sha256"} <= signed_headers(request.url)
+    assert request.headers == {"Content-Length": str(len(body)), "x-amz-checksum-sha256": digest,
+                               "If-None-Match": "*"}
+    assert {"host", "content-length", "x-amz-checksum-sha256", "if-none-match"} <= signed_headers(request.url)
     response = send(request, body)
     assert response.status_code == 200, response.text
     info = s3.head("plates/p1/a.mov")
@@ -72,11 +73,21 @@ def test_presigned_put_signs_length_and_checksum_then_head(s3: S3Storage) -> Non
 def test_presigned_put_without_checksum_still_signs_the_length(s3: S3Storage) -> None:
     body = b"x" * 1234
     request = s3.presign_put("small.bin", len(body), 60)
-    assert request.headers == {"Content-Length": "1234"}
+    assert request.headers == {"Content-Length": "1234", "If-None-Match": "*"}
     assert "content-length" in signed_headers(request.url)
     assert send(request, body).status_code == 200
     info = s3.head("small.bin")
     assert info is not None and info.size == 1234
+
+
+def test_a_presigned_put_creates_and_never_replaces(s3: S3Storage) -> None:
+    body, other = b"a" * 1000, b"b" * 1000
+    request = s3.presign_put("plates/p9/source.mov", len(body), 600)
+    assert send(request, body).status_code == 200
+    again = send(request, other)  # the same signed URL, used again after the upload completed
+    assert again.status_code == 412, again.text
+    assert s3.get_bytes("plates/p9/source.mov") == body
+    s3.close_uploads("plates/p9/")  # S3 cannot revoke a URL: a no-op, as documented
 
 
 def test_presign_refuses_bad_arguments(s3: S3Storage) -> None:

@@ -250,3 +250,32 @@ def test_on_uploaded_is_the_one_hand_off(caller: Caller, monkeypatch: pytest.Mon
     caller.post(f"/api/v1/plates/{plate['id']}/cancel")
     caller.post(f"/api/v1/plates/{plate['id']}/retry")
     assert seen == [(PlateState.UPLOADED, 1), (PlateState.UPLOADED, 2)]
+
+
+def test_a_single_put_url_writes_nothing_once_its_upload_is_complete(caller: Caller, db: Session,
+                                                                     settings: Settings) -> None:
+    data = b"1" * 64
+    created = caller.create_plate(len(data))  # no SHA-256 declared: only the size is signed
+    put, plate_id = created["upload"]["put"], created["plate"]["id"]
+    assert put["headers"]["If-None-Match"] == "*"
+    assert caller.send(put, data).status_code == 200
+    assert caller.post(f"/api/v1/plates/{plate_id}/upload/complete").status_code == 200
+    again = caller.send(put, b"2" * 64)
+    assert again.status_code == 412 and again.json()["code"] == "object_exists"
+    source = settings.storage_dir() / "objects" / plate_row(db, plate_id).source_key
+    assert source.read_bytes() == data
+
+
+def test_upload_urls_write_nothing_after_an_abort_or_a_delete(caller: Caller, settings: Settings) -> None:
+    aborted = caller.create_plate(64)
+    assert caller.post(f"/api/v1/plates/{aborted['plate']['id']}/upload/abort").status_code == 200
+    late = caller.send(aborted["upload"]["put"], b"3" * 64)
+    assert late.status_code == 410 and late.json()["code"] == "upload_closed"
+
+    deleted = caller.create_plate(64)
+    caller.post(f"/api/v1/plates/{deleted['plate']['id']}/cancel")
+    assert caller.delete(f"/api/v1/plates/{deleted['plate']['id']}").status_code == 204
+    orphan = caller.send(deleted["upload"]["put"], b"4" * 64)
+    assert orphan.status_code == 410 and orphan.json()["code"] == "upload_closed"
+    prefix = deleted["plate"]["source_key"].rsplit("/source/", 1)[0]
+    assert not (settings.storage_dir() / "objects" / prefix).exists()  # nothing brought back

@@ -8,7 +8,9 @@ whole in memory, and renamed into place only once complete and as signed.
 
 Problem codes: 400 ``invalid_key``, ``body_too_small``, ``checksum_mismatch``,
 ``client_disconnected``; 403 ``signature_invalid``, ``signature_expired``; 404
-``not_found``, ``no_such_upload``; 413 ``body_too_large``; 503 ``storage_unavailable``.
+``not_found``, ``no_such_upload``; 410 ``upload_closed`` (the upload was completed, aborted or its
+plate deleted); 412 ``object_exists`` (a signed PUT creates an object, never replaces one); 413
+``body_too_large``; 503 ``storage_unavailable``.
 Success: 200 with the ``ETag`` header (browsers need it in ``Access-Control-Expose-Headers``).
 
 Wiring, in the app factory (``get_disk_storage`` raises until it is overridden)::
@@ -165,6 +167,7 @@ async def _put_object(key: str, request: Request, storage: DiskStorage) -> Respo
     signed = _verified(storage, "PUT", signing.object_path(_checked_key(key)), request)
     if signed.size is None:
         raise Problem(403, "signature_invalid", "this URL is not for uploading an object")
+    await run_in_threadpool(_check_writable, storage, key)
     received = await _receive(request, storage, signed.size, "sha256" if signed.sha256_hex else None)
     try:
         if received.size < signed.size:
@@ -172,10 +175,25 @@ async def _put_object(key: str, request: Request, storage: DiskStorage) -> Respo
                           f"the body is {received.size} bytes, {signed.size} were signed for")
         if signed.sha256_hex is not None and received.hexdigest() != signed.sha256_hex:
             raise Problem(400, "checksum_mismatch", "the body's SHA-256 is not the one signed for")
-        info = await run_in_threadpool(storage.commit_object, received.temp, key)
+        await run_in_threadpool(_check_writable, storage, key)  # closed while the body came in
+        info = await run_in_threadpool(storage.commit_object, received.temp, key, False)
+    except FileExistsError as exc:
+        raise _exists(key) from exc
     finally:
         received.temp.unlink(missing_ok=True)
     return Response(status_code=200, headers={"ETag": info.etag})
+
+
+def _check_writable(storage: DiskStorage, key: str) -> None:
+    if storage.uploads_closed(key):
+        raise Problem(410, "upload_closed", "this upload is over (completed, aborted, or its plate "
+                                            "deleted): its URLs write nothing any more")
+    if storage.head(key) is not None:
+        raise _exists(key)
+
+
+def _exists(key: str) -> Problem:
+    return Problem(412, "object_exists", f"object {key!r} exists: a signed PUT never replaces one")
 
 
 @router.get("/objects/{key:path}", summary="Download an object from a signed URL",

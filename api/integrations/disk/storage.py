@@ -16,6 +16,7 @@ a part's is its MD5, an object's is made from its size and modification time.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -32,7 +33,9 @@ from urllib.parse import urlencode
 from api.integrations.disk import signing
 from api.integrations.disk.signing import Signed
 from api.integrations.storage import (
+    CREATE_ONLY,
     MAX_PARTS,
+    MAX_PRESIGN_SECONDS,
     MAX_SINGLE_PUT,
     S3_MIN_PART,
     InvalidPart,
@@ -110,8 +113,9 @@ class DiskStorage:
         self.objects_dir = self.root / "objects"
         self.multipart_dir = self.root / "multipart"
         self.tmp_dir = self.root / "tmp"
+        self.closed_dir = self.root / "closed"
         self.clock = clock
-        for folder in (self.objects_dir, self.multipart_dir, self.tmp_dir):
+        for folder in (self.objects_dir, self.multipart_dir, self.tmp_dir, self.closed_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
@@ -135,7 +139,8 @@ class DiskStorage:
 
     def presign_put(self, key: str, size: int, expires_in: int,
                     sha256_hex: str | None = None) -> PresignedRequest:
-        """A PUT to the API of exactly ``size`` bytes (and that SHA-256, when given)."""
+        """A PUT to the API of exactly ``size`` bytes (and that SHA-256, when given), which creates
+        the object and never replaces one (the route answers 412 when it exists)."""
         validate_key(key)
         if not 0 <= size <= MAX_SINGLE_PUT:
             raise ValueError(f"a single PUT takes 0..{MAX_SINGLE_PUT} bytes, not {size}")
@@ -145,7 +150,8 @@ class DiskStorage:
                 raise ValueError(f"not a hex SHA-256 digest: {sha256_hex!r}")
         signed = Signed("PUT", signing.object_path(key), self._expires(expires_in), size=size,
                         sha256_hex=sha256_hex)
-        return PresignedRequest("PUT", self._url(signed), {"Content-Length": str(size)}, expires_in)
+        return PresignedRequest("PUT", self._url(signed), {"Content-Length": str(size), **CREATE_ONLY},
+                                expires_in)
 
     def create_multipart(self, key: str) -> str:
         validate_key(key)
@@ -292,13 +298,16 @@ class DiskStorage:
         except OSError as exc:
             raise StorageError(f"creating a file under {self.tmp_dir} failed: {exc}") from exc
 
-    def commit_object(self, temp: Path, key: str) -> ObjectInfo:
-        """Make the written file ``temp`` (in ``tmp_dir``, closed) object ``key``, atomically."""
+    def commit_object(self, temp: Path, key: str, replace: bool = True) -> ObjectInfo:
+        """Make the written file ``temp`` (in ``tmp_dir``, closed) object ``key``, atomically;
+        ``replace=False``: only if there is none (``FileExistsError`` otherwise)."""
         try:
             target = self.object_file(key)
             _fsync(temp)
-            _move_into(temp, target)
+            _move_into(temp, target, replace)
             stat = target.stat()
+        except FileExistsError:
+            raise
         except OSError as exc:
             raise StorageError(f"writing object {key!r} failed: {exc}") from exc
         finally:
@@ -360,6 +369,31 @@ class DiskStorage:
             except StorageError:  # not an upload, or gone meanwhile
                 continue
 
+    # -- closed prefixes -------------------------------------------------------------
+
+    def close_uploads(self, prefix: str) -> None:
+        """No signed PUT may write under ``prefix`` (a key, or a folder ending in ``/``) any more:
+        a marker the PUT routes check, kept until every URL signed before now has expired."""
+        validate_key(prefix.removesuffix("/"))
+        marker = self.closed_dir / _marker_name(prefix)
+        try:
+            marker.write_text(json.dumps({"prefix": prefix, "closed_at": self.clock()}), "utf-8")
+        except OSError as exc:
+            raise StorageError(f"closing uploads under {prefix!r} failed: {exc}") from exc
+        self._forget_old_markers()
+
+    def uploads_closed(self, key: str) -> bool:
+        """Whether ``key`` or a folder above it was closed to signed PUTs."""
+        return any((self.closed_dir / _marker_name(prefix)).exists() for prefix in _prefixes_of(key))
+
+    def _forget_old_markers(self) -> None:
+        """Markers older than the longest URL lifetime guard nothing: no URL signed before is valid."""
+        oldest = self.clock() - MAX_PRESIGN_SECONDS
+        for marker in self.closed_dir.iterdir():
+            with contextlib.suppress(OSError):
+                if marker.stat().st_mtime < oldest:
+                    marker.unlink()
+
     # -- readiness -------------------------------------------------------------------
 
     def check(self) -> None:
@@ -375,16 +409,33 @@ class DiskStorage:
             raise StorageError(f"storage not usable: cannot write under {self.root}: {exc}") from exc
 
 
-def _move_into(temp: Path, target: Path) -> None:
-    """Rename ``temp`` to ``target``, making its folders (again, if pruned meanwhile)."""
+def _move_into(temp: Path, target: Path, replace: bool = True) -> None:
+    """Rename ``temp`` to ``target``, making its folders (again, if pruned meanwhile); without
+    ``replace``, a hard link that fails with ``FileExistsError`` when ``target`` exists."""
     for attempt in (1, 2):  # a concurrent delete_prefix may prune the new folder in between
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.replace(temp, target)
+            if replace:
+                os.replace(temp, target)
+            else:
+                os.link(temp, target)
+                temp.unlink()
             return
         except FileNotFoundError:
             if attempt == 2 or not temp.exists():
                 raise
+
+
+def _marker_name(prefix: str) -> str:
+    return hashlib.sha256(prefix.encode("utf-8")).hexdigest()
+
+
+def _prefixes_of(key: str) -> Iterator[str]:
+    """Every folder above ``key`` (``a/``, ``a/b/``...) and the key itself."""
+    for index, char in enumerate(key):
+        if char == "/":
+            yield key[:index + 1]
+    yield key
 
 
 def _files_under(base: Path) -> Iterator[Path]:

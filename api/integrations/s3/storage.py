@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from api.integrations.storage import (
+    CREATE_ONLY,
     MAX_PARTS,
     MAX_SINGLE_PUT,
     InvalidPart,
@@ -162,8 +163,8 @@ class S3Storage:
         """
         if not 0 <= size <= MAX_SINGLE_PUT:
             raise ValueError(f"a single PUT takes 0..{MAX_SINGLE_PUT} bytes, not {size}")
-        params: dict[str, Any] = {"Key": key, "ContentLength": size}
-        headers = {"Content-Length": str(size)}
+        params: dict[str, Any] = {"Key": key, "ContentLength": size, "IfNoneMatch": "*"}
+        headers = {"Content-Length": str(size), **CREATE_ONLY}
         if sha256_hex is not None:
             params["ChecksumSHA256"] = headers["x-amz-checksum-sha256"] = sha256_base64(sha256_hex)
         url = self._presign("put_object", params, expires_in)
@@ -289,6 +290,11 @@ class S3Storage:
             self.abort_multipart(key, upload_id)
 
     # -- readiness -------------------------------------------------------------------
+
+    def close_uploads(self, prefix: str) -> None:
+        """Nothing to do: S3 cannot revoke a presigned URL. A single PUT's URL is create-only
+        (``If-None-Match: *``), so it cannot replace a completed source; after an abort or a delete
+        it can still create an object until it expires (``PLATECUT_URL_TTL``)."""
 
     def check(self) -> None:
         """Raise ``StorageError`` unless the bucket is there and ours (creating it if asked)."""
