@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.client.resume import ResumeState
 from api.local_server import PLATECUT, free_port, serving
 from jobs.errors import ExitCode
 
@@ -125,6 +126,23 @@ def test_small_plate_single_put_and_tables(server: Server, tmp_path: Path) -> No
     assert plate_id in table.stdout and "uploaded" in table.stdout
     cuts = server.run("cuts", plate_id)
     assert cuts.returncode == 0 and f"cuts of {plate_id}" in cuts.stdout
+
+
+def test_a_single_put_whose_answer_was_lost_is_completed_on_the_next_run(server: Server,
+                                                                         tmp_path: Path) -> None:
+    plate = tmp_path / "D004.mov"
+    _random_file(plate, 2 * MiB)
+    headers = {"Authorization": f"Bearer {server.token}"}
+    created = httpx.post(server.url + "/api/v1/plates", headers=headers, timeout=30,
+                         json={"name": plate.name, "project": "show", "size": plate.stat().st_size}).json()
+    put = created["upload"]["put"]
+    assert httpx.put(put["url"], headers=put["headers"], content=plate.read_bytes(),
+                     timeout=30).status_code == 200  # stored; the client never heard back
+    ResumeState(Path(server.env["PLATECUT_UPLOAD_STATE"])).put(server.url, plate, created["plate"]["id"])
+    again = server.run("upload", str(plate), "--project", "show", "--no-checksum")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[-1] == created["plate"]["id"]
+    assert server.get(f"/plates/{created['plate']['id']}").json()["state"] == "uploaded"
 
 
 def test_user_mistakes_get_one_line_and_an_exit_code(server: Server, tmp_path: Path) -> None:
