@@ -105,6 +105,20 @@ def test_a_different_plate_is_bad_input(small_in_s3: tuple[str, Path, bytes], s3
     assert s3_server.keys(bucket, "out") == set()  # no manifest, nothing at all
 
 
+def test_a_plate_that_is_not_a_movie_is_rejected_without_server_paths(s3_server: S3Server, bucket: str,
+                                                                       tmp_path: Path) -> None:
+    data = b"this is a text file, not a movie\n" * 100
+    s3_server.client().put_object(Bucket=bucket, Key="plates/notes.mov", Body=data)
+    term, scratch = tmp_path / "term", tmp_path / "scratch"
+    result = job_run("--source", f"s3://{bucket}/plates/notes.mov", "--output", f"s3://{bucket}/out",
+                     "--sha256", sha256(data), "--scratch", str(scratch), "--no-ocr",
+                     env=s3_server.env(PLATECUT_TERMINATION_LOG=str(term)))
+    assert result.returncode == ExitCode.BAD_INPUT, result.stderr
+    line = term.read_text()
+    assert line.startswith("error 65: ") and "notes.mov" in line
+    assert str(scratch) not in line and "platecut-job" not in line and str(tmp_path) not in line
+
+
 @pytest.mark.parametrize("where", ["key", "bucket"])
 def test_a_missing_plate_is_no_input(s3_server: S3Server, bucket: str, tmp_path: Path,
                                      where: str) -> None:

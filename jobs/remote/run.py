@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.errors import OutputError
+from jobs.errors import OutputError, PlatecutError
 from jobs.manifest import Manifest
 from jobs.pipeline import Progress, SplitOptions, run_split
 from jobs.remote.download import Expected, download
@@ -49,8 +49,20 @@ def work_folder(request: JobRequest) -> Iterator[Path]:
         raise OutputError(f"cannot use the scratch folder {root}: {exc.strerror}") from exc
     try:
         yield work
+    except PlatecutError as exc:
+        exc.message = without_folder(exc.message, work)
+        exc.args = (exc.message,)
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def without_folder(message: str, work: Path) -> str:
+    """``message`` with this machine's scratch paths dropped: ``<work>/plate/x.mov`` -> ``x.mov``.
+    What the user reads (and the API keeps as the plate's reason) names the plate, not our disk."""
+    for folder in (work / "plate", work):
+        message = message.replace(f"{folder}/", "")
+    return message.replace(str(work), "the job's scratch folder")
 
 
 @contextmanager
