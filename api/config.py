@@ -58,6 +58,8 @@ class UploadSettings(BaseSettings):
     min_part_size: int = Field(MIN_PART_SIZE, ge=S3_MIN_PART, le=MAX_SINGLE_PUT,
                                description="Floor of the multipart part size (lower it only in tests)")
     url_ttl: int = Field(3600, ge=60, le=MAX_PRESIGN_SECONDS, description="Presigned URL lifetime, seconds")
+    body_idle_seconds: float = Field(60.0, gt=0, le=3600, description="Embedded storage: a PUT whose body "
+                                     "sends nothing this long is dropped (408)")
     upload_expiry: int = Field(7 * 24 * 3600, ge=60, description="Seconds an upload stays open")
     verify_sha256_max: int = Field(64 * MiB, ge=0, description="Largest plate whose SHA-256 is checked")
 

@@ -28,7 +28,8 @@ def build_storage(settings: Settings) -> Storage:
                          addressing_style=s3.addressing_style, create_bucket=s3.create_bucket)
     from api.integrations.disk import DiskStorage
 
-    return DiskStorage(settings.storage_dir(), settings.public_url, settings.secret_bytes())
+    return DiskStorage(settings.storage_dir(), settings.public_url, settings.secret_bytes(),
+                       body_idle_seconds=settings.uploads.body_idle_seconds)
 
 
 class NullLauncher:

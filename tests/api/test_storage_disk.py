@@ -322,3 +322,18 @@ def test_routes_without_the_override_fail_loudly(tmp_path: Path) -> None:
     storage = DiskStorage(tmp_path, "http://testserver", "s" * 16)
     with TestClient(app) as client, pytest.raises(RuntimeError, match="dependency_overrides"):
         client.get(storage.presign_get("a.bin", 60))
+
+
+def test_a_stalled_body_is_dropped_with_its_temp_file(disk_server: DiskServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = disk_server.storage
+    monkeypatch.setattr(storage, "body_idle_seconds", 0.5)
+    request = storage.presign_put("plates/p1/stalled.bin", 1000, 600)
+    url = urlsplit(request.url)
+    head = (f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: 1000\r\n"
+            "If-None-Match: *\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection((url.hostname or "127.0.0.1", url.port or 80), timeout=10) as sock:
+        sock.sendall(head + b"x" * 100)  # then nothing more: the client stalls
+        answer = sock.recv(65536).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 408") and "body_timeout" in answer
+    assert leftovers(storage) == [] and storage.head("plates/p1/stalled.bin") is None

@@ -7,10 +7,10 @@ Bodies are streamed to a temporary file in 1 MiB writes off the event loop, neve
 whole in memory, and renamed into place only once complete and as signed.
 
 Problem codes: 400 ``invalid_key``, ``body_too_small``, ``checksum_mismatch``,
-``client_disconnected``; 403 ``signature_invalid``, ``signature_expired``; 404
-``not_found``, ``no_such_upload``; 410 ``upload_closed`` (the upload was completed, aborted or its
-plate deleted); 412 ``object_exists`` (a signed PUT creates an object, never replaces one); 413
-``body_too_large``; 503 ``storage_unavailable``.
+``client_disconnected``; 403 ``signature_invalid``, ``signature_expired``; 404 ``not_found``,
+``no_such_upload``; 408 ``body_timeout`` (the body stalled); 410 ``upload_closed`` (the upload was
+completed, aborted or its plate deleted); 412 ``object_exists`` (a signed PUT creates an object,
+never replaces one); 413 ``body_too_large``; 503 ``storage_unavailable``.
 Success: 200 with the ``ETag`` header (browsers need it in ``Access-Control-Expose-Headers``).
 
 Wiring, in the app factory (``get_disk_storage`` raises until it is overridden)::
@@ -23,9 +23,10 @@ Wiring, in the app factory (``get_disk_storage`` raises until it is overridden):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -127,7 +128,7 @@ async def _receive(request: Request, storage: DiskStorage, limit: int, algorithm
     received = Received(Path(out.name), algorithm)
     try:
         buffer = bytearray()
-        async for chunk in request.stream():
+        async for chunk in _until_idle(request.stream(), storage.body_idle_seconds):
             received.size += len(chunk)
             if received.size > limit:
                 raise _too_large(limit)
@@ -142,6 +143,20 @@ async def _receive(request: Request, storage: DiskStorage, limit: int, algorithm
         received.temp.unlink(missing_ok=True)
         raise
     return received
+
+
+async def _until_idle(chunks: AsyncIterator[bytes], idle_seconds: float) -> AsyncIterator[bytes]:
+    """The body's chunks; ``Problem`` 408 when none comes for ``idle_seconds`` (a stalled client
+    would otherwise hold its connection and a temporary file for ever)."""
+    iterator = aiter(chunks)
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(iterator), idle_seconds)
+        except StopAsyncIteration:
+            return
+        except TimeoutError as exc:
+            raise Problem(408, "body_timeout", f"no body bytes came for {idle_seconds:g} s") from exc
+        yield chunk
 
 
 async def _answer(handler: Callable[..., Awaitable[Response]], *args: Any) -> Response:

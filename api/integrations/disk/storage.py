@@ -49,6 +49,7 @@ from api.integrations.storage import (
 
 MAX_KEY_BYTES = 1024
 COPY_CHUNK = 1024 * 1024
+DEFAULT_BODY_IDLE_SECONDS = 60.0
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _PART_FILE = re.compile(r"\d{5}")
@@ -104,7 +105,8 @@ class DiskStorage:
     """
 
     def __init__(self, root: Path | str, public_base_url: str, secret: bytes | str,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 body_idle_seconds: float = DEFAULT_BODY_IDLE_SECONDS) -> None:
         self.secret = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
         if len(self.secret) < 16:
             raise ValueError("the URL signing secret must be at least 16 bytes")
@@ -115,6 +117,7 @@ class DiskStorage:
         self.tmp_dir = self.root / "tmp"
         self.closed_dir = self.root / "closed"
         self.clock = clock
+        self.body_idle_seconds = body_idle_seconds  # a PUT whose body stalls this long is dropped
         for folder in (self.objects_dir, self.multipart_dir, self.tmp_dir, self.closed_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
