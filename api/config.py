@@ -30,6 +30,7 @@ MiB = 1024 * 1024
 TiB = 1024 * 1024 * MiB
 SECRET_FILE = "signing.key"
 ENV_PREFIX = "PLATECUT_"
+MAX_HANDLES = 1000  # frames; more is not a handle but another shot
 
 
 class S3Settings(BaseSettings):
@@ -81,6 +82,15 @@ class RunSettings(BaseSettings):
     queued_warn_seconds: float = Field(1800.0, gt=0, description="A plate queued longer is reported")
 
 
+class EditorialSettings(BaseSettings):
+    """The site's editorial defaults: handles of a cut (a project or a plate may set its own)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    head_handles: int = Field(8, ge=0, le=MAX_HANDLES, description="Frames kept before each cut")
+    tail_handles: int = Field(8, ge=0, le=MAX_HANDLES, description="Frames kept after each cut")
+
+
 class LocalLauncherSettings(BaseSettings):
     """The LocalLauncher's: subprocesses on this machine (``PLATECUT_LOCAL_*``)."""
 
@@ -124,6 +134,8 @@ class Settings(BaseSettings):
     s3: S3Settings = Field(default_factory=S3Settings, description="The object store when storage=s3")
     uploads: UploadSettings = Field(default_factory=UploadSettings, description="Upload sizes and times")
     runs: RunSettings = Field(default_factory=RunSettings, description="Launching and reconciling jobs")
+    editorial: EditorialSettings = Field(default_factory=EditorialSettings,
+                                         description="Handles of a cut, unless its project or plate says")
     local: LocalLauncherSettings = Field(default_factory=LocalLauncherSettings,
                                          description="launcher=local: subprocesses on this machine")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings,

@@ -13,7 +13,7 @@ SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 # error types of our own validators: the problem document uses them as its code
-CUSTOM_CODES = frozenset({"invalid_name", "invalid_slug"})
+CUSTOM_CODES = frozenset({"invalid_name", "invalid_slug", "reel_version"})
 
 
 def check_slug(value: str) -> str:

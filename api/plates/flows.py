@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from api.auth.principal import Principal
 from api.config import Settings
 from api.db.insert import insert_new
@@ -46,9 +48,16 @@ def create_plate(uow: UnitOfWork, storage: Storage, settings: Settings, principa
                  body: PlateCreate, projects: ProjectCache | None = None) -> CreatedPlate:
     """The plate and its upload, written with one INSERT each; how to upload it."""
     project = project_ref(uow.session, principal, body.project, projects)
-    plate = plates.new_plate(principal, project.id, project.name, body, settings.uploads.max_plate_size)
+    handles = project.handles(settings.editorial.head_handles, settings.editorial.tail_handles)
+    plate = plates.new_plate(principal, project.id, project.name, body, settings.uploads.max_plate_size,
+                             handles)
+    plates.check_version_free(uow.session, plate)
     upload = uploads.start_upload(storage, settings.uploads, plate)
-    insert_new(uow.session, plate, upload)  # every column has a Python-side default: nothing to read back
+    try:
+        insert_new(uow.session, plate, upload)  # every column has a Python-side default: nothing to read
+    except IntegrityError as exc:  # the same version declared by a concurrent request
+        assert plate.reel is not None and plate.version is not None
+        raise plates.version_taken(plate.reel, plate.version, None) from exc
     instructions = uploads.instructions(storage, settings.uploads, plate, upload, fresh=True)
     return CreatedPlate(PlateOut.of(plate, project.name), instructions)
 

@@ -6,11 +6,13 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db.base import Base, new_id, str_enum, utcnow
 from api.projects.models import Project, Site
+
+REEL_LENGTH = 120
 
 
 class PlateState(enum.StrEnum):
@@ -24,6 +26,16 @@ class PlateState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class PlateKind(enum.StrEnum):
+    REFERENCE = "reference"  # each segment holds the cut's frames alone: handles are virtual
+    SCAN = "scan"  # each segment holds its handles too
+
+
+class ReelFrom(enum.StrEnum):
+    DECLARED = "declared"  # given on creation
+    NAME = "name"  # read from the plate's name (ep101_r2_v07.mov)
+
+
 TERMINAL_STATES = frozenset({PlateState.SUCCEEDED, PlateState.FAILED, PlateState.REJECTED,
                              PlateState.CANCELLED})
 
@@ -34,6 +46,7 @@ class Plate(Base):
         Index(None, "site_id", "created_at", "id"),
         Index(None, "project_id", "state"),
         Index(None, "state"),  # the reconcile's active plates
+        UniqueConstraint("project_id", "reel", "version"),  # NULLs (no reel) never conflict
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -56,6 +69,12 @@ class Plate(Base):
     uploaded_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    reel: Mapped[str | None] = mapped_column(String(REEL_LENGTH))
+    version: Mapped[int | None]
+    reel_from: Mapped[ReelFrom | None] = mapped_column(str_enum(ReelFrom, "reel_from"))
+    kind: Mapped[PlateKind] = mapped_column(str_enum(PlateKind, "plate_kind"), default=PlateKind.REFERENCE)
+    head_handles: Mapped[int] = mapped_column(default=8)
+    tail_handles: Mapped[int] = mapped_column(default=8)
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)

@@ -37,11 +37,18 @@ def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock:
     return plate
 
 
+def version_of_reel(session: Session, project_id: uuid.UUID, reel: str, version: int) -> uuid.UUID | None:
+    """The plate that is this version of this reel of the project, if any."""
+    return session.scalar(select(Plate.id).where(Plate.project_id == project_id, Plate.reel == reel,
+                                                 Plate.version == version))
+
+
 # what a plate's listing shows, by the names of PlateOut's fields
 LISTED = (Plate.id, Plate.name, Project.name.label("project"), Plate.state, Plate.state_reason,
           Plate.attempt, Plate.size_bytes.label("size"), Plate.sha256, Plate.sha256_verified,
           Plate.source_key, Plate.output_prefix, Plate.job_name, Plate.created_at, Plate.updated_at,
-          Plate.uploaded_at, Plate.started_at, Plate.finished_at)
+          Plate.uploaded_at, Plate.started_at, Plate.finished_at, Plate.reel, Plate.version,
+          Plate.reel_from, Plate.kind, Plate.head_handles, Plate.tail_handles)
 
 
 def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None,

@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from api.plates.models import Plate, PlateState
+from api.config import MAX_HANDLES
+from api.plates.models import Plate, PlateKind, PlateState, ReelFrom
 from api.uploads.schemas import UploadInstructions
 from api.validation import DisplayName, Sha256Hex, Slug
+
+MAX_VERSION = 999_999
 
 
 class PlateCreate(BaseModel):
@@ -19,6 +23,20 @@ class PlateCreate(BaseModel):
     project: Slug = Field(description="Name of a project of the token's site")
     size: int = Field(gt=0, description="Exact size in bytes")
     sha256: Sha256Hex | None = Field(None, description="SHA-256 of the file, hex; checked when feasible")
+    reel: Slug | None = Field(None, description="The reel this plate is a version of (default: read from "
+                              "the name, e.g. ep101_r2_v07.mov; else none)")
+    version: int | None = Field(None, ge=1, le=MAX_VERSION, description="Its version of the reel")
+    kind: PlateKind = Field(PlateKind.REFERENCE, description="reference: segments hold the cuts alone "
+                            "(handles virtual); scan: each segment holds its handles too")
+    head_handles: int | None = Field(None, ge=0, le=MAX_HANDLES, description="Default: the project's, "
+                                     "else the site's")
+    tail_handles: int | None = Field(None, ge=0, le=MAX_HANDLES)
+
+    @model_validator(mode="after")
+    def _reel_and_version_together(self) -> PlateCreate:
+        if (self.reel is None) != (self.version is None):
+            raise PydanticCustomError("reel_version", "give both reel and version, or neither")
+        return self
 
 
 class PlateOut(BaseModel):
@@ -39,6 +57,12 @@ class PlateOut(BaseModel):
     uploaded_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    reel: str | None
+    version: int | None
+    reel_from: ReelFrom | None = Field(description="declared on creation, or read from the name")
+    kind: PlateKind
+    head_handles: int
+    tail_handles: int
 
     @classmethod
     def of(cls, plate: Plate, project: str | None = None) -> PlateOut:
@@ -49,7 +73,9 @@ class PlateOut(BaseModel):
                    source_key=plate.source_key, output_prefix=plate.output_prefix,
                    job_name=plate.job_name, created_at=plate.created_at, updated_at=plate.updated_at,
                    uploaded_at=plate.uploaded_at, started_at=plate.started_at,
-                   finished_at=plate.finished_at)
+                   finished_at=plate.finished_at, reel=plate.reel, version=plate.version,
+                   reel_from=plate.reel_from, kind=plate.kind, head_handles=plate.head_handles,
+                   tail_handles=plate.tail_handles)
 
 
 class PlateCreated(BaseModel):

@@ -15,22 +15,51 @@ from api.auth.principal import Principal
 from api.errors import Conflict, Unprocessable
 from api.integrations.storage import Storage
 from api.plates import keys, repository, states
-from api.plates.models import Plate, PlateState
+from api.plates.models import Plate, PlateState, ReelFrom
 from api.plates.pagination import Cursor
+from api.plates.reel_names import reel_and_version
 from api.plates.schemas import PlateCreate, PlateOut
 
 
 def new_plate(principal: Principal, project_id: uuid.UUID, project_name: str, body: PlateCreate,
-              max_size: int) -> Plate:
-    """The row of a plate declared by ``body`` (not yet in any session), ``awaiting_upload``."""
+              max_size: int, handles: tuple[int, int]) -> Plate:
+    """The row of a plate declared by ``body`` (not yet in any session), ``awaiting_upload``;
+    ``handles``: the head and tail handles it gets unless ``body`` gives its own."""
     if body.size > max_size:
         raise Unprocessable(f"Plates are at most {max_size} bytes.", code="size_too_large",
                             extra={"max_size": max_size})
     plate_id = uuid.uuid4()
     prefix = keys.plate_prefix(principal.site_name, project_name, str(plate_id))
-    return Plate(id=plate_id, site_id=principal.site_id, project_id=project_id, name=body.name,
-                 size_bytes=body.size, sha256=body.sha256, source_key=keys.source_key(prefix, body.name),
-                 output_prefix=keys.output_prefix(prefix), state=PlateState.AWAITING_UPLOAD)
+    plate = Plate(id=plate_id, site_id=principal.site_id, project_id=project_id, name=body.name,
+                  size_bytes=body.size, sha256=body.sha256, source_key=keys.source_key(prefix, body.name),
+                  output_prefix=keys.output_prefix(prefix), state=PlateState.AWAITING_UPLOAD, kind=body.kind,
+                  head_handles=handles[0] if body.head_handles is None else body.head_handles,
+                  tail_handles=handles[1] if body.tail_handles is None else body.tail_handles)
+    _place_in_reel(plate, body)
+    return plate
+
+
+def _place_in_reel(plate: Plate, body: PlateCreate) -> None:
+    """The reel and version declared, else read from the name, else none (the plate stands alone)."""
+    if body.reel is not None and body.version is not None:
+        plate.reel, plate.version, plate.reel_from = body.reel, body.version, ReelFrom.DECLARED
+    elif (found := reel_and_version(body.name)) is not None:
+        (plate.reel, plate.version), plate.reel_from = found, ReelFrom.NAME
+
+
+def check_version_free(session: Session, plate: Plate) -> None:
+    """409 ``version_exists`` when another plate of the project is this version of this reel."""
+    if plate.reel is None or plate.version is None:
+        return
+    other = repository.version_of_reel(session, plate.project_id, plate.reel, plate.version)
+    if other is not None:
+        raise version_taken(plate.reel, plate.version, other)
+
+
+def version_taken(reel: str, version: int, other: uuid.UUID | None) -> Conflict:
+    return Conflict(f"Reel {reel!r} already has a version {version}: plate {other}.",
+                    code="version_exists", extra={"reel": reel, "version": version,
+                                                  "plate_id": str(other) if other else None})
 
 
 def list_plates(session: Session, principal: Principal, *, project_id: uuid.UUID | None,

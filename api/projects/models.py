@@ -29,3 +29,5 @@ class Project(Base):
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(SLUG_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    head_handles: Mapped[int | None] = mapped_column(comment="The project's own; None: the site's")
+    tail_handles: Mapped[int | None] = mapped_column(comment="The project's own; None: the site's")

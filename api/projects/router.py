@@ -23,4 +23,5 @@ def list_projects(session: DbSession, principal: CurrentPrincipal) -> ProjectLis
 @router.post("", response_model=ProjectOut, status_code=status.HTTP_201_CREATED)
 def create_project(body: ProjectCreate, session: DbSession, principal: CurrentPrincipal) -> ProjectOut:
     """Create a project (site-wide admin tokens only)."""
-    return ProjectOut.model_validate(service.create_project(session, principal, body.name))
+    project = service.create_project(session, principal, body.name, (body.head_handles, body.tail_handles))
+    return ProjectOut.model_validate(project)

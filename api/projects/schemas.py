@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.config import MAX_HANDLES
 from api.validation import Slug
 
 
@@ -14,6 +15,9 @@ class ProjectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Slug
+    head_handles: int | None = Field(None, ge=0, le=MAX_HANDLES, description="The project's own head "
+                                     "handles (default: the site's, PLATECUT_HEAD_HANDLES)")
+    tail_handles: int | None = Field(None, ge=0, le=MAX_HANDLES, description="Likewise at the tail")
 
 
 class ProjectOut(BaseModel):
@@ -22,6 +26,8 @@ class ProjectOut(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+    head_handles: int | None
+    tail_handles: int | None
 
 
 class ProjectList(BaseModel):

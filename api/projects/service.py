@@ -21,6 +21,13 @@ class ProjectRef:
 
     id: uuid.UUID
     name: str
+    head_handles: int | None = None  # the project's own handles; None: the site's
+    tail_handles: int | None = None
+
+    def handles(self, site_head: int, site_tail: int) -> tuple[int, int]:
+        """(head, tail) handles of the project's plates unless a plate says otherwise."""
+        return (site_head if self.head_handles is None else self.head_handles,
+                site_tail if self.tail_handles is None else self.tail_handles)
 
 
 ProjectCache = TtlCache[tuple[uuid.UUID, str], ProjectRef]  # by (site id, name)
@@ -41,7 +48,7 @@ def project_ref(session: Session, principal: Principal, name: str, cache: Projec
         project = repository.project_by_name(session, principal.site_id, name)
         if project is None:
             raise _no_project(name)
-        ref = ProjectRef(project.id, project.name)
+        ref = ProjectRef(project.id, project.name, project.head_handles, project.tail_handles)
         if cache is not None:
             cache.put(key, ref)
     if not principal.sees_project(ref.id):
@@ -53,9 +60,13 @@ def _no_project(name: str) -> NotFound:
     return NotFound(f"No project {name!r}.", code="project_not_found")
 
 
-def create_project(session: Session, principal: Principal, name: str) -> Project:
+def create_project(session: Session, principal: Principal, name: str,
+                   handles: tuple[int | None, int | None] = (None, None)) -> Project:
+    """A new project; ``handles``: its own (head, tail) handles, None for the site's."""
     if not principal.is_admin or principal.project_ids is not None:
         raise Forbidden("Creating projects takes a site-wide admin token.", code="admin_required")
     if repository.project_by_name(session, principal.site_id, name) is not None:
         raise Conflict(f"Project {name!r} exists.", code="project_exists")
-    return repository.get_or_create_project(session, principal.site_id, name)
+    project = repository.get_or_create_project(session, principal.site_id, name)
+    project.head_handles, project.tail_handles = handles
+    return project

@@ -82,6 +82,8 @@ GROUP_ENVIRONMENTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
              {"broker_url": "redis://r:6379/0", "celery_queue": "site-a", "reconcile_seconds": 0.5,
               "max_concurrent_jobs": 8, "max_attempts": 5, "lost_grace_seconds": 30.0,
               "queued_warn_seconds": 60.0}),
+    "editorial": ({"PLATECUT_HEAD_HANDLES": "12", "PLATECUT_TAIL_HANDLES": "4"},
+                  {"head_handles": 12, "tail_handles": 4}),
     "local": ({"PLATECUT_LOCAL_JOBS_DIR": "/srv/jobs", "PLATECUT_LOCAL_MAX_CONCURRENT": "4",
                "PLATECUT_LOCAL_JOB_COMMAND": "/usr/bin/env platecut"},
               {"jobs_dir": Path("/srv/jobs"), "max_concurrent": 4, "job_command": "/usr/bin/env platecut"}),

@@ -75,11 +75,15 @@ def test_constraints_are_named(empty_url: str) -> None:
             foreign = {c["name"] for c in inspector.get_foreign_keys("plates")}
             indexes = {i["name"] for i in inspector.get_indexes("plates")}
             unique = {c["name"] for c in inspector.get_unique_constraints("cuts")}
+            plates_unique = {c["name"] for c in inspector.get_unique_constraints("plates")}
     finally:
         engine.dispose()
-    assert plates_checks == {"ck_plates_plate_state"}
+    assert plates_checks == {"ck_plates_plate_state", "ck_plates_plate_kind", "ck_plates_reel_from"}
     assert foreign == {"fk_plates_site_id_sites", "fk_plates_project_id_projects"}
-    assert indexes == {"ix_plates_site_id_created_at_id", "ix_plates_project_id_state", "ix_plates_state"}
+    reel_version = "uq_plates_project_id_reel_version"  # SQLite lists its index too
+    assert indexes - {reel_version} == {"ix_plates_site_id_created_at_id", "ix_plates_project_id_state",
+                                        "ix_plates_state"}
+    assert plates_unique == {reel_version}
     assert unique == {"uq_cuts_plate_id_index"}
 
 

@@ -1,0 +1,36 @@
+"""/api/v1/reels: a project's reels, and a reel's versions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.auth.dependencies import CurrentPrincipal
+from api.db.unit_of_work import DbSession
+from api.dependencies import ProjectCacheDep
+from api.projects.service import project_ref
+from api.reels import service
+from api.reels.schemas import ReelList, ReelVersions
+from api.urls import API_V1
+from api.validation import SLUG_PATTERN, Slug
+
+router = APIRouter(prefix=API_V1 + "/reels", tags=["reels"])
+ReelName = Annotated[str, Path(pattern=SLUG_PATTERN, description="The reel, e.g. ep101_r2")]
+
+
+@router.get("", response_model=ReelList)
+def list_reels(session: DbSession, principal: CurrentPrincipal, projects: ProjectCacheDep,
+               project: Annotated[Slug | None, Query(description="Only this project's reels")] = None,
+               ) -> ReelList:
+    """Reels of the projects the token may see: how many versions each has, and the newest."""
+    project_id = project_ref(session, principal, project, projects).id if project else None
+    return ReelList(items=service.list_reels(session, principal, project_id))
+
+
+@router.get("/{reel}/versions", response_model=ReelVersions)
+def reel_versions(reel: ReelName, session: DbSession, principal: CurrentPrincipal, projects: ProjectCacheDep,
+                  project: Annotated[Slug, Query(description="The reel's project")]) -> ReelVersions:
+    """A reel's versions, newest first, with each plate's state and cut count."""
+    ref = project_ref(session, principal, project, projects)
+    return service.reel_versions(session, principal, ref.id, ref.name, reel)
