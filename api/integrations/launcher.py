@@ -30,17 +30,23 @@ class JobRequest:
     size_bytes: int
     sha256: str | None = None
     frame_count_hint: int | None = None  # scales the deadline when known
+    plate_kind: str = "reference"  # reference: the segments hold the cuts alone; scan: their handles too
+    head_handles: int = 8
+    tail_handles: int = 8
     extra_args: tuple[str, ...] = ()  # e.g. ("--no-ocr",)
 
 
 def job_run_arguments(request: JobRequest) -> list[str]:
-    """``job run --plate-id ... --source ... --output ... [--sha256 HEX] --size N [extra]``: the
-    arguments of the job program (``platecut``) for ``request``, whichever launcher runs it."""
+    """``job run --plate-id ... --source ... --output ... [--sha256 HEX] --size N --plate-kind K
+    --head-handles H --tail-handles T [extra]``: the arguments of the job program (``platecut``) for
+    ``request``, whichever launcher runs it."""
     args = ["job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
             "--output", request.output_uri]
     if request.sha256:
         args += ["--sha256", request.sha256]
-    return [*args, "--size", str(request.size_bytes), *request.extra_args]
+    editorial = ["--plate-kind", request.plate_kind, "--head-handles", str(request.head_handles),
+                 "--tail-handles", str(request.tail_handles)]
+    return [*args, "--size", str(request.size_bytes), *editorial, *request.extra_args]
 
 
 class JobPhase(enum.StrEnum):

@@ -60,7 +60,8 @@ def job_request(plate: Plate, run: Run) -> JobRequest:
     return JobRequest(plate_id=str(plate.id), attempt=run.attempt, job_name=run.job_name,
                       site=plate.site.name, project=plate.project.name, plate_name=plate.name,
                       source_uri=run.source_uri, output_uri=run.output_uri, size_bytes=plate.size_bytes,
-                      sha256=plate.sha256)
+                      sha256=plate.sha256, plate_kind=plate.kind.value, head_handles=plate.head_handles,
+                      tail_handles=plate.tail_handles)
 
 
 def submit(session: Session, launcher: Launcher, plate: Plate, run: Run, limit: int = 0) -> bool:

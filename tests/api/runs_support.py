@@ -89,7 +89,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("job")
     parser.add_argument("run")
-    for name in ("--plate-id", "--source", "--output", "--sha256", "--size"):
+    for name in ("--plate-id", "--source", "--output", "--sha256", "--size", "--plate-kind", "--head-handles",
+                 "--tail-handles"):
         parser.add_argument(name)
     args = parser.parse_args()
     out = Path(args.output)

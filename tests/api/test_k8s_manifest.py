@@ -170,7 +170,7 @@ def test_container_command_and_environment(make_request: MakeRequest) -> None:
     assert container["args"] == [
         "job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
         "--output", request.output_uri, "--sha256", request.sha256, "--size", str(request.size_bytes),
-        "--no-ocr"]
+        "--plate-kind", "reference", "--head-handles", "8", "--tail-handles", "8", "--no-ocr"]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env == {"PLATECUT_S3_ENDPOINT": "http://minio:9000", "PLATECUT_OCR_ENGINE": "paddle",
                    "TMPDIR": "/scratch", "HOME": "/scratch",

@@ -64,7 +64,8 @@ def test_bad_reel_fields_are_422(caller: Caller, body: dict[str, object]) -> Non
 
 def test_a_projects_own_handles_apply_to_its_plates(callers: Callers) -> None:
     admin = callers(admin=True, make_projects=())
-    made = admin.post("/api/v1/projects", json={"name": "longhandles", "head_handles": 16, "tail_handles": 12})
+    made = admin.post("/api/v1/projects",
+                      json={"name": "longhandles", "head_handles": 16, "tail_handles": 12})
     assert made.status_code == 201 and (made.json()["head_handles"], made.json()["tail_handles"]) == (16, 12)
     plate = create(admin, "x_v1.mov", project="longhandles")
     assert (plate["head_handles"], plate["tail_handles"]) == (16, 12)

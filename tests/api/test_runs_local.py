@@ -161,7 +161,8 @@ def test_a_command_that_cannot_start_fails_the_job(tmp_path: Path, root: Path) -
 def test_job_arguments_and_the_default_command(tmp_path: Path) -> None:
     job = request(tmp_path, "ok")
     assert job_arguments(job) == ["job", "run", "--plate-id", job.plate_id, "--source", job.source_uri,
-                                  "--output", job.output_uri, "--sha256", "ab" * 32, "--size", "2"]
+                                  "--output", job.output_uri, "--sha256", "ab" * 32, "--size", "2",
+                                  "--plate-kind", "reference", "--head-handles", "8", "--tail-handles", "8"]
     command = default_command()
     assert command[0].endswith("platecut") or command[1:] == ("-m", "jobs.cli")
 
