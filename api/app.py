@@ -29,6 +29,7 @@ from api.plates.router import router as plates_router
 from api.problem_handlers import PROBLEM_RESPONSES, install_problem_handlers
 from api.projects.router import router as projects_router
 from api.projects.service import ProjectCache
+from api.reels.router import changes_router
 from api.reels.router import router as reels_router
 from api.runs.background import ReconcileLoop
 from api.runs.context import RunContext
@@ -37,7 +38,7 @@ from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
-                  reels_router)
+                  reels_router, changes_router)
 
 
 def create_app(settings: Settings | None = None, storage: Storage | None = None,

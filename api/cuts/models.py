@@ -60,6 +60,8 @@ class Cut(Base):
     thumbnail_key: Mapped[str | None] = mapped_column(String(1024))
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     thumbnail_size: Mapped[int | None] = mapped_column(BigInteger)
+    picture_hash: Mapped[str | None] = mapped_column(String(16), comment="64-bit perceptual hash of the "
+                                                     "thumbnail, hex: matches cuts without names")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

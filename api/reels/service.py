@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
-from api.errors import NotFound
+from api.cuts.models import Cut
+from api.cuts.repository import cuts_of_plate
+from api.errors import Conflict, NotFound
+from api.plates.models import Plate, PlateKind, PlateState
+from api.plates.repository import get_plate
 from api.reels import repository
+from api.reels.changes import VersionCut, compare
+from api.reels.report import ChangeReport, ChangeRow, counts_of
 from api.reels.schemas import ReelOut, ReelVersionOut, ReelVersions
+from jobs.timecode import FrameRate, timecode_to_frames
 
 
 def list_reels(session: Session, principal: Principal, project_id: uuid.UUID | None) -> list[ReelOut]:
@@ -24,3 +32,67 @@ def reel_versions(session: Session, principal: Principal, project_id: uuid.UUID,
         raise NotFound(f"Project {project_name!r} has no reel {reel!r}.", code="reel_not_found")
     return ReelVersions(project=project_name, reel=reel,
                         items=[ReelVersionOut.model_validate(row) for row in rows])
+
+
+def cut_changes(session: Session, principal: Principal, plate_id: uuid.UUID,
+                against_id: uuid.UUID | None) -> ChangeReport:
+    """Every shot of the plate and of the version it is compared with (``against_id``, default the
+    reel's previous version) with its category. 404 for a plate of another project; 409
+    ``not_succeeded`` while either has no cuts yet."""
+    plate = _succeeded(get_plate(session, principal, plate_id))
+    earlier = _earlier_versions(session, plate)
+    if against_id is not None:
+        against: Plate | None = get_plate(session, principal, against_id)
+        if against is None or against.project_id != plate.project_id:
+            raise NotFound(f"No plate {against_id} in this plate's project.", code="plate_not_found")
+        _succeeded(against)
+    else:
+        against = earlier[-1] if earlier else None
+    old = _version_cuts(session, against) if against is not None else []
+    before = [p for p in earlier if against is not None and p.version is not None
+              and against.version is not None and p.version < against.version]
+    gone = _names(session, before) - {cut.name for cut in old if cut.named}
+    rows = [ChangeRow.of(row) for row in compare(old, _version_cuts(session, plate), gone)]
+    return ChangeReport(plate_id=plate.id, against_plate_id=against.id if against else None, reel=plate.reel,
+                        version=plate.version, against_version=against.version if against else None,
+                        counts=counts_of(rows), items=rows)
+
+
+def _succeeded(plate: Plate) -> Plate:
+    if plate.state is not PlateState.SUCCEEDED:
+        raise Conflict(f"Plate {plate.id} is {plate.state.value}: it has no cuts to compare yet.",
+                       code="not_succeeded", extra={"plate_id": str(plate.id), "state": plate.state.value})
+    return plate
+
+
+def _earlier_versions(session: Session, plate: Plate) -> list[Plate]:
+    """The reel's succeeded versions before this plate's, oldest first."""
+    if plate.reel is None or plate.version is None:
+        return []
+    version = plate.version
+    return [p for p in repository.version_plates(session, plate.project_id, plate.reel)
+            if p.version is not None and p.version < version and p.state is PlateState.SUCCEEDED]
+
+
+def _names(session: Session, plates: list[Plate]) -> set[str]:
+    return {cut.name for plate in plates for cut in _version_cuts(session, plate) if cut.named}
+
+
+def _version_cuts(session: Session, plate: Plate) -> list[VersionCut]:
+    return [version_cut(cut, plate) for cut in cuts_of_plate(session, plate.id)]
+
+
+def version_cut(cut: Cut, plate: Plate) -> VersionCut:
+    """A cut as the comparison sees it. Its source range counts when the source timecode is the
+    camera's: read from burn-ins, or a scan's own timecode (an edit ref's own is record time)."""
+    source_in = source_out = None
+    camera_timecode = cut.source_tc_from == "burnin" or plate.kind is PlateKind.SCAN
+    if camera_timecode and cut.source_tc_in and cut.source_tc_out:
+        rate = FrameRate.from_fraction(Fraction(cut.frame_count) / Fraction(cut.duration))
+        source_in = timecode_to_frames(cut.source_tc_in, rate)
+        source_out = timecode_to_frames(cut.source_tc_out, rate)
+    picture = int(cut.picture_hash, 16) if cut.picture_hash else None
+    return VersionCut(order=cut.index, name=cut.name, named=cut.name_from == "burnin",
+                      duration=cut.frame_count, head_handles=plate.head_handles,
+                      tail_handles=plate.tail_handles, source_in=source_in, source_out=source_out,
+                      picture=picture)

@@ -41,6 +41,10 @@ def upgrade() -> None:
         batch.alter_column("kind", server_default=None)
         batch.alter_column("head_handles", server_default=None)
         batch.alter_column("tail_handles", server_default=None)
+    with op.batch_alter_table("cuts") as batch:
+        batch.add_column(sa.Column("picture_hash", sa.String(length=16), nullable=True,
+                                   comment="64-bit perceptual hash of the thumbnail, hex: matches cuts "
+                                   "without names"))
     with op.batch_alter_table("projects") as batch:
         batch.add_column(sa.Column("head_handles", sa.Integer(), nullable=True,
                                    comment="The project's own; None: the site's"))
@@ -49,6 +53,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cuts") as batch:
+        batch.drop_column("picture_hash")
     with op.batch_alter_table("projects") as batch:
         batch.drop_column("tail_handles")
         batch.drop_column("head_handles")
