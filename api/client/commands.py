@@ -27,9 +27,9 @@ from jobs.errors import BadInputError, InputMissingError, NoPermissionError, Pla
 
 # piped into a file or another program, tables keep whole ids and names
 console = Console() if sys.stdout.isatty() else Console(width=200)
-_api = click.option("--api", "api_url", envvar="PLATECUT_API", help="API base URL "
+api_option = click.option("--api", "api_url", envvar="PLATECUT_API", help="API base URL "
                     "(default http://127.0.0.1:8000) [env PLATECUT_API]")
-_token = click.option("--token", envvar="PLATECUT_TOKEN", help="API token [env PLATECUT_TOKEN]")
+token_option = click.option("--token", envvar="PLATECUT_TOKEN", help="API token [env PLATECUT_TOKEN]")
 
 
 def user_error(exc: ApiError) -> PlatecutError:
@@ -44,7 +44,7 @@ def user_error(exc: ApiError) -> PlatecutError:
 
 
 @contextmanager
-def _client(api_url: str | None, token: str | None) -> Iterator[ApiClient]:
+def open_client(api_url: str | None, token: str | None) -> Iterator[ApiClient]:
     try:
         with ApiClient(ApiConfig.resolve(api_url, token)) as client:
             yield client
@@ -69,11 +69,24 @@ def _bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
 @click.option("--retries", default=5, show_default=True, type=click.IntRange(0, 20),
               help="Retries per part, with back-off")
 @click.option("--no-checksum", is_flag=True, help="Skip the SHA-256 (no read before sending)")
-@_api
-@_token
-def upload(plate: Path, project: str, workers: int, retries: int, no_checksum: bool,
+@click.option("--reel", help="The reel it is a version of (default: read from the name, e.g. "
+              "ep101_r2_v07.mov)")
+@click.option("--version", "reel_version", type=click.IntRange(1), help="Its version of the reel")
+@click.option("--kind", type=click.Choice(["reference", "scan"]), default="reference", show_default=True,
+              help="reference: cuts alone, handles virtual; scan: each segment holds its handles")
+@click.option("--head-handles", type=click.IntRange(0, 1000), help="Default: the project's, else the site's")
+@click.option("--tail-handles", type=click.IntRange(0, 1000), help="Default: the project's, else the site's")
+@api_option
+@token_option
+def upload(plate: Path, project: str, workers: int, retries: int, no_checksum: bool, reel: str | None,
+           reel_version: int | None, kind: str, head_handles: int | None, tail_handles: int | None,
            api_url: str | None, token: str | None) -> None:
     """Upload PLATE through presigned URLs; run it again to resume an interrupted upload."""
+    if (reel is None) != (reel_version is None):
+        raise click.UsageError("give both --reel and --version, or neither")
+    declared = {key: value for key, value in {"reel": reel, "version": reel_version, "kind": kind,
+                                              "head_handles": head_handles,
+                                              "tail_handles": tail_handles}.items() if value is not None}
     size = plate.stat().st_size
 
     def checksum() -> str | None:
@@ -82,9 +95,9 @@ def upload(plate: Path, project: str, workers: int, retries: int, no_checksum: b
         with _bar("hashing", size) as advance:
             return sha256_of(plate, advance)
 
-    with _client(api_url, token) as client, _bar("uploading", size) as advance:
+    with open_client(api_url, token) as client, _bar("uploading", size) as advance:
         result = upload_plate(client, plate, project, ResumeState(), Transfer(workers, retries),
-                              checksum, advance)
+                              checksum, advance, declared)
     verb = "resumed and uploaded" if result.resumed else "uploaded"
     p = result.plate
     console.print(f"{p['name']}: {verb} as plate [bold]{p['id']}[/] ({p['state']})",
@@ -96,13 +109,13 @@ def upload(plate: Path, project: str, workers: int, retries: int, no_checksum: b
 @click.option("--project", help="Only this project")
 @click.option("--state", help="Only plates in this state")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
-@_api
-@_token
+@api_option
+@token_option
 def plates(project: str | None, state: str | None, limit: int, api_url: str | None,
            token: str | None) -> None:
     """List plates, newest first."""
     params = {k: v for k, v in {"project": project, "state": state, "limit": limit}.items() if v}
-    with _client(api_url, token) as client:
+    with open_client(api_url, token) as client:
         page = client.call("GET", "/plates", params=params)
     table = Table("id", "name", "project", "state", "size", "created", title="plates")
     for p in page["items"]:
@@ -115,11 +128,11 @@ def plates(project: str | None, state: str | None, limit: int, api_url: str | No
 
 @click.command("cuts")
 @click.argument("plate_id")
-@_api
-@_token
+@api_option
+@token_option
 def cuts(plate_id: str, api_url: str | None, token: str | None) -> None:
     """List a plate's cuts with names and timecodes."""
-    with _client(api_url, token) as client:
+    with open_client(api_url, token) as client:
         body = client.call("GET", f"/plates/{plate_id}/cuts")
     console.print(cuts_table(plate_id, body))
 

@@ -45,13 +45,21 @@ class ApiClient:
         self.http.close()
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def call_text(self, method: str, path: str, **kwargs: Any) -> str:
+        """A route that answers text (CSV), not JSON."""
+        return self._send(method, path, **kwargs).text
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise ApiError(0, "unreachable", f"cannot reach {self.config.url}: {exc}") from exc
         if response.status_code >= 400:
             raise problem_error(response)
-        return response.json() if response.content else None
+        return response
 
 
 def problem_error(response: httpx.Response) -> ApiError:

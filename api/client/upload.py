@@ -157,8 +157,10 @@ def _missing_parts(client: ApiClient, plate_id: str,
 
 
 def start_or_resume(client: ApiClient, path: Path, project: str, state: ResumeState,
-                    sha256: Callable[[], str | None]) -> tuple[dict[str, Any], dict[str, Any] | None, bool]:
-    """(plate, upload instructions or None when already uploaded, whether it resumed)."""
+                    sha256: Callable[[], str | None], declared: dict[str, Any] | None = None,
+                    ) -> tuple[dict[str, Any], dict[str, Any] | None, bool]:
+    """(plate, upload instructions or None when already uploaded, whether it resumed); ``declared``:
+    more fields of a new plate (reel, version, kind, handles)."""
     known = state.get(client.config.url, path)
     if known:
         try:
@@ -172,7 +174,7 @@ def start_or_resume(client: ApiClient, path: Path, project: str, state: ResumeSt
         if plate and plate["state"] == "awaiting_upload":
             return plate, client.call("GET", f"/plates/{known}/upload"), True
     body = {"name": path.name, "project": project, "size": path.stat().st_size,
-            "sha256": sha256()}
+            "sha256": sha256(), **(declared or {})}
     created = client.call("POST", "/plates", json=body)
     state.put(client.config.url, path, created["plate"]["id"])
     return created["plate"], created["upload"], False
@@ -180,9 +182,9 @@ def start_or_resume(client: ApiClient, path: Path, project: str, state: ResumeSt
 
 def upload_plate(client: ApiClient, path: Path, project: str, state: ResumeState,
                  transfer: Transfer = Transfer(), sha256: Callable[[], str | None] = lambda: None,
-                 advance: Advance | None = None) -> UploadResult:
+                 advance: Advance | None = None, declared: dict[str, Any] | None = None) -> UploadResult:
     """Upload ``path`` as a plate of ``project``, resuming an earlier attempt of this file."""
-    plate, instructions, resumed = start_or_resume(client, path, project, state, sha256)
+    plate, instructions, resumed = start_or_resume(client, path, project, state, sha256, declared)
     if instructions is None:
         return UploadResult(plate, resumed, 0)
     uploader = Uploader(client, path, transfer, advance)
