@@ -18,12 +18,17 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization:
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
+async def get_principal_cache(request: Request) -> PrincipalCache | None:
+    cache: PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
+    return cache
+
+
 async def get_principal(request: Request, session: DbSession, credentials: Credentials) -> Principal:
     """On the event loop when the token is remembered; its database lookup goes to the thread pool."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("An `Authorization: Bearer <token>` header is required.",
                            code="missing_token", headers={"WWW-Authenticate": "Bearer"})
-    cache: PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
+    cache = await get_principal_cache(request)
     known = remembered(credentials.credentials, cache)
     if known is not None:
         return known
@@ -31,3 +36,4 @@ async def get_principal(request: Request, session: DbSession, credentials: Crede
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+PrincipalCacheDep = Annotated[PrincipalCache | None, Depends(get_principal_cache)]
