@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.auth.cache import PrincipalCache
+from api.auth.dependencies import TokenRateLimiter
 from api.auth.router import router as tokens_router
 from api.body_limit import BodyLimitMiddleware
 from api.config import Settings
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
     app.state.metrics = HttpMetrics()
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     app.state.project_cache = ProjectCache(settings.auth_cache_seconds)
+    app.state.rate_limiter = TokenRateLimiter(settings.rate_limit.per_second, settings.rate_limit.burst)
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(metrics_router)
