@@ -52,6 +52,23 @@ def test_validation_errors(caller: Caller, db: Session) -> None:
     assert plate_count(db) == before
 
 
+
+def test_a_body_of_many_unknown_keys_gets_a_small_422(caller: Caller, app: FastAPI, db: Session) -> None:
+    before = plate_count(db)
+    keys = ",".join(f'"k{n:05d}":0' for n in range(70_000))
+    body = ('{"name": "a.mov", "project": "proj", "size": 1, ' + keys + "}").encode()
+    assert len(body) < app.state.settings.max_request_body
+    response = caller.post("/api/v1/plates", content=body, headers={"content-type": "application/json"})
+    problem = assert_problem(response, 422, "validation_error")
+    assert len(response.content) < 20_000
+    assert problem["error_count"] == 70_000 and len(problem["errors"]) == 50
+    assert problem["errors"][0] == {"loc": ["body", "k00000"], "msg": "Extra inputs are not permitted",
+                                    "type": "extra_forbidden"}
+    huge_key = {"name": "a.mov", "project": "proj", "size": 1, "k" * 500_000: 0}
+    short = assert_problem(caller.post("/api/v1/plates", json=huge_key), 422, "validation_error")
+    assert len(short["errors"][0]["loc"][1]) < 300 and short["error_count"] == 1
+    assert plate_count(db) == before
+
 @pytest.mark.parametrize("name", ["a/b.mov", "..\\b.mov", "..", "bad\x00name.mov", "tab\there.mov",
                                   "new\nline.mov", "", " "])
 def test_names_with_separators_or_control_characters(caller: Caller, db: Session, name: str) -> None:
