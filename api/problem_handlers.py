@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from api.errors import Problem, problem_body
 from api.integrations.storage import InvalidPart, NoSuchUpload, StorageError
 from api.observability.context import current_request_id
+from api.observability.logging import log_failure
 from api.validation import CUSTOM_CODES
 
 MEDIA_TYPE = "application/problem+json"
@@ -95,7 +96,7 @@ async def _storage(_request: Request, exc: Exception) -> JSONResponse:
         return problem_response(409, "The storage no longer knows this upload.", "upload_gone")
     if isinstance(exc, InvalidPart):
         return problem_response(409, str(exc), "invalid_parts")
-    log.error("storage failed: %s", exc)
+    log_failure(log, "storage failed", exc)
     return problem_response(503, "The object storage is not available; try again later.",
                             "storage_unavailable")
 

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.db.unit_of_work import get_session
 from api.integrations.storage import StorageError
 from api.observability.logging import JsonFormatter, configure_logging
 from tests.api.conftest import Caller
@@ -23,15 +24,43 @@ def test_healthz_and_readyz(client: TestClient) -> None:
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok"}}
 
 
-def test_readyz_fails_with_the_storage(app: FastAPI, client: TestClient) -> None:
+def test_readyz_fails_with_the_storage_and_keeps_why_to_the_log(
+        app: FastAPI, client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    planted = "bucket plates-secret missing at s3.internal.example:9000"
+
     class Broken:
         def check(self) -> None:
-            raise StorageError("bucket missing")
+            raise StorageError(planted)
 
     app.state.storage = Broken()
-    response = client.get("/readyz")
+    with caplog.at_level(logging.WARNING, logger="api.health.router"):
+        response = client.get("/readyz", headers={"X-Request-ID": "ready-1"})
     assert response.status_code == 503 and response.json()["code"] == "not_ready"
-    assert response.json()["checks"] == {"database": "ok", "storage": "failed: bucket missing"}
+    assert response.json()["checks"] == {"database": "ok", "storage": "failed"}
+    assert planted not in response.text and "s3.internal" not in response.text
+    record = next(r for r in caplog.records if r.name == "api.health.router")
+    assert planted in record.getMessage() and getattr(record, "request_id", None) == "ready-1"
+    assert getattr(record, "check", None) == "storage" and record.exc_info is not None
+
+
+def test_readyz_fails_with_the_database_and_keeps_why_to_the_log(
+        app: FastAPI, client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    planted = "password authentication failed for user platecut-secret"
+
+    def broken_session() -> Any:
+        class Session:
+            def execute(self, *_args: Any) -> None:
+                raise RuntimeError(planted)
+        return Session()
+
+    app.dependency_overrides[get_session] = broken_session
+    with caplog.at_level(logging.WARNING, logger="api.health.router"):
+        response = client.get("/readyz", headers={"X-Request-ID": "ready-2"})
+    assert response.status_code == 503 and response.json()["checks"] == {"database": "failed",
+                                                                         "storage": "ok"}
+    assert planted not in response.text and "RuntimeError" not in response.text
+    record = next(r for r in caplog.records if r.name == "api.health.router")
+    assert planted in record.getMessage() and getattr(record, "request_id", None) == "ready-2"
 
 
 def test_metrics_by_route_template(client: TestClient, caller: Caller) -> None:

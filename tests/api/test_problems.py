@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -127,17 +128,70 @@ def test_unexpected_errors_are_500_problems(app: FastAPI, caller: Caller) -> Non
     assert "boom" not in body["detail"]
 
 
-def test_storage_failures_are_503(app: FastAPI, caller: Caller, db: Session) -> None:
+def test_storage_failures_are_503_and_keep_why_to_the_log(app: FastAPI, caller: Caller, db: Session,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
     from api.integrations.storage import StorageError
+
+    planted = "connection refused by minio.internal.example:9000"
 
     class Down:
         def __getattr__(self, name: str) -> Any:
             def fail(*args: Any, **kwargs: Any) -> None:
-                raise StorageError("connection refused")
+                raise StorageError(planted)
             return fail
 
     before = plate_count(db)
     app.state.storage = Down()
-    response = caller.post("/api/v1/plates", json={"name": "a.mov", "project": "proj", "size": 100 * 2**20})
-    assert_problem(response, 503, "storage_unavailable")
+    with caplog.at_level(logging.ERROR, logger="api.problem_handlers"):
+        response = caller.post("/api/v1/plates", json={"name": "a.mov", "project": "proj",
+                                                       "size": 100 * 2**20})
+    body = assert_problem(response, 503, "storage_unavailable")
+    assert planted not in response.text and "minio" not in response.text
+    _assert_logged(caplog, "api.problem_handlers", planted, body["request_id"])
     assert plate_count(db) == before
+
+
+def test_disk_storage_failures_are_503_and_keep_why_to_the_log(
+        app: FastAPI, caller: Caller, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    planted = "No space left on device: '/srv/platecut-secret/objects'"
+
+    def full(*_args: Any) -> None:
+        raise OSError(28, planted)
+
+    put = caller.create_plate(10)["upload"]["put"]
+    monkeypatch.setattr(app.state.storage, "commit_object", full)
+    with caplog.at_level(logging.ERROR, logger="api.integrations.disk.router"):
+        response = caller.send(put, b"0123456789")
+    body = assert_problem(response, 503, "storage_unavailable")
+    assert "platecut-secret" not in response.text
+    _assert_logged(caplog, "api.integrations.disk.router", planted, body["request_id"])
+
+
+def test_launcher_failures_are_503_and_keep_why_to_the_log(
+        app: FastAPI, caller: Caller, db: Session, caplog: pytest.LogCaptureFixture) -> None:
+    from api.integrations.launcher import LauncherError
+
+    planted = "Unauthorized: token for kube-apiserver.internal:6443 expired"
+
+    class Down:
+        def logs(self, *_args: Any) -> str:
+            raise LauncherError(planted)
+
+    plate = caller.uploaded_plate(b"x")
+    row = db.get(Plate, uuid.UUID(plate["id"]))
+    assert row is not None
+    row.job_name = "platecut-job-a1"
+    db.commit()
+    app.state.launcher = Down()
+    with caplog.at_level(logging.ERROR, logger="api.runs.service"):
+        response = caller.get(f"/api/v1/plates/{plate['id']}/logs")
+    body = assert_problem(response, 503, "launcher_unavailable")
+    assert "kube-apiserver" not in response.text
+    _assert_logged(caplog, "api.runs.service", planted, body["request_id"])
+
+
+def _assert_logged(caplog: pytest.LogCaptureFixture, logger: str, text: str, request_id: str) -> None:
+    record = next(r for r in caplog.records if r.name == logger)
+    assert text in record.getMessage() and record.exc_info is not None
+    assert getattr(record, "request_id", None) == request_id
