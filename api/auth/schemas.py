@@ -5,15 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth.models import ApiToken
-from api.validation import Slug
+from api.validation import RequestBody, Slug
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenCreate(RequestBody):
     name: str = Field("", max_length=200, description="What the token is for")
     projects: list[Slug] = Field([], max_length=100,
                                  description="Projects it is limited to (created when missing); "

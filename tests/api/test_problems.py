@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.plates.models import Plate
 from api.projects.models import Project
-from tests.api.conftest import Caller, Response
+from tests.api.conftest import Caller, Callers, Response
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id"}
 
@@ -69,6 +69,32 @@ def test_a_body_of_many_unknown_keys_gets_a_small_422(caller: Caller, app: FastA
     short = assert_problem(caller.post("/api/v1/plates", json=huge_key), 422, "validation_error")
     assert len(short["errors"][0]["loc"][1]) < 300 and short["error_count"] == 1
     assert plate_count(db) == before
+
+
+@pytest.mark.parametrize("field, value", [("size", True), ("size", "10"), ("size", 10.0), ("size", None),
+                                          ("name", 7), ("project", ["proj"])])
+def test_body_types_are_strict(caller: Caller, db: Session, field: str, value: Any) -> None:
+    before = plate_count(db)
+    body = {"name": "a.mov", "project": "proj", "size": 10, field: value}
+    problem = assert_problem(caller.post("/api/v1/plates", json=body), 422, "validation_error")
+    assert problem["errors"][0]["loc"] == ["body", field]
+    assert plate_count(db) == before
+
+
+def test_strict_bodies_everywhere_but_query_parameters_convert(callers: Callers) -> None:
+    admin = callers("strict", admin=True)
+    for body in ({"admin": 1}, {"admin": "true"}, {"name": 5}, {"projects": "proj"}):
+        assert_problem(admin.post("/api/v1/tokens", json=body), 422, "validation_error")
+    assert_problem(admin.post("/api/v1/projects", json={"name": 12}), 422, "validation_error")
+    plate = admin.create_plate(10)["plate"]
+    complete = f"/api/v1/plates/{plate['id']}/upload/complete"
+    for parts in ([{"number": "1", "etag": "e"}], [{"number": True, "etag": "e"}],
+                  [{"number": 1, "etag": 1}]):
+        assert_problem(admin.post(complete, json={"parts": parts}), 422, "validation_error")
+    assert admin.get(f"/api/v1/plates/{plate['id']}").json()["state"] == "awaiting_upload"
+    listed = admin.get("/api/v1/plates", params={"limit": "1", "state": "awaiting_upload"})
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 1
+    assert admin.post("/api/v1/tokens", json={"admin": False, "projects": ["proj"]}).status_code == 201
 
 @pytest.mark.parametrize("name", ["a/b.mov", "..\\b.mov", "..", "bad\x00name.mov", "tab\there.mov",
                                   "new\nline.mov", "", " "])
