@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(10.0, ge=0, le=300,
                                       description="A valid token, and a project by name, are "
                                       "remembered this long (0: off)")
+    metrics_port: int = Field(0, ge=0, le=65535, description="Serve Prometheus metrics on this port of "
+                              "their own (0: no metrics server)")
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics server listens on "
+                              "(0.0.0.0: every interface, as in a pod)")
+    metrics_public: bool = Field(False, description="Also answer /metrics on the API's own port (anyone "
+                                 "who reaches the API reads them); off: 404")
     signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
     log_level: str = "INFO"
     log_json: bool = True
