@@ -5,16 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.plates.models import Plate, PlateState
 from api.uploads.schemas import UploadInstructions
-from api.validation import DisplayName, Sha256Hex, Slug
+from api.validation import DisplayName, RequestBody, Sha256Hex, Slug
 
 
-class PlateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlateCreate(RequestBody):
     name: DisplayName = Field(description="The file name (no path): shown, and kept in the object key")
     project: Slug = Field(description="Name of a project of the token's site")
     size: int = Field(gt=0, description="Exact size in bytes")

@@ -7,12 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from api.validation import Slug
+from api.validation import RequestBody, Slug
 
 
-class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProjectCreate(RequestBody):
     name: Slug
 
 
