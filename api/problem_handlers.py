@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from api.errors import Problem, problem_body
@@ -19,6 +20,7 @@ from api.observability.logging import log_failure
 from api.validation import CUSTOM_CODES
 
 MEDIA_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER = 5  # seconds: a busy or restarting database is usually back by then
 log = logging.getLogger(__name__)
 
 
@@ -101,8 +103,16 @@ async def _storage(_request: Request, exc: Exception) -> JSONResponse:
                             "storage_unavailable")
 
 
+async def _database(_request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, or busy past its wait (SQLite's write lock held for 30 s): try again."""
+    log_failure(log, "database unavailable", exc)
+    return problem_response(503, "The database is not available; try again later.", "database_unavailable",
+                            headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(StorageError, _storage)
+    app.add_exception_handler(OperationalError, _database)

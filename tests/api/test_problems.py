@@ -221,3 +221,20 @@ def _assert_logged(caplog: pytest.LogCaptureFixture, logger: str, text: str, req
     record = next(r for r in caplog.records if r.name == logger)
     assert text in record.getMessage() and record.exc_info is not None
     assert getattr(record, "request_id", None) == request_id
+
+
+def test_a_database_that_does_not_answer_is_a_503_to_retry(tmp_path: Any,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    from api.app import create_app
+    from api.local_server import free_port
+    from tests.api.conftest import make_settings
+
+    closed_port = free_port()  # nothing listens there
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port}/nothing?connect_timeout=2"
+    app = create_app(make_settings(url, tmp_path / "data"))
+    with TestClient(app) as client, caplog.at_level(logging.ERROR):
+        response = client.get("/api/v1/plates", headers={"Authorization": "Bearer pct_whatever"})
+    assert response.status_code == 503 and response.json()["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "5"
+    assert str(closed_port) not in response.text  # the why goes to the log, not to the client
+    assert any(str(closed_port) in record.getMessage() for record in caplog.records)
