@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.auth.cache import PrincipalCache
+from api.auth.dependencies import TokenRateLimiter
 from api.auth.router import router as tokens_router
 from api.body_limit import BodyLimitMiddleware
 from api.config import Settings
@@ -22,7 +23,7 @@ from api.integrations.factory import build_launcher, build_storage
 from api.integrations.launcher import Launcher
 from api.integrations.storage import Storage
 from api.observability.logging import configure_logging
-from api.observability.metrics import HttpMetrics
+from api.observability.metrics import HttpMetrics, MetricsServer
 from api.observability.metrics import router as metrics_router
 from api.observability.middleware import RequestContextMiddleware
 from api.plates.router import router as plates_router
@@ -62,9 +63,12 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
         _app.state.reconcile_loop = loop
         if loop is not None:
             loop.start()
+        metrics_server = _metrics_server(settings, _app.state.metrics)
         try:
             yield
         finally:
+            if metrics_server is not None:
+                await asyncio.to_thread(metrics_server.stop)
             if loop is not None:
                 await asyncio.to_thread(loop.stop)
             engine.dispose()
@@ -81,9 +85,11 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
     app.state.metrics = HttpMetrics()
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     app.state.project_cache = ProjectCache(settings.auth_cache_seconds)
+    app.state.rate_limiter = TokenRateLimiter(settings.rate_limit.per_second, settings.rate_limit.burst)
     install_problem_handlers(app)
     app.include_router(health_router)
-    app.include_router(metrics_router)
+    if settings.metrics_public:
+        app.include_router(metrics_router)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     _wire_disk_storage(app, storage)
@@ -99,6 +105,14 @@ def _reconcile_loop(settings: Settings, context: RunContext) -> ReconcileLoop | 
     if runs.broker_url or settings.launcher == "none" or runs.reconcile_seconds <= 0:
         return None
     return ReconcileLoop(context, runs.reconcile_seconds)
+
+
+def _metrics_server(settings: Settings, metrics: HttpMetrics) -> MetricsServer | None:
+    """The metrics on a port of their own, started (``PLATECUT_METRICS_PORT``; 0: none)."""
+    if not settings.metrics_port:
+        return None
+    server = MetricsServer(metrics.registry, settings.metrics_host, settings.metrics_port)
+    return server if server.start() else None
 
 
 def _wire_disk_storage(app: FastAPI, storage: Storage) -> None:

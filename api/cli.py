@@ -1,14 +1,28 @@
-"""``platecut serve`` and ``platecut token create``, registered under ``platecut.commands``."""
+"""``platecut serve``, ``platecut token create/list/revoke`` and ``platecut db upgrade``, registered under
+``platecut.commands``."""
 
 from __future__ import annotations
 
 import os
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 from pydantic_core import PydanticCustomError
 
 from api.config import Settings
 from api.validation import check_slug
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from api.auth.models import ApiToken
+    from api.db.unit_of_work import UnitOfWork
 
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
@@ -60,15 +74,9 @@ def token() -> None:
     """API tokens."""
 
 
-@token.command("create")
-@click.option("--site", required=True, callback=_slug, help="Site (created when missing).")
-@click.option("--project", "projects", multiple=True, callback=_slug,
-              help="Limit the token to this project (repeatable; created when missing).")
-@click.option("--admin", is_flag=True, help="The token may create tokens and projects.")
-@click.option("--name", default="", help="What the token is for.")
-def create(site: str, projects: tuple[str, ...], admin: bool, name: str) -> None:
-    """Create a token and print it, once: only its SHA-256 is kept."""
-    from api.auth.service import create_token
+@contextmanager
+def _database_unit_of_work() -> Iterator[UnitOfWork]:
+    """A unit of work on the configured database (the embedded one migrated first)."""
     from api.db.engine import make_engine, make_session_factory
     from api.db.unit_of_work import unit_of_work
 
@@ -77,13 +85,81 @@ def create(site: str, projects: tuple[str, ...], admin: bool, name: str) -> None
     engine = make_engine(settings.resolved_database_url())
     try:
         with unit_of_work(make_session_factory(engine)) as uow:
-            issued = create_token(uow.session, site, projects, admin, name)
+            yield uow
     finally:
         engine.dispose()
+
+
+@token.command("create")
+@click.option("--site", required=True, callback=_slug, help="Site (created when missing).")
+@click.option("--project", "projects", multiple=True, callback=_slug,
+              help="Limit the token to this project (repeatable; created when missing).")
+@click.option("--admin", is_flag=True, help="The token may create, list and revoke tokens, and create "
+              "projects.")
+@click.option("--name", default="", help="What the token is for.")
+def create(site: str, projects: tuple[str, ...], admin: bool, name: str) -> None:
+    """Create a token and print it, once: only its SHA-256 is kept."""
+    from api.auth.service import create_token
+
+    with _database_unit_of_work() as uow:
+        issued = create_token(uow.session, site, projects, admin, name)
     scope = ", ".join(projects) if projects else "all projects"
     click.echo(f"site {site}, {scope}{', admin' if admin else ''}; keep it now, it is not shown again:",
                err=True)
     click.echo(issued.token)
+
+
+@token.command("list")
+@click.option("--site", default=None, callback=_slug, help="Only this site's tokens.")
+def list_tokens(site: str | None) -> None:
+    """List tokens (revoked ones included): id, prefix, scope, dates. Never a secret."""
+    from api.auth.repository import tokens_by_site_name
+
+    with _database_unit_of_work() as uow:
+        table = _tokens_table(tokens_by_site_name(uow.session, site))
+    _console().print(table)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.UUID)
+def revoke(token_id: uuid.UUID) -> None:
+    """Revoke the token TOKEN_ID: refused from now on (running API processes may still accept it for
+    up to PLATECUT_AUTH_CACHE_SECONDS). Revoking it again changes nothing."""
+    from api.auth.service import revoke_token
+    from api.errors import NotFound
+    from jobs.errors import InputMissingError
+
+    try:
+        with _database_unit_of_work() as uow:
+            row = revoke_token(uow.session, token_id)
+            revoked_at, prefix = row.revoked_at, row.prefix
+    except NotFound as exc:
+        raise InputMissingError(f"no token {token_id}") from exc
+    click.echo(f"token {token_id} ({prefix}...) revoked at {_when(revoked_at)} UTC")
+
+
+def _tokens_table(rows: Sequence[ApiToken]) -> Table:
+    from rich.table import Table
+
+    table = Table("id", "site", "name", "prefix", "projects", "admin", "created", "last used", "revoked",
+                  title="tokens (times in UTC)")
+    for row in rows:
+        projects = ", ".join(sorted(p.name for p in row.projects)) or "all"
+        table.add_row(str(row.id), row.site.name, row.name, row.prefix, projects,
+                      "yes" if row.is_admin else "", _when(row.created_at), _when(row.last_used_at),
+                      _when(row.revoked_at))
+    return table
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
+
+
+def _console() -> Console:
+    """Piped into a file or another program, tables keep whole ids and names."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 @click.group()

@@ -5,10 +5,11 @@ folder (``./platecut-data``), URLs signed with a secret generated once and kept 
 
 Each group is a settings model of its own, read from its own variables: ``settings.s3``
 (``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.local``
-(``PLATECUT_LOCAL_*``), ``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split
-Jobs' ``JobTemplate`` (``PLATECUT_K8S_*``; lists and maps are JSON). ``env_names`` tells which variable
-each field is read from. ``Settings`` also takes a grouped field by the flat keyword of its variable,
-the name less ``PLATECUT_`` in lower case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.
+(``PLATECUT_LOCAL_*``), ``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``), ``settings.cluster``
+(how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate`` (``PLATECUT_K8S_*``;
+lists and maps are JSON). ``env_names`` tells which variable each field is read from. ``Settings``
+also takes a grouped field by the flat keyword of its variable, the name less ``PLATECUT_`` in lower
+case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.
 """
 
 from __future__ import annotations
@@ -111,6 +112,16 @@ class ClusterSettings(BaseSettings):
     kubeconfig: str | None = Field(None, description="Kubeconfig file when not in-cluster")
 
 
+class RateLimitSettings(BaseSettings):
+    """Requests per token, counted in each API process's memory (``PLATECUT_RATE_LIMIT_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_RATE_LIMIT_", extra="forbid", frozen=True)
+
+    per_second: float = Field(100.0, ge=0, description="Requests a token may make per second on average, "
+                              "per API process (0: no limit)")
+    burst: int = Field(500, ge=1, description="Requests a token may make at once before the average applies")
+
+
 class Settings(BaseSettings):
     """The control plane's settings: the process-wide ones here, the rest in frozen groups (change a
     copy: ``settings.model_copy(update={"runs": settings.runs.model_copy(update={...})})``)."""
@@ -125,6 +136,12 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(10.0, ge=0, le=300,
                                       description="A valid token, and a project by name, are "
                                       "remembered this long (0: off)")
+    metrics_port: int = Field(0, ge=0, le=65535, description="Serve Prometheus metrics on this port of "
+                              "their own (0: no metrics server)")
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics server listens on "
+                              "(0.0.0.0: every interface, as in a pod)")
+    metrics_public: bool = Field(False, description="Also answer /metrics on the API's own port (anyone "
+                                 "who reaches the API reads them); off: 404")
     signing_secret: SecretStr | None = Field(None, description="Default: generated in data_dir")
     log_level: str = "INFO"
     log_json: bool = True
@@ -140,6 +157,8 @@ class Settings(BaseSettings):
                                          description="launcher=local: subprocesses on this machine")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings,
                                      description="launcher=kubernetes: how to reach the cluster")
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings,
+                                          description="Requests per token per API process")
     k8s: JobTemplate = Field(default_factory=JobTemplate,
                              description="launcher=kubernetes: the split Jobs' template")
 

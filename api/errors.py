@@ -74,6 +74,12 @@ class Unprocessable(Problem):
     code = "validation_error"
 
 
+class TooManyRequests(Problem):
+    status = 429
+    title = "Too many requests"
+    code = "rate_limited"
+
+
 class ServiceUnavailable(Problem):
     status = 503
     title = "Service unavailable"

@@ -2,8 +2,9 @@
 
 Used for valid API tokens (keyed by the token's SHA-256, so a busy client costs no token
 query per request) and for projects by name. Only found entries are kept, each for ``ttl``
-seconds: a revoked token stops working in at most ``ttl`` seconds on every API worker
-(``PLATECUT_AUTH_CACHE_SECONDS``; 0 turns the memory off), and a new project is seen at once.
+seconds: a revoked token stops working at once in the process that revoked it (``drop``) and in
+at most ``ttl`` seconds in every other API process (``PLATECUT_AUTH_CACHE_SECONDS``; 0 turns the
+memory off), and a new project is seen at once.
 """
 
 from __future__ import annotations
@@ -41,3 +42,8 @@ class TtlCache(Generic[K, V]):
             if len(self._items) >= MAX_ENTRIES:
                 self._items.clear()
             self._items[key] = (self._clock() + self.ttl, value)
+
+    def drop(self, key: K) -> None:
+        """Forget ``key`` now (a revoked token)."""
+        with self._lock:
+            self._items.pop(key, None)

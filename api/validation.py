@@ -1,4 +1,5 @@
-"""Shared field types: names that become parts of object keys or identifiers."""
+"""Shared field types (names that become parts of object keys or identifiers) and ``RequestBody``,
+the base of every JSON body the API takes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -32,6 +33,13 @@ def check_display_name(value: str) -> str:
     if any(unicodedata.category(ch).startswith("C") for ch in value):
         raise PydanticCustomError("invalid_name", "the name holds a control character")
     return value
+
+
+class RequestBody(BaseModel):
+    """A JSON body: unknown keys are refused, and types are strict: ``true`` is not 1, ``"10"`` is not
+    10, ``0`` is not ``false`` (query parameters, strings by nature, are not bodies: they convert)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 Slug = Annotated[str, AfterValidator(check_slug)]

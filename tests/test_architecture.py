@@ -14,8 +14,8 @@ DOMAINS = ("auth", "projects", "plates", "uploads", "runs", "cuts", "reels")
 COMPOSING = ("flows", "router")  # the only kinds of module that compose several domains' services
 LEAF_KINDS = ("service", *COMPOSING)  # what another domain's leaf modules must not import
 # below every domain: they import none of them
-FOUNDATION = ("api.db", "api.errors", "api.urls", "api.validation", "api.ttl_cache", "api.observability",
-              "api.body_limit", "api.problem_handlers", "api.config", "api.integrations")
+FOUNDATION = ("api.db", "api.errors", "api.urls", "api.validation", "api.ttl_cache", "api.rate_limit",
+              "api.observability", "api.body_limit", "api.problem_handlers", "api.config", "api.integrations")
 TRANSACTION_OWNER = "api.db.unit_of_work"
 
 

@@ -1,7 +1,9 @@
-"""The ``CurrentPrincipal`` dependency: a valid bearer token, or a 401 problem."""
+"""The ``CurrentPrincipal`` dependency: a valid bearer token within its rate limit, or a problem
+(401 without a valid token, 429 ``rate_limited`` with ``Retry-After`` over the limit)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,10 +14,17 @@ from api.auth.cache import PrincipalCache
 from api.auth.principal import Principal
 from api.auth.service import authenticate, remembered
 from api.db.unit_of_work import DbSession
-from api.errors import Unauthorized
+from api.errors import TooManyRequests, Unauthorized
+from api.rate_limit import RateLimiter
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer pct_...`")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+TokenRateLimiter = RateLimiter[uuid.UUID]  # by token id
+
+
+async def get_principal_cache(request: Request) -> PrincipalCache | None:
+    cache: PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
+    return cache
 
 
 async def get_principal(request: Request, session: DbSession, credentials: Credentials) -> Principal:
@@ -23,11 +32,22 @@ async def get_principal(request: Request, session: DbSession, credentials: Crede
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("An `Authorization: Bearer <token>` header is required.",
                            code="missing_token", headers={"WWW-Authenticate": "Bearer"})
-    cache: PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
-    known = remembered(credentials.credentials, cache)
-    if known is not None:
-        return known
-    return await run_in_threadpool(authenticate, session, credentials.credentials, cache)
+    cache = await get_principal_cache(request)
+    principal = remembered(credentials.credentials, cache)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, session, credentials.credentials, cache)
+    _count_request(request, principal)
+    return principal
+
+
+def _count_request(request: Request, principal: Principal) -> None:
+    """One request of the token against its limit in this process (``PLATECUT_RATE_LIMIT_*``)."""
+    limiter: TokenRateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    wait = limiter.take(principal.token_id) if limiter is not None else None
+    if wait is not None:
+        raise TooManyRequests(f"Too many requests with this token; retry in {wait} s.",
+                              headers={"Retry-After": str(wait)})
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+PrincipalCacheDep = Annotated[PrincipalCache | None, Depends(get_principal_cache)]

@@ -1,13 +1,15 @@
-"""/api/v1/tokens: admins create tokens of their site."""
+"""/api/v1/tokens: admins create, list and revoke tokens of their site."""
 
 from __future__ import annotations
+
+import uuid
 
 from fastapi import APIRouter, status
 
 from api.auth import service
-from api.auth.dependencies import CurrentPrincipal
-from api.auth.schemas import TokenCreate, TokenCreated
-from api.db.unit_of_work import DbSession
+from api.auth.dependencies import CurrentPrincipal, PrincipalCacheDep
+from api.auth.schemas import TokenCreate, TokenCreated, TokenList, TokenOut
+from api.db.unit_of_work import DbSession, Uow
 from api.urls import API_V1
 
 router = APIRouter(prefix=API_V1 + "/tokens", tags=["tokens"])
@@ -17,7 +19,19 @@ router = APIRouter(prefix=API_V1 + "/tokens", tags=["tokens"])
 def create_token(body: TokenCreate, session: DbSession, principal: CurrentPrincipal) -> TokenCreated:
     """Create a token of the caller's site (admin tokens only); the secret is returned once."""
     issued = service.create_token_as(session, principal, body.projects, body.admin, body.name)
-    row = issued.row
-    return TokenCreated(id=row.id, name=row.name, site=principal.site_name,
-                        projects=sorted(p.name for p in row.projects), admin=row.is_admin,
-                        prefix=row.prefix, created_at=row.created_at, token=issued.token)
+    return TokenCreated(**TokenOut.from_row(issued.row).model_dump(), token=issued.token)
+
+
+@router.get("", response_model=TokenList)
+def list_tokens(session: DbSession, principal: CurrentPrincipal) -> TokenList:
+    """Tokens of the caller's site, revoked ones included, oldest first (admin tokens only; a
+    project-scoped admin sees the tokens limited to its projects). Never a secret."""
+    return TokenList(items=[TokenOut.from_row(row) for row in service.tokens_visible_to(session, principal)])
+
+
+@router.delete("/{token_id}", response_model=TokenOut)
+def revoke_token(token_id: uuid.UUID, uow: Uow, principal: CurrentPrincipal,
+                 cache: PrincipalCacheDep) -> TokenOut:
+    """Revoke a token: it is refused from now on (by other API processes within
+    `PLATECUT_AUTH_CACHE_SECONDS`). Idempotent: revoking again answers the token unchanged."""
+    return TokenOut.from_row(service.revoke_token_as(uow, principal, token_id, cache))

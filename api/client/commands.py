@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -50,6 +51,8 @@ def open_client(api_url: str | None, token: str | None) -> Iterator[ApiClient]:
             yield client
     except ApiError as exc:
         raise user_error(exc) from exc
+    except httpx.HTTPError as exc:  # a transport failure no call turned into an ApiError
+        raise TransientError(f"cannot reach the API or the storage: {type(exc).__name__}: {exc}") from exc
 
 
 @contextmanager

@@ -55,11 +55,20 @@ class ApiClient:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self.http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ApiError(0, "unreachable", f"cannot reach {self.config.url}: {exc}") from exc
+        except httpx.HTTPError as exc:  # refused, timed out, reset: worth retrying later (exit 75)
+            raise unreachable(self.config.url, exc) from exc
         if response.status_code >= 400:
             raise problem_error(response)
         return response
+
+
+def unreachable(url: str | httpx.URL, exc: httpx.HTTPError) -> ApiError:
+    """A failure to talk to ``url`` (the API, or the storage a signed URL points at), named by its
+    origin alone: a signed URL's query is long and holds its signature."""
+    where = httpx.URL(url)
+    origin = f"{where.scheme}://{where.netloc.decode()}"
+    reason = str(exc) or "no answer"
+    return ApiError(0, "unreachable", f"cannot reach {origin}: {type(exc).__name__}: {reason}")
 
 
 def problem_error(response: httpx.Response) -> ApiError:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from api.client.resume import ResumeState
-from api.client.session import ApiClient, ApiError, problem_error
+from api.client.session import ApiClient, ApiError, problem_error, unreachable
 
 Advance = Callable[[int], None]
 _CHUNK = 1024 * 1024
@@ -72,8 +72,11 @@ def _file_range(path: Path, offset: int, size: int, advance: Advance | None) -> 
 def _put(http: httpx.Client, request: dict[str, Any], path: Path, offset: int, size: int,
          advance: Advance | None) -> str:
     headers = {**request.get("headers", {}), "Content-Length": str(size)}
-    response = http.request(request["method"], request["url"], headers=headers,
-                            content=_file_range(path, offset, size, advance))
+    try:
+        response = http.request(request["method"], request["url"], headers=headers,
+                                content=_file_range(path, offset, size, advance))
+    except httpx.HTTPError as exc:  # the storage refused the connection, timed out...: exit 75
+        raise unreachable(request["url"], exc) from exc
     if response.status_code >= 300:
         raise problem_error(response)
     return str(response.headers.get("ETag", ""))
@@ -93,11 +96,11 @@ class Uploader:
         for attempt in range(self.transfer.retries + 1):
             try:
                 return send()
-            except (httpx.HTTPError, ApiError) as exc:
+            except ApiError as exc:
                 final = attempt == self.transfer.retries
-                if final or (isinstance(exc, ApiError) and exc.status in FINAL_STATUSES):
+                if final or exc.status in FINAL_STATUSES:
                     raise
-                if isinstance(exc, ApiError) and exc.status == 403:
+                if exc.status == 403:
                     refresh()
             time.sleep(delay)
             delay *= 2

@@ -1,8 +1,13 @@
-"""/healthz (the process answers) and /readyz (the database and the storage answer)."""
+"""/healthz (the process answers) and /readyz (the database and the storage answer).
+
+A failed check answers 503 ``not_ready`` naming the check, never the failure's text (host names,
+paths, credentials' names): that goes to the log, under the request id.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -10,10 +15,11 @@ from sqlalchemy import text
 from api.db.unit_of_work import DbSession
 from api.dependencies import StorageDep
 from api.errors import ServiceUnavailable
-from api.integrations.storage import StorageError
+from api.observability.logging import log_failure
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
+OK, FAILED = "ok", "failed"
 
 
 @router.get("/healthz")
@@ -25,18 +31,19 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses={503: {"description": "The database or the storage is not usable"}})
 def readyz(session: DbSession, storage: StorageDep) -> dict[str, object]:
     """Ready: the database answers a query and the storage its check."""
-    checks: dict[str, str] = {}
-    try:
-        session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:  # any driver error means not ready
-        log.warning("readiness: database failed", exc_info=True)
-        checks["database"] = f"failed: {type(exc).__name__}"
-    try:
-        storage.check()
-        checks["storage"] = "ok"
-    except StorageError as exc:
-        checks["storage"] = f"failed: {exc}"
-    if any(value != "ok" for value in checks.values()):
-        raise ServiceUnavailable("Not ready.", code="not_ready", extra={"checks": checks})
+    checks = {"database": _check("database", lambda: session.execute(text("SELECT 1"))),
+              "storage": _check("storage", storage.check)}
+    failed = [name for name, state in checks.items() if state != OK]
+    if failed:
+        raise ServiceUnavailable(f"Not ready: {', '.join(failed)} failed.", code="not_ready",
+                                 extra={"checks": checks})
     return {"status": "ready", "checks": checks}
+
+
+def _check(name: str, probe: Callable[[], object]) -> str:
+    try:
+        probe()
+    except Exception as exc:  # any driver or storage error means not ready
+        log_failure(log, f"readiness: {name} failed", exc, logging.WARNING, check=name)
+        return FAILED
+    return OK

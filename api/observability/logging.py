@@ -54,3 +54,11 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     handler._platecut = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+
+
+def log_failure(logger: logging.Logger, what: str, exc: BaseException, level: int = logging.ERROR,
+                **fields: Any) -> None:
+    """Log a failure the answer does not describe: its text and traceback, with the request id, so
+    that a client's problem document (which names the request id) leads to it."""
+    logger.log(level, "%s: %s: %s", what, type(exc).__name__, exc, exc_info=exc,
+               extra={"request_id": current_request_id(), **fields})

@@ -5,20 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from api.config import MAX_HANDLES
 from api.plates.models import Plate, PlateKind, PlateState, ReelFrom
 from api.uploads.schemas import UploadInstructions
-from api.validation import DisplayName, Sha256Hex, Slug
+from api.validation import DisplayName, RequestBody, Sha256Hex, Slug
 
 MAX_VERSION = 999_999
 
 
-class PlateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlateCreate(RequestBody):
     name: DisplayName = Field(description="The file name (no path): shown, and kept in the object key")
     project: Slug = Field(description="Name of a project of the token's site")
     size: int = Field(gt=0, description="Exact size in bytes")

@@ -8,12 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.config import MAX_HANDLES
-from api.validation import Slug
+from api.validation import RequestBody, Slug
 
 
-class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProjectCreate(RequestBody):
     name: Slug
     head_handles: int | None = Field(None, ge=0, le=MAX_HANDLES, description="The project's own head "
                                      "handles (default: the site's, PLATECUT_HEAD_HANDLES)")

@@ -21,6 +21,7 @@ from api.db.base import utcnow
 from api.db.unit_of_work import UnitOfWork
 from api.errors import Conflict, ServiceUnavailable
 from api.integrations.launcher import JobRequest, Launcher, LauncherError
+from api.observability.logging import log_failure
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.plates.repository import get_plate
@@ -145,6 +146,7 @@ def job_logs(session: Session, launcher: Launcher, principal: Principal, plate_i
         return plate, ""
     try:
         return plate, launcher.logs(plate.job_name, tail_lines)
-    except LauncherError as exc:
-        raise ServiceUnavailable(f"The job launcher cannot be reached: {exc}",
+    except LauncherError as exc:  # its text goes to the log, not to the client
+        log_failure(log, "job logs failed", exc, job=plate.job_name)
+        raise ServiceUnavailable("The job launcher cannot be reached; try again later.",
                                  code="launcher_unavailable") from exc

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.integrations.storage import MAX_PARTS
+from api.validation import RequestBody
 
 PartNumber = int
 
@@ -57,16 +58,12 @@ class UploadInstructions(BaseModel):
     next_part: int | None = None
 
 
-class CompletedPart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CompletedPart(RequestBody):
     number: int = Field(ge=1, le=MAX_PARTS)
     etag: str = Field(min_length=1, max_length=200)
 
 
-class CompleteUpload(BaseModel):
+class CompleteUpload(RequestBody):
     """For a multipart upload, the parts and their ETags; left out, the storage's list is used."""
-
-    model_config = ConfigDict(extra="forbid")
 
     parts: list[CompletedPart] | None = Field(None, max_length=MAX_PARTS)

@@ -20,7 +20,8 @@ from api.app import create_app
 from api.cli import serve, token
 from api.config import Settings
 from api.demo import demo as api_demo
-from jobs.cli import cli
+from jobs.cli import cli, main
+from jobs.errors import ExitCode
 
 
 def test_commands_are_registered() -> None:
@@ -52,6 +53,39 @@ def test_token_create_refuses_bad_names(tmp_path: Path) -> None:
     env = {"PLATECUT_DATA_DIR": str(tmp_path / "data")}
     result = CliRunner().invoke(token, ["create", "--site", "../etc"], env=env)
     assert result.exit_code == 2 and "letters, digits" in result.output
+
+
+
+def test_token_list_and_revoke_on_the_embedded_default(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"PLATECUT_DATA_DIR": str(tmp_path / "data")}
+    made = CliRunner().invoke(token, ["create", "--site", "oslo", "--name", "ingest"], env=env)
+    secret = made.stdout.strip()
+    CliRunner().invoke(token, ["create", "--site", "rome", "--project", "s1", "--admin"], env=env)
+    listed = CliRunner().invoke(token, ["list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert secret[:12] in listed.stdout and "oslo" in listed.stdout and "rome" in listed.stdout
+    assert secret not in listed.stdout and secret[12:20] not in listed.stdout
+    only = CliRunner().invoke(token, ["list", "--site", "oslo"], env=env).stdout
+    assert "rome" not in only and "ingest" in only
+    token_id = next(line.split()[1] for line in only.splitlines() if "oslo" in line)
+    settings = Settings(data_dir=tmp_path / "data", log_json=False)
+    with TestClient(create_app(settings)) as client:
+        headers = {"Authorization": f"Bearer {secret}"}
+        assert client.get("/api/v1/plates", headers=headers).status_code == 200
+        revoked = CliRunner().invoke(token, ["revoke", token_id], env=env)
+        assert revoked.exit_code == 0 and f"token {token_id}" in revoked.stdout
+        client.app.state.principal_cache.ttl = 0  # type: ignore[attr-defined]  # another process's memory
+        refused = client.get("/api/v1/plates", headers=headers)
+        assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"
+    again = CliRunner().invoke(token, ["revoke", token_id], env=env)
+    assert again.exit_code == 0 and again.stdout == revoked.stdout  # the first time is kept
+    revoked_at = revoked.stdout.strip().split(" revoked at ")[1].removesuffix(" UTC")
+    assert revoked_at in CliRunner().invoke(token, ["list", "--site", "oslo"], env=env).stdout
+    monkeypatch.setenv("PLATECUT_DATA_DIR", env["PLATECUT_DATA_DIR"])
+    with pytest.raises(SystemExit) as unknown:
+        main(["token", "revoke", "00000000-0000-0000-0000-000000000000"])
+    assert unknown.value.code == ExitCode.NO_INPUT
 
 
 def free_port() -> int:

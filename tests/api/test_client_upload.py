@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from api.client.resume import ResumeState
-from api.local_server import PLATECUT, free_port, serving
+from api.local_server import PLATECUT, free_port, serving, wait_ready
 from jobs.errors import ExitCode
 
 MiB = 1024 * 1024
@@ -157,3 +157,43 @@ def test_user_mistakes_get_one_line_and_an_exit_code(server: Server, tmp_path: P
     assert foreign.returncode in (ExitCode.BAD_INPUT, ExitCode.NO_INPUT)
     down = server.run("plates", PLATECUT_API="http://127.0.0.1:9")
     assert down.returncode == ExitCode.TRANSIENT and "cannot reach" in down.stderr
+
+
+def _one_line_transient(result: subprocess.CompletedProcess[str], url: str) -> None:
+    assert result.returncode == ExitCode.TRANSIENT, result.stderr
+    message = result.stderr.strip()
+    assert f"cannot reach {url}" in message and "\n" not in message, message
+    assert "Traceback" not in message and "internal error" not in message
+
+
+def test_an_api_that_is_not_listening_is_a_temporary_failure(server: Server, tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    plate = tmp_path / "E005.mov"
+    _random_file(plate, 1000)
+    for args in (("plates",), ("cuts", "00000000-0000-0000-0000-000000000000"),
+                 ("upload", str(plate), "--project", "show", "--no-checksum")):
+        _one_line_transient(server.run(*args, PLATECUT_API=closed), closed)
+
+
+def test_storage_that_is_not_listening_is_a_temporary_failure(tmp_path: Path) -> None:
+    """The API answers, but the signed URLs point at a port nobody listens on."""
+    port, closed = free_port(), f"http://127.0.0.1:{free_port()}"
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PLATECUT_DATA_DIR": str(tmp_path / "data"), "PLATECUT_PUBLIC_URL": closed,
+           "PLATECUT_LOG_JSON": "false", "PLATECUT_UPLOAD_STATE": str(tmp_path / "uploads.json"),
+           "PLATECUT_API": url, "PLATECUT_LAUNCHER": "none"}
+    made = subprocess.run([PLATECUT, "token", "create", "--site", "studio", "--project", "show"],
+                          capture_output=True, text=True, env=env, check=True)
+    env["PLATECUT_TOKEN"] = made.stdout.strip().splitlines()[-1]
+    plate = tmp_path / "F006.mov"
+    _random_file(plate, 1000)
+    proc = subprocess.Popen([PLATECUT, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(url, proc)
+        result = subprocess.run([PLATECUT, "upload", str(plate), "--project", "show", "--retries", "0"],
+                                capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    _one_line_transient(result, closed)

@@ -87,6 +87,8 @@ GROUP_ENVIRONMENTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
     "local": ({"PLATECUT_LOCAL_JOBS_DIR": "/srv/jobs", "PLATECUT_LOCAL_MAX_CONCURRENT": "4",
                "PLATECUT_LOCAL_JOB_COMMAND": "/usr/bin/env platecut"},
               {"jobs_dir": Path("/srv/jobs"), "max_concurrent": 4, "job_command": "/usr/bin/env platecut"}),
+    "rate_limit": ({"PLATECUT_RATE_LIMIT_PER_SECOND": "2.5", "PLATECUT_RATE_LIMIT_BURST": "10"},
+                   {"per_second": 2.5, "burst": 10}),
     "cluster": ({"PLATECUT_K8S_IN_CLUSTER": "false", "PLATECUT_K8S_KUBECONFIG": "/etc/kube/config"},
                 {"in_cluster": False, "kubeconfig": "/etc/kube/config"}),
     "k8s": ({"PLATECUT_K8S_IMAGE": "registry.example/platecut:2",

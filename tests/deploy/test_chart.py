@@ -99,6 +99,7 @@ def test_names_are_unique_and_labelled(render: Render, case: Case) -> None:
     (("--set", "api.resources.limits=null"), "/api/resources"),
     (("--set", "podSecurityContext.runAsNonRoot=false"), "/podSecurityContext/runAsNonRoot"),
     (("--set", "jobs.env.HOME=/root"), "HOME"),
+    (("--set", "api.metrics.port=8000"), "/api/metrics/port"),
 ])
 def test_schema_rejects_bad_values(helm: Helm, sets: tuple[str, str], complaint: str) -> None:
     result = helm("template", RELEASE, str(CHART), *sets)
@@ -237,7 +238,8 @@ def test_platecut_containers_run_as_10001_on_a_read_only_root(render: Render, ca
 def test_api_probes_and_command(render: Render, case: Case) -> None:
     api = one(render(case), "Deployment", "-api")
     container = pod_spec(api)["containers"][0]
-    assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"},
+                                  {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}]
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
@@ -247,6 +249,43 @@ def test_api_probes_and_command(render: Render, case: Case) -> None:
     assert "command" not in container  # the image's entrypoint: platecut
     service = one(render(case), "Service", "-api")
     assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_metrics_have_a_port_of_their_own_that_the_ingress_never_routes(render: Render, case: Case) -> None:
+    manifests = render(case)
+    env = config_env(manifests)
+    assert (env["PLATECUT_METRICS_PORT"], env["PLATECUT_METRICS_HOST"]) == ("9090", "0.0.0.0")
+    assert "PLATECUT_METRICS_PUBLIC" not in env  # /metrics on the API's port answers 404
+    api = one(manifests, "Deployment", "-api")
+    annotations = api["spec"]["template"]["metadata"]["annotations"]
+    assert {key: annotations[key] for key in annotations if key.startswith("prometheus.io/")} == {
+        "prometheus.io/scrape": "true", "prometheus.io/port": "9090", "prometheus.io/path": "/metrics"}
+    service = one(manifests, "Service", "-api")
+    assert {p["name"]: p["targetPort"] for p in service["spec"]["ports"]} == {"http": "http",
+                                                                              "metrics": "metrics"}
+    for ingress in find(manifests, "Ingress", "-api"):
+        backends = [path["backend"]["service"] for rule in ingress["spec"]["rules"]
+                    for path in rule["http"]["paths"]]
+        assert backends == [{"name": f"{RELEASE}-platecut-api", "port": {"name": "http"}}]
+
+
+def test_metrics_can_be_turned_off(render: Render) -> None:
+    manifests = render(Case("no-metrics", sets=("api.metrics.enabled=false",)))
+    assert "PLATECUT_METRICS_PORT" not in config_env(manifests)
+    api = one(manifests, "Deployment", "-api")
+    assert [p["name"] for p in pod_spec(api)["containers"][0]["ports"]] == ["http"]
+    annotations = api["spec"]["template"]["metadata"]["annotations"]
+    assert not any(key.startswith("prometheus.io/") for key in annotations)
+    assert [p["name"] for p in one(manifests, "Service", "-api")["spec"]["ports"]] == ["http"]
+
+
+def test_only_prometheus_reaches_the_metrics_port_of_the_gpu_site(render: Render) -> None:
+    policy = one(render(GPU), "NetworkPolicy", "-api")
+    rules = {rule["ports"][0]["port"]: rule["from"] for rule in policy["spec"]["ingress"]}
+    namespaces = {port: [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                         for peer in peers] for port, peers in rules.items()}
+    assert namespaces == {8000: ["ingress-nginx"], 9090: ["monitoring"]}
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)

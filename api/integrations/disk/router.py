@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -41,9 +42,11 @@ from api.integrations.disk import signing
 from api.integrations.disk.signing import SignatureError, Signed
 from api.integrations.disk.storage import UPLOAD_ID, DiskStorage, object_etag, validate_key
 from api.integrations.storage import MAX_PARTS, MAX_SINGLE_PUT, NoSuchUpload, StorageError
+from api.observability.logging import log_failure
 from api.problem_handlers import PROBLEM_RESPONSES, problem_response
 
 WRITE_CHUNK = 1024 * 1024  # bytes gathered before one write to disk
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix=signing.PREFIX, tags=["storage"], responses=PROBLEM_RESPONSES)
 
@@ -167,8 +170,9 @@ async def _answer(handler: Callable[..., Awaitable[Response]], *args: Any) -> Re
         return problem.response()
     except ClientDisconnect:  # gone mid-body: nobody reads the answer, the temp file is gone
         return Problem(400, "client_disconnected", "the client left before the end of the body").response()
-    except (StorageError, OSError) as exc:
-        return Problem(503, "storage_unavailable", f"storage failed: {exc}").response()
+    except (StorageError, OSError) as exc:  # its text (paths) goes to the log, not to the client
+        log_failure(log, "disk storage failed", exc)
+        return Problem(503, "storage_unavailable", "The storage failed; try again later.").response()
 
 
 @router.put("/objects/{key:path}", summary="Upload an object to a signed URL")
