@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from api.reels.changes import Category, MatchedBy, ShotChange, VersionCut, compare
 
@@ -107,7 +106,8 @@ def test_without_source_timecode_only_the_duration_change_is_known() -> None:
     assert rows[0].note is not None and "rescan cannot be told" in rows[0].note
 
 
-def test_1500_cuts_compare_well_under_a_second() -> None:
+def test_1500_cuts_a_side_all_found_again_by_name_by_source_or_by_picture() -> None:
+    """The speed is measured by ``python -m bench.reel_changes`` (docs/BENCHMARKS.md)."""
     rng = random.Random(3)
     old = [cut(i, f"SH{i:04d}", i * 100, 48, picture=rng.getrandbits(64)) for i in range(1, 1501)]
     new = list(old)
@@ -119,7 +119,5 @@ def test_1500_cuts_compare_well_under_a_second() -> None:
     pictures_only = [VersionCut(c.order, c.name, False, c.duration, HANDLES, HANDLES, picture=c.picture)
                      for c in new]
     for pair in ((old, new), (old, unnamed), (old, pictures_only)):
-        started = time.perf_counter()
         rows = compare(*pair)
-        assert time.perf_counter() - started < 1.0
         assert len(rows) == 1500 and {r.category for r in rows} == {Category.UNCHANGED}

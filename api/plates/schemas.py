@@ -24,7 +24,8 @@ class PlateCreate(RequestBody):
     reel: Slug | None = Field(None, description="The reel this plate is a version of (default: read from "
                               "the name, e.g. ep101_r2_v07.mov; else none)")
     version: int | None = Field(None, ge=1, le=MAX_VERSION, description="Its version of the reel")
-    kind: PlateKind = Field(PlateKind.REFERENCE, description="reference: segments hold the cuts alone "
+    kind: PlateKind = Field(PlateKind.REFERENCE, strict=False,  # its value, as JSON spells it
+                            description="reference: segments hold the cuts alone "
                             "(handles virtual); scan: each segment holds its handles too")
     head_handles: int | None = Field(None, ge=0, le=MAX_HANDLES, description="Default: the project's, "
                                      "else the site's")
