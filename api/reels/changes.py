@@ -23,9 +23,8 @@ from dataclasses import dataclass
 MIN_SOURCE_OVERLAP = 0.5  # share of the shorter cut's source frames two cuts must share to match
 SIMILAR_PICTURE_BITS = 10  # most differing bits of two thumbnails' hashes of one shot
 HASH_BITS = 64
-PICTURE_BANDS = 4  # the hash in bands of BAND_BITS, for finding close hashes without trying all pairs
-BAND_BITS = HASH_BITS // PICTURE_BANDS
-BAND_RADIUS = SIMILAR_PICTURE_BITS // PICTURE_BANDS
+PICTURE_BANDS = 6  # the hash in bands, for finding close hashes without trying every pair
+BAND_RADIUS = SIMILAR_PICTURE_BITS // PICTURE_BANDS  # close hashes agree this closely on some band
 AMBIGUOUS_MARGIN = 0.1  # a best candidate must beat the second by this much
 SOURCE_ONLY_WEIGHT = 0.7  # source timecode alone can repeat across camera rolls: less sure
 PICTURE_ONLY_WEIGHT = 0.6
@@ -204,21 +203,30 @@ def _alike(old: list[VersionCut], new: list[VersionCut]) -> Iterator[tuple[Versi
         if cut.picture is not None:
             for band, value in enumerate(_bands(cut.picture)):
                 buckets[(cut.has_source, band, value)].append(cut)
+    held = {side for side, _, _ in buckets}
     for cut in new:
         if cut.picture is None:
             continue
-        sides = (False,) if cut.has_source else (False, True)
-        for band, value in enumerate(_bands(cut.picture)):
-            for flip in _BAND_FLIPS:
+        sides = [side for side in (False, True) if side in held and not (side and cut.has_source)]
+        picture = cut.picture
+        for band, value in enumerate(_bands(picture)):
+            for flip in _BAND_FLIPS[band]:
                 for side in sides:
-                    yield from ((other, cut) for other in buckets.get((side, band, value ^ flip), ()))
+                    for other in buckets.get((side, band, value ^ flip), ()):
+                        if (picture ^ (other.picture or 0)).bit_count() <= SIMILAR_PICTURE_BITS:
+                            yield other, cut
+
+
+_BAND_WIDTHS = [HASH_BITS // PICTURE_BANDS + (band < HASH_BITS % PICTURE_BANDS)
+                for band in range(PICTURE_BANDS)]
+_BAND_SHIFTS = [sum(_BAND_WIDTHS[:band]) for band in range(PICTURE_BANDS)]
+_BAND_FLIPS = [[mask for mask in range(1 << width) if mask.bit_count() <= BAND_RADIUS]
+               for width in _BAND_WIDTHS]
 
 
 def _bands(picture: int) -> list[int]:
-    return [(picture >> (band * BAND_BITS)) & ((1 << BAND_BITS) - 1) for band in range(PICTURE_BANDS)]
-
-
-_BAND_FLIPS = [mask for mask in range(1 << BAND_BITS) if mask.bit_count() <= BAND_RADIUS]
+    return [(picture >> shift) & ((1 << width) - 1) for shift, width in zip(_BAND_SHIFTS, _BAND_WIDTHS,
+                                                                              strict=True)]
 
 
 def _ambiguous(scores: list[float]) -> bool:
