@@ -67,6 +67,12 @@ class InvalidPart(StorageError):
     ETag, or a part other than the last smaller than ``S3_MIN_PART`` (a 400, not a 503)."""
 
 
+def check_part_size(size: int) -> None:
+    """Raise ``ValueError`` unless 0 <= ``size`` <= ``MAX_SINGLE_PUT`` (a part's size is signed)."""
+    if not 0 <= size <= MAX_SINGLE_PUT:
+        raise ValueError(f"a part is 0..{MAX_SINGLE_PUT} bytes, not {size}")
+
+
 def check_expires_in(expires_in: int) -> None:
     """Raise ``ValueError`` unless 1 <= ``expires_in`` <= ``MAX_PRESIGN_SECONDS``."""
     if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
@@ -81,8 +87,8 @@ class Storage(Protocol):
 
     def create_multipart(self, key: str) -> str: ...  # returns the upload id
 
-    def presign_part(self, key: str, upload_id: str, number: int,
-                     expires_in: int) -> PresignedRequest: ...
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int, *,
+                     size: int) -> PresignedRequest: ...  # a PUT of exactly ``size`` bytes
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]: ...  # sorted by number
 

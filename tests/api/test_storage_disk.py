@@ -62,7 +62,7 @@ def leftovers(storage: DiskStorage) -> list[Path]:
 
 
 def upload_part(storage: DiskStorage, key: str, upload_id: str, number: int, data: bytes) -> str:
-    response = send(storage.presign_part(key, upload_id, number, 600), data)
+    response = send(storage.presign_part(key, upload_id, number, 600, size=len(data)), data)
     assert response.status_code == 200, response.text
     return response.headers["etag"]
 
@@ -149,7 +149,7 @@ def test_expired_urls_are_403_signature_expired(disk_server: DiskServer) -> None
     storage.put_bytes("old/b.bin", b"abc", "application/octet-stream")
     assert_problem(httpx.get(an_hour_ago.presign_get("old/b.bin", 600)), 403, "signature_expired")
     upload_id = storage.create_multipart("old/c.bin")
-    part = an_hour_ago.presign_part("old/c.bin", upload_id, 1, 600)
+    part = an_hour_ago.presign_part("old/c.bin", upload_id, 1, 600, size=3)
     assert_problem(send(part, b"abc"), 403, "signature_expired")
     assert storage.head("old/a.bin") is None and storage.list_parts("old/c.bin", upload_id) == []
 
@@ -245,18 +245,37 @@ def test_complete_refuses_parts_as_s3_would(disk_server: DiskServer) -> None:
     assert storage.get_bytes(key) == b"2" * 10
 
 
+def test_a_part_must_be_the_size_signed_for(disk_server: DiskServer) -> None:
+    storage, key = disk_server.storage, "plates/p2/sized.mov"
+    upload_id = storage.create_multipart(key)
+    request = storage.presign_part(key, upload_id, 1, 600, size=1000)
+    assert request.headers == {"Content-Length": "1000"}
+    assert dict(parse_qsl(urlsplit(request.url).query))["size"] == "1000"
+    assert_problem(httpx.put(request.url, content=b"a" * 1001), 413, "body_too_large")
+    chunks = (b"a" * 500 for _ in range(3))  # no Content-Length: caught while it streams
+    assert_problem(httpx.put(request.url, content=chunks), 413, "body_too_large")
+    assert_problem(httpx.put(request.url, content=b"a" * 999), 400, "body_too_small")
+    assert_problem(httpx.put(with_query(request.url, size="2000"), content=b"a" * 1001),
+                   403, "signature_invalid")
+    assert storage.list_parts(key, upload_id) == [] and leftovers(storage) == []
+    assert send(request, b"a" * 1000).status_code == 200
+    assert [(p.number, p.size) for p in storage.list_parts(key, upload_id)] == [(1, 1000)]
+    with pytest.raises(ValueError, match="a part is"):
+        storage.presign_part(key, upload_id, 2, 600, size=-1)
+
+
 def test_abort_then_list_parts_is_no_such_upload(disk_server: DiskServer) -> None:
     storage, key = disk_server.storage, "plates/p2/aborted.mov"
     upload_id = storage.create_multipart(key)
     upload_part(storage, key, upload_id, 1, b"a" * 1000)
-    late = storage.presign_part(key, upload_id, 2, 600)
+    late = storage.presign_part(key, upload_id, 2, 600, size=10)
     storage.abort_multipart(key, upload_id)
     with pytest.raises(NoSuchUpload):
         storage.list_parts(key, upload_id)
     storage.abort_multipart(key, upload_id)  # idempotent
     assert_problem(send(late, b"b" * 10), 404, "no_such_upload")
     with pytest.raises(NoSuchUpload):
-        storage.presign_part(key, upload_id, 2, 600)
+        storage.presign_part(key, upload_id, 2, 600, size=10)
     with pytest.raises(NoSuchUpload):
         storage.complete_multipart(key, upload_id, [UploadedPart(1, '"x"', 1000)])
     assert leftovers(storage) == []

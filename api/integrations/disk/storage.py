@@ -42,6 +42,7 @@ from api.integrations.storage import (
     StorageError,
     UploadedPart,
     check_expires_in,
+    check_part_size,
 )
 
 MAX_KEY_BYTES = 1024
@@ -177,13 +178,16 @@ class DiskStorage:
             raise NoSuchUpload(f"no multipart upload {upload_id!r} for key {key!r}")
         return self.multipart_dir / upload_id
 
-    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> PresignedRequest:
-        """A PUT of part ``number`` to the API; its response's ``ETag`` header names the part."""
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int, *,
+                     size: int) -> PresignedRequest:
+        """A PUT of part ``number`` to the API, exactly ``size`` bytes (signed: the route refuses
+        another length); its response's ``ETag`` header names the part."""
         if not 1 <= number <= MAX_PARTS:
             raise ValueError(f"part numbers are 1..{MAX_PARTS}, not {number}")
+        check_part_size(size)
         self._upload_dir(key, upload_id)
-        signed = Signed("PUT", signing.part_path(upload_id, number), self._expires(expires_in))
-        return PresignedRequest("PUT", self._url(signed), {}, expires_in)
+        signed = Signed("PUT", signing.part_path(upload_id, number), self._expires(expires_in), size=size)
+        return PresignedRequest("PUT", self._url(signed), {"Content-Length": str(size)}, expires_in)
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         """The parts received so far, sorted by number."""
