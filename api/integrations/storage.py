@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 MIN_PART_SIZE = 64 * 1024 * 1024  # 64 MiB
 MAX_PARTS = 10_000
@@ -107,3 +107,11 @@ class Storage(Protocol):
     def delete_prefix(self, prefix: str) -> int: ...  # returns how many objects went
 
     def check(self) -> None: ...  # raises StorageError when storage is not usable (readyz)
+
+
+@runtime_checkable
+class KeepsTempFiles(Protocol):
+    """A storage that receives bodies into temporary files of its own (``DiskStorage``): a process
+    killed mid-receive leaves them, and the sweep removes them once stale."""
+
+    def remove_stale_temp(self, older_than: float, limit: int) -> int: ...  # how many went

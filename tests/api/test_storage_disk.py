@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +29,16 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.api.storage_fixtures"]
 
 MiB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[2]
+# a server killed (SIGKILL) while it receives a body: its temporary file stays behind
+KILLED_MID_RECEIVE = """
+import os, sys
+from api.integrations.disk import DiskStorage
+out = DiskStorage(sys.argv[1], "http://127.0.0.1:1", sys.argv[2]).temp_file()
+out.write(b"half a body")
+out.flush()
+os.kill(os.getpid(), 9)
+"""
 
 
 def send(request: PresignedRequest, body: bytes | Iterator[bytes]) -> httpx.Response:
@@ -262,6 +275,66 @@ def test_a_part_must_be_the_size_signed_for(disk_server: DiskServer) -> None:
     assert [(p.number, p.size) for p in storage.list_parts(key, upload_id)] == [(1, 1000)]
     with pytest.raises(ValueError, match="a part is"):
         storage.presign_part(key, upload_id, 2, 600, size=-1)
+
+
+def killed_mid_receive(storage: DiskStorage, secret: bytes) -> Path:
+    """The temporary file a killed server left in ``storage``."""
+    before = set(leftovers(storage))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_RECEIVE, str(storage.root), secret.decode()],
+                            env=env, timeout=60)
+    assert killed.returncode == -9
+    [left] = set(leftovers(storage)) - before
+    return left
+
+
+def test_stale_temp_files_of_a_dead_server_go_and_a_receive_in_progress_stays(
+        disk_server: DiskServer) -> None:
+    storage = disk_server.storage
+    dead = killed_mid_receive(storage, disk_server.secret)
+    assert dead.name.startswith("put-") and dead.read_bytes() == b"half a body"
+    release, answers = threading.Event(), []
+
+    def slow_body() -> Iterator[bytes]:  # a client that stalls for hours in the middle
+        yield b"a" * 1000
+        release.wait(60)
+        yield b"a" * 1000
+
+    request = storage.presign_put("plates/slow/slow.mov", 2000, 600)
+    sender = threading.Thread(target=lambda: answers.append(send(request, slow_body())))
+    sender.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(leftovers(storage)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [receiving] = set(leftovers(storage)) - {dead}
+        fresh = storage.tmp_dir / "put-fresh"  # left just now: not stale yet
+        fresh.write_bytes(b"x")
+        hours_ago = time.time() - 7200
+        for path in (dead, receiving):
+            os.utime(path, (hours_ago, hours_ago))
+        assert storage.remove_stale_temp(3600, limit=10) == 1
+        assert not dead.exists() and receiving.exists() and fresh.exists()
+        assert storage.remove_stale_temp(3600, limit=10) == 0  # twice: nothing more
+    finally:
+        release.set()
+        sender.join(60)
+    assert answers[0].status_code == 200, answers[0].text
+    assert storage.get_bytes("plates/slow/slow.mov") == b"a" * 2000
+    fresh.unlink()
+    assert leftovers(storage) == []
+
+
+def test_the_stale_temp_sweep_is_bounded(tmp_path: Path) -> None:
+    storage = DiskStorage(tmp_path / "disk", "http://127.0.0.1:1", b"0123456789abcdef")
+    hours_ago = time.time() - 7200
+    for index in range(5):
+        path = storage.tmp_dir / f"put-{index}"
+        path.write_bytes(b"x")
+        os.utime(path, (hours_ago, hours_ago))
+    assert storage.remove_stale_temp(3600, limit=3) == 3
+    assert len(leftovers(storage)) == 2
+    assert storage.remove_stale_temp(3600, limit=3) == 2 and leftovers(storage) == []
 
 
 def test_abort_then_list_parts_is_no_such_upload(disk_server: DiskServer) -> None:

@@ -5,7 +5,8 @@ Layout under ``root``::
     objects/<key>                     one file per object
     multipart/<upload-id>/upload.json {"key": ..., "created_at": ...}
     multipart/<upload-id>/00001       part 1; 00001.etag holds its MD5 (hex)
-    tmp/                              bodies being received, joined parts
+    tmp/                              bodies being received, joined parts (locked while written;
+                                      ``remove_stale_temp`` drops those a dead process left)
 
 Every file is written under ``tmp/`` and renamed into place (same file system), so a
 reader never sees half an object. Presigned URLs point at the API itself (see
@@ -20,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +29,7 @@ from stat import S_ISREG
 from typing import IO
 from urllib.parse import urlencode
 
-from api.integrations.disk import signing
+from api.integrations.disk import signing, tempfiles
 from api.integrations.disk.signing import Signed
 from api.integrations.storage import (
     MAX_PARTS,
@@ -290,11 +290,20 @@ class DiskStorage:
         return self.objects_dir / validate_key(key)
 
     def temp_file(self, prefix: str = "put-") -> IO[bytes]:
-        """A new, open, empty file in ``tmp_dir``; the caller commits or deletes it."""
+        """A new, open, empty file in ``tmp_dir``, locked while it is open (``tempfiles``); the caller
+        commits or deletes it."""
         try:
-            return tempfile.NamedTemporaryFile(dir=self.tmp_dir, prefix=prefix, delete=False)
+            return tempfiles.open_locked(self.tmp_dir, prefix)
         except OSError as exc:
             raise StorageError(f"creating a file under {self.tmp_dir} failed: {exc}") from exc
+
+    def remove_stale_temp(self, older_than: float, limit: int) -> int:
+        """Delete up to ``limit`` files of ``tmp_dir`` left by a process that died (unchanged for
+        ``older_than`` seconds and not open for writing); returns how many went."""
+        try:
+            return tempfiles.remove_stale(self.tmp_dir, older_than, limit)
+        except OSError as exc:
+            raise StorageError(f"removing stale files under {self.tmp_dir} failed: {exc}") from exc
 
     def commit_object(self, temp: Path, key: str) -> ObjectInfo:
         """Make the written file ``temp`` (in ``tmp_dir``, closed) object ``key``, atomically."""
