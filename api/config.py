@@ -88,6 +88,9 @@ class LocalLauncherSettings(BaseSettings):
     max_concurrent: int = Field(1, ge=1, description="Jobs running at once")
     job_command: str | None = Field(None, description="The command before 'job run ...' (shell words); "
                                     "default the platecut script")
+    scratch_dir: Path | None = Field(None, description="Where each job's scratch folder goes (its "
+                                     "download and outputs; removed when the job ends, killed or not); "
+                                     "default inside the job's own folder")
 
 
 class ClusterSettings(BaseSettings):
