@@ -138,8 +138,9 @@ def test_a_killed_jobs_scratch_is_removed_once_it_is_seen_finished(tmp_path: Pat
     work = scratch_of(job)
     assert work.parent == launcher.scratch(job.job_name) == root / job.job_name / "scratch"
     os.killpg(int((root / job.job_name / "pid").read_text()), signal.SIGKILL)  # no clean-up of its own
-    wait_for(lambda: phase(launcher, job.job_name) is JobPhase.FAILED)
-    assert not launcher.scratch(job.job_name).exists() and list(shared.iterdir()) == []
+    scratch = launcher.scratch(job.job_name)  # removed by a look at the job once its processes are gone
+    wait_for(lambda: phase(launcher, job.job_name) is JobPhase.FAILED and not scratch.exists())
+    assert list(shared.iterdir()) == []
     assert launcher.statuses()[job.job_name].reason == "killed"  # the job itself is left to the reconcile
 
 
@@ -155,8 +156,8 @@ def test_cancel_and_delete_remove_a_jobs_scratch_under_a_scratch_root(tmp_path: 
     launcher.cancel(cancelled.job_name)
     assert not (scratch_root / cancelled.job_name).exists()
     release(finished)
-    wait_for(lambda: phase(launcher, finished.job_name) is JobPhase.SUCCEEDED)
-    assert not (scratch_root / finished.job_name).exists()  # the stand-in left its work: removed
+    left = scratch_root / finished.job_name  # the stand-in left its work there: removed once it ended
+    wait_for(lambda: phase(launcher, finished.job_name) is JobPhase.SUCCEEDED and not left.exists())
     launcher.delete(finished.job_name)
     assert list(scratch_root.iterdir()) == []
     with pytest.raises(ValueError, match="scratch root"):
