@@ -47,8 +47,8 @@ def expire_upload(ctx: RunContext, plate_id: uuid.UUID, now: datetime) -> bool:
 
 def purge_plate(ctx: RunContext, plate_id: uuid.UUID, ended_before: datetime, report: TickReport) -> bool:
     """Mark an abandoned plate purged and, once that is committed, delete every object under its prefix
-    (its source, every attempt's outputs). The row stays; a purged plate is never retried. False when
-    the plate no longer qualifies or is held elsewhere."""
+    (its source, every attempt's outputs; counted in ``report`` when done). The row stays; a purged
+    plate is never retried. False when the plate no longer qualifies or is held elsewhere."""
     with unit_of_work(ctx.session_factory) as uow:
         plate = repository.lock_plate(uow.session, plate_id, ABANDONED_STATES)
         if plate is None or plate.purged_at is not None or not _ended_before(plate, ended_before):
@@ -75,6 +75,7 @@ def _delete_objects(ctx: RunContext, plate: Plate, prefix: str, report: TickRepo
         log.warning("abandoned plate's objects not deleted, left for the next sweep",
                     extra={"plate_id": str(plate.id), "prefix": prefix, "error": str(exc)})
         return
+    report.plates_purged += 1
     report.objects_purged += removed
     log.info("abandoned plate purged", extra={"plate_id": str(plate.id), "prefix": prefix, "objects": removed,
                                                "state": plate.state.value})

@@ -61,9 +61,8 @@ def _expire_uploads(ctx: RunContext, now: datetime, report: TickReport) -> None:
 def _purge_abandoned(ctx: RunContext, ended_before: datetime, report: TickReport) -> None:
     plate_ids = _candidates(ctx, report, "abandoned plates", functools.partial(
         repository.abandoned_plates, ended_before=ended_before, limit=ctx.settings.sweep.batch_size))
-    for plate_id in plate_ids:
-        if _step(report, plate_id, functools.partial(flows.purge_plate, ctx, plate_id, ended_before, report)):
-            report.plates_purged += 1
+    for plate_id in plate_ids:  # each counted once its objects are deleted, after its commit
+        _step(report, plate_id, functools.partial(flows.purge_plate, ctx, plate_id, ended_before, report))
 
 
 def _remove_stale_temp(ctx: RunContext, report: TickReport) -> None:

@@ -23,7 +23,7 @@ from api.config import Settings
 from api.db.base import utcnow
 from api.db.locks import take_write_lock
 from api.integrations.disk import DiskStorage
-from api.integrations.storage import NoSuchUpload
+from api.integrations.storage import NoSuchUpload, StorageError
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.runs.context import RunContext
@@ -216,6 +216,39 @@ def test_abandoned_plates_lose_their_objects_after_the_retention(caller: Caller,
     retried = caller.post(f"/api/v1/plates/{plates['cancelled']['id']}/retry")
     assert retried.status_code == 409 and retried.json()["code"] == "source_missing"
     assert reconcile_once(context).plates_purged == 0  # twice: nothing more
+
+
+class FailingDeletes:
+    """The app's storage, whose deletes fail while ``failing``."""
+
+    def __init__(self, inner: DiskStorage) -> None:
+        self.inner, self.failing = inner, True
+
+    def delete_prefix(self, prefix: str) -> int:
+        if self.failing:
+            raise StorageError("the store is unreachable")
+        return self.inner.delete_prefix(prefix)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_an_abandoned_plate_whose_objects_could_not_go_is_tried_again(
+        caller: Caller, app: FastAPI, db: Session, settings: Settings) -> None:
+    plate = caller.uploaded_plate(b"plate", name="kept.mov")
+    end(db, plate["id"], PlateState.FAILED, HOURS_AGO)
+    storage = FailingDeletes(app.state.storage)
+    base = ctx(app)
+    context = RunContext(base.session_factory, base.launcher, storage,
+                         with_sweep(settings, abandoned_after_seconds=3600))
+    report = reconcile_once(context)
+    assert (report.plates_purged, report.errors) == (0, 1)
+    assert plate_row(db, plate["id"]).purged_at is None  # unmarked: retried by the next sweep
+    assert storage.head(plate["source_key"]) is not None
+    storage.failing = False
+    report = reconcile_once(context)
+    assert (report.plates_purged, report.objects_purged, report.errors) == (1, 1, 0)
+    assert plate_row(db, plate["id"]).purged_at is not None and storage.head(plate["source_key"]) is None
 
 
 def test_stale_temporary_files_of_the_storage_are_swept(app: FastAPI, client: TestClient) -> None:
