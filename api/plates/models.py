@@ -56,6 +56,8 @@ class Plate(Base):
     uploaded_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None] = mapped_column(
+        comment="When the sweep deleted its objects (abandoned)")
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)

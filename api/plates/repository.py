@@ -41,7 +41,7 @@ def get_plate(session: Session, principal: Principal, plate_id: uuid.UUID, lock:
 LISTED = (Plate.id, Plate.name, Project.name.label("project"), Plate.state, Plate.state_reason,
           Plate.attempt, Plate.size_bytes.label("size"), Plate.sha256, Plate.sha256_verified,
           Plate.source_key, Plate.output_prefix, Plate.job_name, Plate.created_at, Plate.updated_at,
-          Plate.uploaded_at, Plate.started_at, Plate.finished_at)
+          Plate.uploaded_at, Plate.started_at, Plate.finished_at, Plate.purged_at)
 
 
 def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None,

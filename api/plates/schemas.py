@@ -37,6 +37,8 @@ class PlateOut(BaseModel):
     uploaded_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    purged_at: datetime | None = Field(description="When the sweep deleted its objects (source and "
+                                                   "outputs) because it was abandoned; it is not retried")
 
     @classmethod
     def of(cls, plate: Plate, project: str | None = None) -> PlateOut:
@@ -47,7 +49,7 @@ class PlateOut(BaseModel):
                    source_key=plate.source_key, output_prefix=plate.output_prefix,
                    job_name=plate.job_name, created_at=plate.created_at, updated_at=plate.updated_at,
                    uploaded_at=plate.uploaded_at, started_at=plate.started_at,
-                   finished_at=plate.finished_at)
+                   finished_at=plate.finished_at, purged_at=plate.purged_at)
 
 
 class PlateCreated(BaseModel):
