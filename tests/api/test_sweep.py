@@ -265,8 +265,8 @@ def test_stale_temporary_files_of_the_storage_are_swept(app: FastAPI, client: Te
 
 def test_the_in_process_sweep_is_counted_in_the_metrics(runs_settings: Settings) -> None:
     runs = runs_settings.runs.model_copy(update={"reconcile_seconds": 0.05})
-    settings = with_sweep(runs_settings.model_copy(update={"launcher": "none", "runs": runs}),
-                          every_seconds=0)
+    settings = with_sweep(runs_settings.model_copy(update={"launcher": "none", "runs": runs,
+                                                           "metrics_public": True}), every_seconds=0)
     app = create_app(settings)
     with TestClient(app) as client:
         assert app.state.reconcile_loop is not None  # no launcher: the loop runs for the sweep
