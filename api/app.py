@@ -46,8 +46,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
                launcher: Launcher | None = None) -> FastAPI:
     """The API; ``storage`` and ``launcher`` replace those the settings would build (tests).
 
-    Without a broker (``PLATECUT_BROKER_URL`` unset) the reconcile runs in-process, on a thread the
-    lifespan starts and stops; with one, Celery beat runs it."""
+    Without a broker (``PLATECUT_BROKER_URL`` unset) the reconcile and its sweep run in-process, on a
+    thread the lifespan starts and stops; with one, Celery beat runs them."""
     settings = settings or Settings()
     if settings.log_json:
         configure_logging(settings.log_level)
@@ -57,9 +57,11 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
     session_factory = make_session_factory(engine)
     run_context = RunContext(session_factory, launcher, storage, settings)
 
+    metrics = HttpMetrics()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        loop = _reconcile_loop(settings, run_context)
+        loop = _reconcile_loop(settings, run_context, metrics)
         _app.state.reconcile_loop = loop
         if loop is not None:
             loop.start()
@@ -82,7 +84,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
     app.state.launcher = launcher
     app.state.run_context = run_context
     app.state.reconcile_loop = None
-    app.state.metrics = HttpMetrics()
+    app.state.metrics = metrics
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     app.state.project_cache = ProjectCache(settings.auth_cache_seconds)
     app.state.rate_limiter = TokenRateLimiter(settings.rate_limit.per_second, settings.rate_limit.burst)
@@ -99,12 +101,14 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
     return app
 
 
-def _reconcile_loop(settings: Settings, context: RunContext) -> ReconcileLoop | None:
-    """The in-process reconcile: embedded (no broker), with a launcher, and an interval."""
+def _reconcile_loop(settings: Settings, context: RunContext, metrics: HttpMetrics) -> ReconcileLoop | None:
+    """The in-process reconcile and its sweep: embedded (no broker) with an interval (also without a
+    launcher: the sweep still has work); what its sweeps remove is counted in the app's metrics."""
     runs = settings.runs
-    if runs.broker_url or settings.launcher == "none" or runs.reconcile_seconds <= 0:
+    if runs.broker_url or runs.reconcile_seconds <= 0:
         return None
-    return ReconcileLoop(context, runs.reconcile_seconds)
+    return ReconcileLoop(context, runs.reconcile_seconds,
+                         on_report=lambda report: metrics.count_swept(report.removals()))
 
 
 def _metrics_server(settings: Settings, metrics: HttpMetrics) -> MetricsServer | None:

@@ -4,12 +4,12 @@ With nothing set at all the API runs embedded: SQLite and object files under the
 folder (``./platecut-data``), URLs signed with a secret generated once and kept there.
 
 Each group is a settings model of its own, read from its own variables: ``settings.s3``
-(``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.local``
-(``PLATECUT_LOCAL_*``), ``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``), ``settings.cluster``
-(how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate`` (``PLATECUT_K8S_*``;
-lists and maps are JSON). ``env_names`` tells which variable each field is read from. ``Settings``
-also takes a grouped field by the flat keyword of its variable, the name less ``PLATECUT_`` in lower
-case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.
+(``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.sweep`` (``PLATECUT_SWEEP_*``),
+``settings.local`` (``PLATECUT_LOCAL_*``), ``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``),
+``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate``
+(``PLATECUT_K8S_*``; lists and maps are JSON). ``env_names`` tells which variable each field is read
+from. ``Settings`` also takes a grouped field by the flat keyword of its variable, the name less
+``PLATECUT_`` in lower case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ class RunSettings(BaseSettings):
     broker_url: str | None = Field(None, description="Celery broker; unset: the API reconciles in-process")
     celery_queue: str = Field("platecut", min_length=1, description="Celery queue of the reconcile ticks "
                               "(beat sends to it, workers consume it)")
-    reconcile_seconds: float = Field(2.0, ge=0, description="In-process reconcile interval (0: off)")
+    reconcile_seconds: float = Field(2.0, ge=0, description="In-process reconcile (and sweep) interval, "
+                                     "without a broker (0: off)")
     max_concurrent_jobs: int = Field(0, ge=0, description="Jobs submitted and unfinished at once for "
                                      "the site; more plates wait queued (0: no limit)")
     max_attempts: int = Field(3, ge=1, description="Attempts of a plate before it fails (user retries "
@@ -92,6 +93,23 @@ class EditorialSettings(BaseSettings):
     tail_handles: int = Field(8, ge=0, le=MAX_HANDLES, description="Frames kept after each cut")
 
 
+class SweepSettings(BaseSettings):
+    """The sweep on the reconcile tick: what is removed, and how long things live (``PLATECUT_SWEEP_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_SWEEP_", extra="forbid", frozen=True)
+
+    enabled: bool = Field(True, description="Sweep on the reconcile ticks")
+    every_seconds: float = Field(60.0, ge=0, description="A process sweeps at most this often (0: every "
+                                 "tick)")
+    batch_size: int = Field(100, ge=1, description="Most uploads, plates and temporary files each kind of "
+                                                   "removal handles per sweep")
+    temp_max_age_seconds: float = Field(3600.0, gt=0, description="The storage's temporary files (bodies "
+                                        "being received) unchanged this long and not open are removed")
+    abandoned_after_seconds: float = Field(0.0, ge=0, description="Cancelled, failed and rejected plates "
+                                           "ended this long ago have their objects deleted (0: never); "
+                                           "a succeeded plate's never are")
+
+
 class LocalLauncherSettings(BaseSettings):
     """The LocalLauncher's: subprocesses on this machine (``PLATECUT_LOCAL_*``)."""
 
@@ -101,6 +119,9 @@ class LocalLauncherSettings(BaseSettings):
     max_concurrent: int = Field(1, ge=1, description="Jobs running at once")
     job_command: str | None = Field(None, description="The command before 'job run ...' (shell words); "
                                     "default the platecut script")
+    scratch_dir: Path | None = Field(None, description="Where each job's scratch folder goes (its "
+                                     "download and outputs; removed when the job ends, killed or not); "
+                                     "default inside the job's own folder")
 
 
 class ClusterSettings(BaseSettings):
@@ -155,6 +176,8 @@ class Settings(BaseSettings):
                                          description="Handles of a cut, unless its project or plate says")
     local: LocalLauncherSettings = Field(default_factory=LocalLauncherSettings,
                                          description="launcher=local: subprocesses on this machine")
+    sweep: SweepSettings = Field(default_factory=SweepSettings,
+                                 description="Expired uploads, stale temporary files, abandoned plates")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings,
                                      description="launcher=kubernetes: how to reach the cluster")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings,

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from jobs.errors import BadInputError, ExitCode, InputMissingError, OutputError,
 from jobs.manifest import MANIFEST_NAME, Manifest
 from jobs.remote.download import Expected, download
 from jobs.remote.progress import LogProgress, Meter
+from jobs.remote.scratch import OWNER, sweep_stale, work_folder
 from jobs.remote.store import LocalStore, content_type
 from jobs.remote.termination import LIMIT, fit, write_termination_log
 from jobs.remote.upload import upload_outputs
@@ -31,6 +33,18 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.job_fixtures"]
 
+ROOT = Path(__file__).resolve().parents[1]
+# a job killed (SIGKILL: the OOM killer, a reboot) while it works: its work folder stays behind
+KILLED_JOB = """
+import os, sys
+from pathlib import Path
+from jobs.remote.scratch import work_folder
+with work_folder(Path(sys.argv[1]), "p-dead") as work:
+    (work / "plate").mkdir()
+    (work / "plate" / "plate.mov").write_bytes(b"downloaded")
+    print(work, flush=True)
+    os.kill(os.getpid(), 9)
+"""
 SMALL = PlateSpec(shots=(ShotSpec("testsrc", 12), ShotSpec("mandel", 12)), width=160, height=90)
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [a-z]+: \S")
 
@@ -197,6 +211,49 @@ def test_a_local_folder_is_not_a_plate(tmp_path: Path) -> None:
     result = job_run("--source", str(tmp_path), "--output", str(tmp_path / "o"), "--no-ocr",
                      "--termination-log", str(tmp_path / "term"))
     assert result.returncode == ExitCode.BAD_INPUT and "image sequences" in result.stderr
+
+
+# --- scratch: the work folders of killed jobs --------------------------------------------------
+
+def killed_job_folder(root: Path) -> Path:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    killed = subprocess.run([sys.executable, "-c", KILLED_JOB, str(root)], capture_output=True, text=True,
+                            env=env, check=False, timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    folder = Path(killed.stdout.strip())
+    assert (folder / "plate" / "plate.mov").is_file()
+    return folder
+
+
+def age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_the_next_job_removes_the_work_folder_of_a_killed_one(tmp_path: Path) -> None:
+    root = tmp_path / "scratch"
+    dead, recent = killed_job_folder(root), killed_job_folder(root)
+    age(dead / OWNER, 7200)  # killed two hours ago; ``recent`` a moment ago: kept a while
+    legacy = root / "platecut-job-p-old-abc123"  # an older version's: no owner file, left alone
+    legacy.mkdir()
+    age(legacy, 7200)
+    (root / "not-a-job").mkdir()
+    result = job_run("--source", str(tmp_path / "missing.mov"), "--output", str(tmp_path / "o"),
+                     "--no-ocr", "--scratch", str(root), "--termination-log", str(tmp_path / "term"))
+    assert result.returncode == ExitCode.NO_INPUT, result.stderr
+    assert f"scratch: removed {dead.name}, left by a job that was killed" in result.stderr
+    assert sorted(root.iterdir()) == sorted([recent, legacy, root / "not-a-job"])  # its own one gone too
+
+
+def test_a_running_jobs_work_folder_is_never_removed(tmp_path: Path) -> None:
+    with work_folder(tmp_path, "p-live") as live:
+        age(live / OWNER, 7200)
+        assert sweep_stale(tmp_path, 3600) == [] and live.is_dir()
+    assert not live.exists()
+    dead = killed_job_folder(tmp_path)
+    age(dead / OWNER, 7200)
+    assert sweep_stale(tmp_path, 3600) == [dead] and sweep_stale(tmp_path, 3600) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- the parts ---------------------------------------------------------------------------------

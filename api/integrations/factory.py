@@ -61,7 +61,7 @@ def build_launcher(settings: Settings) -> Launcher:
     local = settings.local
     command = shlex.split(local.job_command) if local.job_command else None
     return LocalLauncher(settings.jobs_dir(), max_concurrent=local.max_concurrent, command=command,
-                         env=local_job_env(settings))
+                         env=local_job_env(settings), scratch_root=local.scratch_dir)
 
 
 def kubernetes_launcher(settings: Settings) -> Launcher:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 MIN_PART_SIZE = 64 * 1024 * 1024  # 64 MiB
 MAX_PARTS = 10_000
@@ -70,6 +70,12 @@ class InvalidPart(StorageError):
     ETag, or a part other than the last smaller than ``S3_MIN_PART`` (a 400, not a 503)."""
 
 
+def check_part_size(size: int) -> None:
+    """Raise ``ValueError`` unless 0 <= ``size`` <= ``MAX_SINGLE_PUT`` (a part's size is signed)."""
+    if not 0 <= size <= MAX_SINGLE_PUT:
+        raise ValueError(f"a part is 0..{MAX_SINGLE_PUT} bytes, not {size}")
+
+
 def check_expires_in(expires_in: int) -> None:
     """Raise ``ValueError`` unless 1 <= ``expires_in`` <= ``MAX_PRESIGN_SECONDS``."""
     if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
@@ -84,8 +90,8 @@ class Storage(Protocol):
 
     def create_multipart(self, key: str) -> str: ...  # returns the upload id
 
-    def presign_part(self, key: str, upload_id: str, number: int,
-                     expires_in: int) -> PresignedRequest: ...
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int, *,
+                     size: int) -> PresignedRequest: ...  # a PUT of exactly ``size`` bytes
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]: ...  # sorted by number
 
@@ -108,3 +114,11 @@ class Storage(Protocol):
     def close_uploads(self, prefix: str) -> None: ...
 
     def check(self) -> None: ...  # raises StorageError when storage is not usable (readyz)
+
+
+@runtime_checkable
+class KeepsTempFiles(Protocol):
+    """A storage that receives bodies into temporary files of its own (``DiskStorage``): a process
+    killed mid-receive leaves them, and the sweep removes them once stale."""
+
+    def remove_stale_temp(self, older_than: float, limit: int) -> int: ...  # how many went

@@ -1,4 +1,6 @@
-"""Prometheus metrics of the HTTP API, one registry per app (several apps may share a process).
+"""Prometheus metrics of the API, one registry per app (several apps may share a process): its HTTP
+requests, and what the sweep of its in-process reconcile removed (``platecut_swept_total``; under
+Celery the worker's ticks report their removals in their log lines instead).
 
 They are served on a port of their own (``PLATECUT_METRICS_PORT``, by ``MetricsServer``), which the
 API's Service and Ingress do not route; ``/metrics`` on the API's own port answers only with
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter, Request, Response
@@ -26,10 +29,18 @@ class HttpMetrics:
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("platecut_http_request_duration_seconds", "Time to serve a request",
                                  ["method", "route", "status"], registry=self.registry)
+        self.swept = Counter("platecut_swept", "What the sweep removed: uploads_expired, plates_purged, "
+                             "objects_purged, temp_files_removed", ["what"], registry=self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route, str(status)).observe(seconds)
+
+    def count_swept(self, removals: Mapping[str, int]) -> None:
+        """Add a sweep's removals (kind -> how many) to ``platecut_swept_total{what=kind}``."""
+        for kind, count in removals.items():
+            if count:
+                self.swept.labels(kind).inc(count)
 
 
 class MetricsServer:

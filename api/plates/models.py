@@ -75,6 +75,8 @@ class Plate(Base):
     kind: Mapped[PlateKind] = mapped_column(str_enum(PlateKind, "plate_kind"), default=PlateKind.REFERENCE)
     head_handles: Mapped[int] = mapped_column(default=8)
     tail_handles: Mapped[int] = mapped_column(default=8)
+    purged_at: Mapped[datetime | None] = mapped_column(
+        comment="When the sweep deleted its objects (abandoned)")
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)

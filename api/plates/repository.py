@@ -47,8 +47,8 @@ def version_of_reel(session: Session, project_id: uuid.UUID, reel: str, version:
 LISTED = (Plate.id, Plate.name, Project.name.label("project"), Plate.state, Plate.state_reason,
           Plate.attempt, Plate.size_bytes.label("size"), Plate.sha256, Plate.sha256_verified,
           Plate.source_key, Plate.output_prefix, Plate.job_name, Plate.created_at, Plate.updated_at,
-          Plate.uploaded_at, Plate.started_at, Plate.finished_at, Plate.reel, Plate.version,
-          Plate.reel_from, Plate.kind, Plate.head_handles, Plate.tail_handles)
+          Plate.uploaded_at, Plate.started_at, Plate.finished_at, Plate.purged_at, Plate.reel,
+          Plate.version, Plate.reel_from, Plate.kind, Plate.head_handles, Plate.tail_handles)
 
 
 def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None,

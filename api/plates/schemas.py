@@ -56,6 +56,8 @@ class PlateOut(BaseModel):
     uploaded_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    purged_at: datetime | None = Field(description="When the sweep deleted its objects (source and "
+                                                   "outputs) because it was abandoned; it is not retried")
     reel: str | None
     version: int | None
     reel_from: ReelFrom | None = Field(description="declared on creation, or read from the name")
@@ -72,9 +74,9 @@ class PlateOut(BaseModel):
                    source_key=plate.source_key, output_prefix=plate.output_prefix,
                    job_name=plate.job_name, created_at=plate.created_at, updated_at=plate.updated_at,
                    uploaded_at=plate.uploaded_at, started_at=plate.started_at,
-                   finished_at=plate.finished_at, reel=plate.reel, version=plate.version,
-                   reel_from=plate.reel_from, kind=plate.kind, head_handles=plate.head_handles,
-                   tail_handles=plate.tail_handles)
+                   finished_at=plate.finished_at, purged_at=plate.purged_at, reel=plate.reel,
+                   version=plate.version, reel_from=plate.reel_from, kind=plate.kind,
+                   head_handles=plate.head_handles, tail_handles=plate.tail_handles)
 
 
 class PlateCreated(BaseModel):

@@ -87,7 +87,7 @@ def prepare_retry(storage: Storage, plate: Plate) -> None:
     if plate.uploaded_at is None:
         raise Conflict("The plate was never uploaded.", code="not_uploaded")
     states.move(plate, PlateState.UPLOADED)
-    if storage.head(plate.source_key) is None:
+    if plate.purged_at is not None or storage.head(plate.source_key) is None:  # purged: being deleted
         raise Conflict("The plate's source is no longer stored.", code="source_missing")
     plate.attempt += 1
     plate.started_at = None

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from api.runs.context import RunContext
 from api.runs.reconcile import reconcile_once
-from api.runs.report import TickFailed
+from api.runs.report import TickFailed, TickReport
 
 log = logging.getLogger(__name__)
 
 
 class ReconcileLoop:
     """Runs ``reconcile_once(ctx)`` every ``interval`` seconds until ``stop()``; a failed tick is
-    logged and the next one runs as usual."""
+    logged and the next one runs as usual. ``on_report`` gets each tick's report (the app's metrics)."""
 
-    def __init__(self, ctx: RunContext, interval: float) -> None:
+    def __init__(self, ctx: RunContext, interval: float,
+                 on_report: Callable[[TickReport], None] | None = None) -> None:
         if interval <= 0:
             raise ValueError("the reconcile interval must be positive")
         self.ctx = ctx
         self.interval = interval
+        self.on_report = on_report
         self.ticks = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -49,7 +52,9 @@ class ReconcileLoop:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                reconcile_once(self.ctx)
+                report = reconcile_once(self.ctx)
+                if self.on_report is not None:
+                    self.on_report(report)
             except TickFailed as exc:
                 log.warning("reconcile tick failed", extra={"error": str(exc)})
             except Exception:  # a bug: keep the loop (and the API) going, say so loudly

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ class RunContext:
     _cache: ClassVar[dict[str, RunContext]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
     _thread_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _swept_at: float | None = field(default=None, init=False, repr=False)  # monotonic: this process's last
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> RunContext:
@@ -75,6 +77,15 @@ class RunContext:
     def dialect(self) -> str:
         bind = self.session_factory.kw.get("bind")
         return str(bind.dialect.name) if bind is not None else ""
+
+    def sweep_due(self, every_seconds: float) -> bool:
+        """Whether this context's sweep is due (at most once every ``every_seconds``); if so, it counts
+        as done now. Two at once would be harmless: the sweep is safe side by side."""
+        now = time.monotonic()
+        if self._swept_at is not None and now - self._swept_at < every_seconds:
+            return False
+        self._swept_at = now
+        return True
 
     @contextlib.contextmanager
     def tick_lock(self) -> Iterator[bool]:

@@ -4,7 +4,9 @@
 (one query), and locks and handles only the plates whose job moved on. Then jobs whose outcome is
 already committed (or whose plate moved on: cancelled, retried) are deleted or cancelled. Safe to run
 twice, and side by side (see ``api.runs.context``). The API runs it in-process every
-``PLATECUT_RECONCILE_SECONDS`` without a broker; with one, Celery beat calls it::
+``PLATECUT_RECONCILE_SECONDS`` without a broker; with one, Celery beat calls it. Each tick ends with
+the sweep when it is due (``api.sweep.tick``: expired uploads, abandoned plates, stale temporary
+files)::
 
     from api.runs.reconcile import RunContext, reconcile_once
     report = reconcile_once(RunContext.from_settings())   # TickReport; raises TickFailed
@@ -28,6 +30,7 @@ from api.runs.context import RunContext
 from api.runs.decide import Action, decide
 from api.runs.flows import handle_plate
 from api.runs.report import TickFailed, TickReport
+from api.sweep.tick import sweep_if_due
 
 __all__ = ["RunContext", "TickFailed", "TickReport", "reconcile_once"]
 
@@ -44,16 +47,25 @@ def reconcile_once(ctx: RunContext) -> TickReport:
     try:
         with ctx.tick_lock() as may_run:
             if may_run:
-                _tick(ctx, report)
+                _tick_then_sweep(ctx, report)
             else:
                 report.skipped = True
     finally:
         report.duration_seconds = round(time.monotonic() - started, 4)
         after = _calls(ctx)
         report.launcher_calls = after - calls if after is not None and calls is not None else None
-    if report.changed or report.errors or report.queued_too_long:
+    if report.noteworthy:
         log.info("reconcile tick", extra={"report": report.as_dict()})
     return report
+
+
+def _tick_then_sweep(ctx: RunContext, report: TickReport) -> None:
+    """The tick, then the sweep when it is due: also when the launcher cannot list jobs (the sweep
+    needs no launcher)."""
+    try:
+        _tick(ctx, report)
+    finally:
+        sweep_if_due(ctx, report)
 
 
 def _tick(ctx: RunContext, report: TickReport) -> None:

@@ -1,4 +1,4 @@
-"""``TickReport``: what one reconcile tick saw and did."""
+"""``TickReport``: what one reconcile tick saw and did, its sweep's removals included."""
 
 from __future__ import annotations
 
@@ -26,6 +26,23 @@ class TickReport:
     skipped: bool = False  # another tick was running (SQLite)
     launcher_calls: int | None = None  # API requests of the launcher, when it counts them
     duration_seconds: float = 0.0
+    swept: bool = False  # the sweep ran this tick (``api.sweep``)
+    uploads_expired: int = 0  # plates whose upload expired: cancelled, their upload aborted
+    plates_purged: int = 0  # abandoned plates whose objects were deleted
+    objects_purged: int = 0  # objects of purged plates deleted
+    temp_files_removed: int = 0  # the storage's temporary files left by a dead process
 
     def as_dict(self) -> dict[str, int | float | bool | None]:
         return asdict(self)
+
+    def removals(self) -> dict[str, int]:
+        """What the sweep removed, by kind (the ``what`` of the ``platecut_swept_total`` metric)."""
+        return {kind: getattr(self, kind) for kind in REMOVALS}
+
+    @property
+    def noteworthy(self) -> bool:
+        """Worth a log line: something changed or went wrong."""
+        return bool(self.changed or self.errors or self.queued_too_long or any(self.removals().values()))
+
+
+REMOVALS = ("uploads_expired", "plates_purged", "objects_purged", "temp_files_removed")

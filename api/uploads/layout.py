@@ -45,9 +45,9 @@ def part_requests(storage: Storage, url_ttl: int, key: str, upload: Upload, size
     assert upload.multipart_upload_id is not None
     parts = []
     for number in numbers:
-        request = storage.presign_part(key, upload.multipart_upload_id, number, url_ttl)
-        parts.append(PartUpload(number=number, size=part_bytes(size, upload.part_size, number),
-                                **signed(request).model_dump()))
+        part_size = part_bytes(size, upload.part_size, number)
+        request = storage.presign_part(key, upload.multipart_upload_id, number, url_ttl, size=part_size)
+        parts.append(PartUpload(number=number, size=part_size, **signed(request).model_dump()))
     return parts
 
 

@@ -1,8 +1,8 @@
 """``platecut job run``: the container entrypoint of the per-plate Kubernetes Job.
 
-Only click is imported here: the job's modules (and boto3) load when the command
-runs, so ``platecut --help`` stays fast. It takes the split options of ``platecut
-split`` (:mod:`jobs.split_options`).
+Only click (and the scratch module's defaults, stdlib only) is imported here: the job's modules
+(and boto3) load when the command runs, so ``platecut --help`` stays fast. It takes the split
+options of ``platecut split`` (:mod:`jobs.split_options`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from jobs.remote.scratch import STALE_SECONDS
 from jobs.split_options import build_split_options, split_options
 
 if TYPE_CHECKING:
@@ -56,13 +57,17 @@ def job() -> None:
 @click.option("--size", type=click.IntRange(min=0), help="The plate's size in bytes (checked first).")
 @click.option("--scratch", type=click.Path(file_okay=False, path_type=Path), envvar="PLATECUT_SCRATCH",
               help="Folder for the download and the outputs (env: PLATECUT_SCRATCH; default: TMPDIR).")
+@click.option("--stale-scratch-seconds", type=click.FloatRange(min=0), default=STALE_SECONDS,
+              show_default=True, envvar="PLATECUT_SCRATCH_STALE_SECONDS",
+              help="Work folders under the scratch folder left by killed jobs (their lock free) and "
+                   "older than this are removed first (env: PLATECUT_SCRATCH_STALE_SECONDS; 0: never).")
 @click.option("--termination-log", default="/dev/termination-log", show_default=True,
               envvar="PLATECUT_TERMINATION_LOG",
               help="File for the one-line outcome (env: PLATECUT_TERMINATION_LOG); "
                    "ignored when it cannot be written.")
 @split_options
 def run(plate_id: str, source: str, output: str, sha256: str | None, size: int | None,
-        scratch: Path | None, termination_log: str, **split: Any) -> None:
+        scratch: Path | None, stale_scratch_seconds: float, termination_log: str, **split: Any) -> None:
     """Download a plate, split it, upload every output with manifest.json last.
 
     Exit codes: 0 done; 65 the plate is not what was expected or not a readable movie;
@@ -76,5 +81,5 @@ def run(plate_id: str, source: str, output: str, sha256: str | None, size: int |
     started = time.monotonic()
     with reporting_errors(termination_log):
         request = JobRequest(plate_id, _uri(source, "--source"), _uri(output, "--output"),
-                             Expected(size=size, sha256=sha256), scratch)
+                             Expected(size=size, sha256=sha256), scratch, stale_scratch_seconds)
         execute(request, build_split_options(**split), JobLog(), termination_log, started)

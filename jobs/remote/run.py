@@ -7,21 +7,18 @@ once, 75 (storage or network trouble) and the rest retry.
 
 from __future__ import annotations
 
-import re
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobs.errors import OutputError, PlatecutError
 from jobs.manifest import Manifest
 from jobs.pipeline import Progress, SplitOptions, run_split
 from jobs.remote.download import Expected, download
 from jobs.remote.progress import Log, LogProgress
+from jobs.remote.scratch import STALE_SECONDS, scratch_root, sweep_stale, work_folder
 from jobs.remote.store import open_store
 from jobs.remote.termination import success_line, write_termination_log
 from jobs.remote.upload import upload_outputs
@@ -35,34 +32,7 @@ class JobRequest:
     output: ObjectUri  # a prefix (or folder) for this attempt alone
     expected: Expected
     scratch: Path | None = None  # default: TMPDIR
-
-
-@contextmanager
-def work_folder(request: JobRequest) -> Iterator[Path]:
-    """A fresh folder under the scratch folder for the download and the outputs, removed after."""
-    root = request.scratch or Path(tempfile.gettempdir())
-    tag = re.sub(r"[^A-Za-z0-9_.-]", "_", request.plate_id)[:40]
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f"platecut-job-{tag}-", dir=root))
-    except OSError as exc:
-        raise OutputError(f"cannot use the scratch folder {root}: {exc.strerror}") from exc
-    try:
-        yield work
-    except PlatecutError as exc:
-        exc.message = without_folder(exc.message, work)
-        exc.args = (exc.message,)
-        raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def without_folder(message: str, work: Path) -> str:
-    """``message`` with this machine's scratch paths dropped: ``<work>/plate/x.mov`` -> ``x.mov``.
-    What the user reads (and the API keeps as the plate's reason) names the plate, not our disk."""
-    for folder in (work / "plate", work):
-        message = message.replace(f"{folder}/", "")
-    return message.replace(str(work), "the job's scratch folder")
+    stale_scratch_seconds: float = STALE_SECONDS  # dead jobs' work folders older are removed (0: never)
 
 
 @contextmanager
@@ -98,7 +68,11 @@ def run_job(request: JobRequest, options: SplitOptions, log: Log) -> Manifest:
     source_store, output_store = open_store(request.source), open_store(request.output)
     log("job", f"plate {request.plate_id}: {request.source} -> {request.output}")
     output_store.check_output(request.output.key)
-    with work_folder(request) as work:
+    root = scratch_root(request.scratch)
+    if request.stale_scratch_seconds > 0:
+        for folder in sweep_stale(root, request.stale_scratch_seconds):
+            log("scratch", f"removed {folder.name}, left by a job that was killed")
+    with work_folder(root, request.plate_id) as work:
         (work / "plate").mkdir()
         plate = download(source_store, request.source, work / "plate", request.expected, log)
         manifest = split_plate(plate, work / "out", options, log)

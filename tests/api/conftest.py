@@ -109,6 +109,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "single_put_max": SINGLE_PUT_MAX, "min_part_size": PART, "log_json": False,
         "signing_secret": "test-secret-of-at-least-16-bytes",
         "launcher": "none",  # plates stop at "uploaded": the runs tests (test_runs_*) launch their own
+        "reconcile_seconds": 0,  # no in-process tick (nor sweep): the tests that want one tick themselves
     }
     values.update(overrides)
     return Settings(**values)

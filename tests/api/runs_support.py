@@ -10,7 +10,9 @@ The stand-in takes ``job run --plate-id ID --source PATH --output DIR [--sha256 
 * ``transient``: writes a manifest of a cut named ``WRONG`` (a failed attempt's outputs), exits 75;
   ``transient-once``: the same on attempt 1 only, then as ``ok``;
 * ``wait`` / ``sleep``: waits until ``<source>.release`` exists (then does what it says, default
-  ``ok``): it runs until killed unless released.
+  ``ok``): it runs until killed unless released;
+* ``scratch``: makes a work folder as ``platecut job run`` does (``platecut-job-*`` under
+  ``PLATECUT_SCRATCH``, else TMPDIR), names it in ``<source>.scratch``, then waits as ``wait``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ STANDIN = r'''
 import argparse
 import os
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +99,12 @@ def main():
     out = Path(args.output)
     mode = Path(args.source).read_text().split()[0]
     print(f"standin {mode} plate {args.plate_id} attempt {out.name}", flush=True)
+    if mode == "scratch":
+        work = Path(tempfile.mkdtemp(prefix="platecut-job-", dir=os.environ.get("PLATECUT_SCRATCH")))
+        (work / "plate.mov").write_text("downloaded")
+        Path(args.source + ".scratch.tmp").write_text(str(work))
+        os.replace(args.source + ".scratch.tmp", args.source + ".scratch")
+        mode = "wait"
     if mode in ("wait", "sleep"):
         release = Path(args.source + ".release")
         while not release.exists():

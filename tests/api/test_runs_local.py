@@ -119,6 +119,51 @@ def test_a_job_killed_from_outside_is_failed_killed(tmp_path: Path, root: Path,
     assert (status.reason, status.exit_code) == ("killed", None)
 
 
+def scratch_of(job: JobRequest) -> Path:
+    """The work folder the stand-in made (``scratch`` mode), once it says so."""
+    named = Path(job.source_uri + ".scratch")
+    wait_for(named.exists, what="the job's work folder")
+    work = Path(named.read_text())
+    assert work.is_dir() and work.name.startswith("platecut-job-")
+    return work
+
+
+def test_a_killed_jobs_scratch_is_removed_once_it_is_seen_finished(tmp_path: Path, root: Path,
+                                                                   command: tuple[str, ...]) -> None:
+    shared = tmp_path / "shared-tmp"  # the API's own TMPDIR: a job must not leave its work there
+    shared.mkdir()
+    launcher = LocalLauncher(root, command=command, env={"TMPDIR": str(shared)})
+    job = request(tmp_path, "scratch")
+    launcher.submit(job)
+    work = scratch_of(job)
+    assert work.parent == launcher.scratch(job.job_name) == root / job.job_name / "scratch"
+    os.killpg(int((root / job.job_name / "pid").read_text()), signal.SIGKILL)  # no clean-up of its own
+    scratch = launcher.scratch(job.job_name)  # removed by a look at the job once its processes are gone
+    wait_for(lambda: phase(launcher, job.job_name) is JobPhase.FAILED and not scratch.exists())
+    assert list(shared.iterdir()) == []
+    assert launcher.statuses()[job.job_name].reason == "killed"  # the job itself is left to the reconcile
+
+
+def test_cancel_and_delete_remove_a_jobs_scratch_under_a_scratch_root(tmp_path: Path, root: Path,
+                                                                      command: tuple[str, ...]) -> None:
+    scratch_root = tmp_path / "fast-disk"
+    launcher = LocalLauncher(root, max_concurrent=2, command=command, scratch_root=scratch_root, kill_grace=3)
+    cancelled, finished = request(tmp_path, "scratch"), request(tmp_path, "scratch")
+    launcher.submit(cancelled)
+    launcher.submit(finished)
+    assert scratch_of(cancelled).parent == scratch_root / cancelled.job_name
+    assert scratch_of(finished).parent == scratch_root / finished.job_name
+    launcher.cancel(cancelled.job_name)
+    assert not (scratch_root / cancelled.job_name).exists()
+    release(finished)
+    left = scratch_root / finished.job_name  # the stand-in left its work there: removed once it ended
+    wait_for(lambda: phase(launcher, finished.job_name) is JobPhase.SUCCEEDED and not left.exists())
+    launcher.delete(finished.job_name)
+    assert list(scratch_root.iterdir()) == []
+    with pytest.raises(ValueError, match="scratch root"):
+        LocalLauncher(root, scratch_root=root)
+
+
 def test_cancel_kills_the_process_group_and_frees_the_slot(tmp_path: Path, root: Path,
                                                            command: tuple[str, ...]) -> None:
     launcher = LocalLauncher(root, max_concurrent=1, command=command, kill_grace=3)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +29,16 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.api.storage_fixtures"]
 
 MiB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[2]
+# a server killed (SIGKILL) while it receives a body: its temporary file stays behind
+KILLED_MID_RECEIVE = """
+import os, sys
+from api.integrations.disk import DiskStorage
+out = DiskStorage(sys.argv[1], "http://127.0.0.1:1", sys.argv[2]).temp_file()
+out.write(b"half a body")
+out.flush()
+os.kill(os.getpid(), 9)
+"""
 
 
 def send(request: PresignedRequest, body: bytes | Iterator[bytes]) -> httpx.Response:
@@ -62,7 +75,7 @@ def leftovers(storage: DiskStorage) -> list[Path]:
 
 
 def upload_part(storage: DiskStorage, key: str, upload_id: str, number: int, data: bytes) -> str:
-    response = send(storage.presign_part(key, upload_id, number, 600), data)
+    response = send(storage.presign_part(key, upload_id, number, 600, size=len(data)), data)
     assert response.status_code == 200, response.text
     return response.headers["etag"]
 
@@ -149,7 +162,7 @@ def test_expired_urls_are_403_signature_expired(disk_server: DiskServer) -> None
     storage.put_bytes("old/b.bin", b"abc", "application/octet-stream")
     assert_problem(httpx.get(an_hour_ago.presign_get("old/b.bin", 600)), 403, "signature_expired")
     upload_id = storage.create_multipart("old/c.bin")
-    part = an_hour_ago.presign_part("old/c.bin", upload_id, 1, 600)
+    part = an_hour_ago.presign_part("old/c.bin", upload_id, 1, 600, size=3)
     assert_problem(send(part, b"abc"), 403, "signature_expired")
     assert storage.head("old/a.bin") is None and storage.list_parts("old/c.bin", upload_id) == []
 
@@ -245,18 +258,97 @@ def test_complete_refuses_parts_as_s3_would(disk_server: DiskServer) -> None:
     assert storage.get_bytes(key) == b"2" * 10
 
 
+def test_a_part_must_be_the_size_signed_for(disk_server: DiskServer) -> None:
+    storage, key = disk_server.storage, "plates/p2/sized.mov"
+    upload_id = storage.create_multipart(key)
+    request = storage.presign_part(key, upload_id, 1, 600, size=1000)
+    assert request.headers == {"Content-Length": "1000"}
+    assert dict(parse_qsl(urlsplit(request.url).query))["size"] == "1000"
+    assert_problem(httpx.put(request.url, content=b"a" * 1001), 413, "body_too_large")
+    chunks = (b"a" * 500 for _ in range(3))  # no Content-Length: caught while it streams
+    assert_problem(httpx.put(request.url, content=chunks), 413, "body_too_large")
+    assert_problem(httpx.put(request.url, content=b"a" * 999), 400, "body_too_small")
+    assert_problem(httpx.put(with_query(request.url, size="2000"), content=b"a" * 1001),
+                   403, "signature_invalid")
+    assert storage.list_parts(key, upload_id) == [] and leftovers(storage) == []
+    assert send(request, b"a" * 1000).status_code == 200
+    assert [(p.number, p.size) for p in storage.list_parts(key, upload_id)] == [(1, 1000)]
+    with pytest.raises(ValueError, match="a part is"):
+        storage.presign_part(key, upload_id, 2, 600, size=-1)
+
+
+def killed_mid_receive(storage: DiskStorage, secret: bytes) -> Path:
+    """The temporary file a killed server left in ``storage``."""
+    before = set(leftovers(storage))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_RECEIVE, str(storage.root), secret.decode()],
+                            env=env, timeout=60)
+    assert killed.returncode == -9
+    [left] = set(leftovers(storage)) - before
+    return left
+
+
+def test_stale_temp_files_of_a_dead_server_go_and_a_receive_in_progress_stays(
+        disk_server: DiskServer) -> None:
+    storage = disk_server.storage
+    dead = killed_mid_receive(storage, disk_server.secret)
+    assert dead.name.startswith("put-") and dead.read_bytes() == b"half a body"
+    release, answers = threading.Event(), []
+
+    def slow_body() -> Iterator[bytes]:  # a client that stalls for hours in the middle
+        yield b"a" * 1000
+        release.wait(60)
+        yield b"a" * 1000
+
+    request = storage.presign_put("plates/slow/slow.mov", 2000, 600)
+    sender = threading.Thread(target=lambda: answers.append(send(request, slow_body())))
+    sender.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(leftovers(storage)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [receiving] = set(leftovers(storage)) - {dead}
+        fresh = storage.tmp_dir / "put-fresh"  # left just now: not stale yet
+        fresh.write_bytes(b"x")
+        hours_ago = time.time() - 7200
+        for path in (dead, receiving):
+            os.utime(path, (hours_ago, hours_ago))
+        assert storage.remove_stale_temp(3600, limit=10) == 1
+        assert not dead.exists() and receiving.exists() and fresh.exists()
+        assert storage.remove_stale_temp(3600, limit=10) == 0  # twice: nothing more
+    finally:
+        release.set()
+        sender.join(60)
+    assert answers[0].status_code == 200, answers[0].text
+    assert storage.get_bytes("plates/slow/slow.mov") == b"a" * 2000
+    fresh.unlink()
+    assert leftovers(storage) == []
+
+
+def test_the_stale_temp_sweep_is_bounded(tmp_path: Path) -> None:
+    storage = DiskStorage(tmp_path / "disk", "http://127.0.0.1:1", b"0123456789abcdef")
+    hours_ago = time.time() - 7200
+    for index in range(5):
+        path = storage.tmp_dir / f"put-{index}"
+        path.write_bytes(b"x")
+        os.utime(path, (hours_ago, hours_ago))
+    assert storage.remove_stale_temp(3600, limit=3) == 3
+    assert len(leftovers(storage)) == 2
+    assert storage.remove_stale_temp(3600, limit=3) == 2 and leftovers(storage) == []
+
+
 def test_abort_then_list_parts_is_no_such_upload(disk_server: DiskServer) -> None:
     storage, key = disk_server.storage, "plates/p2/aborted.mov"
     upload_id = storage.create_multipart(key)
     upload_part(storage, key, upload_id, 1, b"a" * 1000)
-    late = storage.presign_part(key, upload_id, 2, 600)
+    late = storage.presign_part(key, upload_id, 2, 600, size=10)
     storage.abort_multipart(key, upload_id)
     with pytest.raises(NoSuchUpload):
         storage.list_parts(key, upload_id)
     storage.abort_multipart(key, upload_id)  # idempotent
     assert_problem(send(late, b"b" * 10), 404, "no_such_upload")
     with pytest.raises(NoSuchUpload):
-        storage.presign_part(key, upload_id, 2, 600)
+        storage.presign_part(key, upload_id, 2, 600, size=10)
     with pytest.raises(NoSuchUpload):
         storage.complete_multipart(key, upload_id, [UploadedPart(1, '"x"', 1000)])
     assert leftovers(storage) == []

@@ -125,6 +125,20 @@ def test_multipart_upload_with_resume(caller: Caller, db: Session, settings: Set
     assert caller.post(f"/api/v1/plates/{plate_id}/upload/complete").json()["state"] == "uploaded"
 
 
+def test_a_part_larger_than_its_size_is_refused(caller: Caller) -> None:
+    """Each part's URL is signed for that part's size: a larger body is 413, a shorter one 400."""
+    created = caller.create_plate(MULTIPART_SIZE)
+    plate_id, parts = created["plate"]["id"], {p["number"]: p for p in created["upload"]["parts"]}
+    last = parts[3]
+    assert last["headers"] == {"Content-Length": "1234"}
+    too_large = caller.client.put(last["url"], content=os.urandom(PART))  # curl -T: its own length
+    assert too_large.status_code == 413 and too_large.json()["code"] == "body_too_large"
+    too_small = caller.client.put(last["url"], content=b"x" * 1000)
+    assert too_small.status_code == 400 and too_small.json()["code"] == "body_too_small"
+    assert caller.get(f"/api/v1/plates/{plate_id}/upload").json()["uploaded_parts"] == []
+    assert caller.send(last, b"x" * 1234).status_code == 200
+
+
 def test_multipart_part_pages(caller: Caller) -> None:
     created = caller.create_plate(MULTIPART_SIZE)
     plate_id = created["plate"]["id"]

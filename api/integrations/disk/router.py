@@ -118,6 +118,18 @@ def _too_large(limit: int) -> Problem:
     return Problem(413, "body_too_large", f"the body is larger than the {limit} bytes signed for")
 
 
+def _or_largest(size: int | None) -> int:
+    return MAX_SINGLE_PUT if size is None else size
+
+
+def _check_not_short(received: Received, size: int | None) -> None:
+    """``Problem`` 400 when the body is shorter than the ``size`` signed for (None: any size); its
+    temporary file is deleted then."""
+    if size is not None and received.size < size:
+        received.temp.unlink(missing_ok=True)
+        raise Problem(400, "body_too_small", f"the body is {received.size} bytes, {size} were signed for")
+
+
 async def _receive(request: Request, storage: DiskStorage, limit: int, algorithm: str | None) -> Received:
     """Stream the body into a new temporary file, hashing it with ``algorithm`` when given;
     ``Problem`` 413 past ``limit`` bytes.
@@ -189,9 +201,7 @@ async def _put_object(key: str, request: Request, storage: DiskStorage) -> Respo
     await run_in_threadpool(_check_writable, storage, key)
     received = await _receive(request, storage, signed.size, "sha256" if signed.sha256_hex else None)
     try:
-        if received.size < signed.size:
-            raise Problem(400, "body_too_small",
-                          f"the body is {received.size} bytes, {signed.size} were signed for")
+        _check_not_short(received, signed.size)
         if signed.sha256_hex is not None and received.hexdigest() != signed.sha256_hex:
             raise Problem(400, "checksum_mismatch", "the body's SHA-256 is not the one signed for")
         await run_in_threadpool(_check_writable, storage, key)  # closed while the body came in
@@ -236,19 +246,23 @@ async def _get_object(key: str, request: Request, storage: DiskStorage) -> Respo
 
 @router.put("/multipart/{upload_id}/parts/{number}", summary="Upload one part to a signed URL")
 async def put_part(upload_id: str, number: int, request: Request, storage: Disk) -> Response:
-    """Store part ``number`` (replacing an earlier one); answers 200 with its ``ETag``."""
+    """Store part ``number`` (replacing an earlier one); the body must be exactly the signed size
+    (413 when more, 400 when less); answers 200 with its ``ETag``."""
     return await _answer(_put_part, upload_id, number, request, storage)
 
 
 async def _put_part(upload_id: str, number: int, request: Request, storage: DiskStorage) -> Response:
     if not UPLOAD_ID.fullmatch(upload_id) or not 1 <= number <= MAX_PARTS:
         raise Problem(404, "no_such_upload", "no such upload or part number")
-    _verified(storage, "PUT", signing.part_path(upload_id, number), request)
+    signed = _verified(storage, "PUT", signing.part_path(upload_id, number), request)
     try:
         storage.upload_key(upload_id)
-        received = await _receive(request, storage, MAX_SINGLE_PUT, "md5")
+        # a URL signed before part sizes were signed carries none: S3's limit for a part then
+        received = await _receive(request, storage, _or_largest(signed.size), "md5")
+        _check_not_short(received, signed.size)
         part = await run_in_threadpool(storage.commit_part, received.temp, upload_id, number,
                                        received.hexdigest())
     except NoSuchUpload as exc:
         raise Problem(404, "no_such_upload", str(exc)) from exc
     return Response(status_code=200, headers={"ETag": part.etag})
+

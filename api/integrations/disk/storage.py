@@ -5,7 +5,8 @@ Layout under ``root``::
     objects/<key>                     one file per object
     multipart/<upload-id>/upload.json {"key": ..., "created_at": ...}
     multipart/<upload-id>/00001       part 1; 00001.etag holds its MD5 (hex)
-    tmp/                              bodies being received, joined parts
+    tmp/                              bodies being received, joined parts (locked while written;
+                                      ``remove_stale_temp`` drops those a dead process left)
 
 Every file is written under ``tmp/`` and renamed into place (same file system), so a
 reader never sees half an object. Presigned URLs point at the API itself (see
@@ -21,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +30,7 @@ from stat import S_ISREG
 from typing import IO
 from urllib.parse import urlencode
 
-from api.integrations.disk import signing
+from api.integrations.disk import signing, tempfiles
 from api.integrations.disk.signing import Signed
 from api.integrations.storage import (
     CREATE_ONLY,
@@ -45,6 +45,7 @@ from api.integrations.storage import (
     StorageError,
     UploadedPart,
     check_expires_in,
+    check_part_size,
 )
 
 MAX_KEY_BYTES = 1024
@@ -186,13 +187,16 @@ class DiskStorage:
             raise NoSuchUpload(f"no multipart upload {upload_id!r} for key {key!r}")
         return self.multipart_dir / upload_id
 
-    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> PresignedRequest:
-        """A PUT of part ``number`` to the API; its response's ``ETag`` header names the part."""
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int, *,
+                     size: int) -> PresignedRequest:
+        """A PUT of part ``number`` to the API, exactly ``size`` bytes (signed: the route refuses
+        another length); its response's ``ETag`` header names the part."""
         if not 1 <= number <= MAX_PARTS:
             raise ValueError(f"part numbers are 1..{MAX_PARTS}, not {number}")
+        check_part_size(size)
         self._upload_dir(key, upload_id)
-        signed = Signed("PUT", signing.part_path(upload_id, number), self._expires(expires_in))
-        return PresignedRequest("PUT", self._url(signed), {}, expires_in)
+        signed = Signed("PUT", signing.part_path(upload_id, number), self._expires(expires_in), size=size)
+        return PresignedRequest("PUT", self._url(signed), {"Content-Length": str(size)}, expires_in)
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         """The parts received so far, sorted by number."""
@@ -295,11 +299,20 @@ class DiskStorage:
         return self.objects_dir / validate_key(key)
 
     def temp_file(self, prefix: str = "put-") -> IO[bytes]:
-        """A new, open, empty file in ``tmp_dir``; the caller commits or deletes it."""
+        """A new, open, empty file in ``tmp_dir``, locked while it is open (``tempfiles``); the caller
+        commits or deletes it."""
         try:
-            return tempfile.NamedTemporaryFile(dir=self.tmp_dir, prefix=prefix, delete=False)
+            return tempfiles.open_locked(self.tmp_dir, prefix)
         except OSError as exc:
             raise StorageError(f"creating a file under {self.tmp_dir} failed: {exc}") from exc
+
+    def remove_stale_temp(self, older_than: float, limit: int) -> int:
+        """Delete up to ``limit`` files of ``tmp_dir`` left by a process that died (unchanged for
+        ``older_than`` seconds and not open for writing); returns how many went."""
+        try:
+            return tempfiles.remove_stale(self.tmp_dir, older_than, limit)
+        except OSError as exc:
+            raise StorageError(f"removing stale files under {self.tmp_dir} failed: {exc}") from exc
 
     def commit_object(self, temp: Path, key: str, replace: bool = True) -> ObjectInfo:
         """Make the written file ``temp`` (in ``tmp_dir``, closed) object ``key``, atomically;

@@ -5,6 +5,12 @@ to ``log`` and writes its exit code to ``exit_code`` when it ends; its state liv
 ``jobdir``), so a restarted API finds its jobs running, and later finished. At most
 ``max_concurrent`` jobs run at once: the others wait, ``pending`` on disk, and are started oldest
 first by the next ``submit`` or ``statuses`` (of any process: a file lock serialises them).
+
+Each job gets a scratch folder of its own (``PLATECUT_SCRATCH`` and ``TMPDIR``; inside its folder, or
+``scratch_root/<job name>``): the download, the outputs and any temporary file go there. A job that
+exits removes its work; one that is killed cannot, so the scratch folder is removed here as soon as
+the job is seen finished (no process of its group left), and with the job when it is cancelled or
+deleted.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ WRAPPER_NAME = "platecut-local-job"
 CANNOT_START = 127
 LABEL_PLATE_ID = "platecut.io/plate-id"
 LABEL_ATTEMPT = "platecut.io/attempt"
+FINISHED = frozenset({JobPhase.SUCCEEDED, JobPhase.FAILED})
 
 
 def default_command() -> tuple[str, ...]:
@@ -58,15 +65,20 @@ class LocalLauncher:
 
     ``command`` comes before ``job run ...`` (default: ``default_command()``); ``env`` is added to
     the API's own environment for the jobs; ``kill_grace`` is how long a cancelled job gets between
-    SIGTERM and SIGKILL.
+    SIGTERM and SIGKILL; ``scratch_root`` holds the jobs' scratch folders (default: each job's own
+    folder).
     """
 
     def __init__(self, root: Path, max_concurrent: int = 1, command: Sequence[str] | None = None,
-                 env: Mapping[str, str] | None = None, kill_grace: float = 5.0) -> None:
+                 env: Mapping[str, str] | None = None, kill_grace: float = 5.0,
+                 scratch_root: Path | None = None) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.scratch_root = Path(scratch_root).resolve() if scratch_root is not None else None
+        if self.scratch_root == self.root:
+            raise ValueError("the jobs' scratch root must not be their state folder")
         self.max_concurrent = max_concurrent
         self.command = tuple(command) if command else default_command()
         self.env = dict(env or {})
@@ -95,6 +107,7 @@ class LocalLauncher:
         with self._locked():
             self._start_pending()
             found = {job.name: self._status(job) for job in self._jobs()}
+            self._drop_finished_scratch(found)
         if names is None:
             return found
         return {name: found.get(name) or JobStatus(job_name=name, phase=JobPhase.MISSING) for name in names}
@@ -111,6 +124,11 @@ class LocalLauncher:
         return self._job(job_name).tail(tail_lines)
 
     # -- state -------------------------------------------------------------------------------
+
+    def scratch(self, job_name: str) -> Path:
+        """The job's scratch folder (whether or not it exists)."""
+        job = self._job(job_name)
+        return self.scratch_root / job.name if self.scratch_root is not None else job.path / "scratch"
 
     def _job(self, name: str) -> JobDir:
         if not is_dns1123_label(name):
@@ -178,8 +196,11 @@ class LocalLauncher:
         assert submitted is not None
         argv = ["/bin/sh", "-c", WRAPPER, WRAPPER_NAME, str(job.path), *self.command,
                 *job_run_arguments(submitted.request)]
-        env = {**os.environ, **self.env, "PLATECUT_TERMINATION_LOG": str(job.termination_log)}
+        scratch = self.scratch(job.name)  # the job's own: removed when it ends, however it ends
+        env = {**os.environ, **self.env, "PLATECUT_TERMINATION_LOG": str(job.termination_log),
+               "PLATECUT_SCRATCH": str(scratch), "TMPDIR": str(scratch)}
         try:
+            scratch.mkdir(parents=True, exist_ok=True)
             child = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
         except OSError as exc:
@@ -198,8 +219,22 @@ class LocalLauncher:
             pid = job.pid()
             if pid and job.exit_code() is None and self._alive(job, pid):
                 self._kill_group(job, pid)
+            shutil.rmtree(self.scratch(job.name), ignore_errors=True)
             shutil.rmtree(job.path, ignore_errors=True)
             self._start_pending()  # a slot may be free now
+
+    def _drop_finished_scratch(self, found: Mapping[str, JobStatus]) -> None:
+        """Remove the scratch folders of finished jobs (a killed job leaves its work there), once no
+        process of the job's group is left."""
+        for name, status in found.items():
+            scratch = self.scratch(name)
+            if status.phase not in FINISHED or not scratch.exists():
+                continue
+            pid = self._job(name).pid()
+            if pid and group_alive(pid):
+                continue
+            shutil.rmtree(scratch, ignore_errors=True)
+            log.info("local job's scratch removed", extra={"job": name, "scratch": str(scratch)})
 
     def _kill_group(self, job: JobDir, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -35,6 +35,7 @@ from api.integrations.storage import (
     StorageError,
     UploadedPart,
     check_expires_in,
+    check_part_size,
 )
 
 AddressingStyle = Literal["path", "virtual"]
@@ -175,12 +176,19 @@ class S3Storage:
             response = self._client.create_multipart_upload(Bucket=self.bucket, Key=key)
         return str(response["UploadId"])
 
-    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> PresignedRequest:
-        """A PUT of part ``number`` (1..10000); its response's ``ETag`` header names the part."""
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int, *,
+                     size: int) -> PresignedRequest:
+        """A PUT of part ``number`` (1..10000), exactly ``size`` bytes; its response's ``ETag`` header
+        names the part.
+
+        Content-Length is signed (as for ``presign_put``): S3 and MinIO refuse a body of another length
+        (403 ``SignatureDoesNotMatch``). The returned headers must be sent as they are."""
         if not 1 <= number <= MAX_PARTS:
             raise ValueError(f"part numbers are 1..{MAX_PARTS}, not {number}")
-        params = {"Key": key, "UploadId": upload_id, "PartNumber": number}
-        return PresignedRequest("PUT", self._presign("upload_part", params, expires_in), {}, expires_in)
+        check_part_size(size)
+        params = {"Key": key, "UploadId": upload_id, "PartNumber": number, "ContentLength": size}
+        url = self._presign("upload_part", params, expires_in)
+        return PresignedRequest("PUT", url, {"Content-Length": str(size)}, expires_in)
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
         """The parts S3 holds for the upload (all pages), sorted by number."""

@@ -4,8 +4,8 @@ A plate may be a version of a reel (declared, or read from its name): ``(project
 is unique, NULLs (a plate that stands alone) never conflicting. Existing plates are ``reference``
 plates with the default 8/8 handles.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
