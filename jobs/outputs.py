@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jobs import editorial
 from jobs.analyse import Analysis
+from jobs.cut_fields import Handles, Numbering, cut_fields
 from jobs.hashing import output_file
 from jobs.manifest import (
     Cut,
@@ -28,8 +29,10 @@ def cut_record(plan: CutPlan, found: Analysis, media: SplitResult | None, thumb:
     frames = found.luma[plan.first_frame : plan.last_frame + 1]
     return Cut(
         index=plan.index, name=plan.name, first_frame=plan.first_frame,
-        last_frame=plan.last_frame, frame_count=plan.frame_count, head_in=head_in,
-        head_out=head_in + plan.frame_count - 1, start_time=str(plan.start_time),
+        last_frame=plan.last_frame, frame_count=plan.frame_count,
+        **cut_fields(Numbering("reference", head_in, Handles(0, 0)), plan.index,
+                     plan.frame_count).as_dict(),
+        start_time=str(plan.start_time),
         duration=str(plan.end_time - plan.start_time), source_tc_in=plan.source_tc_in,
         source_tc_out=plan.source_tc_out, record_tc_in=plan.record_tc_in,
         record_tc_out=plan.record_tc_out, boundary_in=plan.boundary_in,
