@@ -7,7 +7,6 @@ from pathlib import Path
 
 from jobs import editorial
 from jobs.analyse import Analysis
-from jobs.cut_fields import Handles, Numbering, cut_fields
 from jobs.hashing import output_file
 from jobs.manifest import (
     Cut,
@@ -25,13 +24,11 @@ from jobs.split import SplitResult
 
 
 def cut_record(plan: CutPlan, found: Analysis, media: SplitResult | None, thumb: Path,
-               root: Path, settings: DetectorSettings, head_in: int) -> Cut:
+               root: Path, settings: DetectorSettings) -> Cut:
     frames = found.luma[plan.first_frame : plan.last_frame + 1]
     return Cut(
         index=plan.index, name=plan.name, first_frame=plan.first_frame,
-        last_frame=plan.last_frame, frame_count=plan.frame_count,
-        **cut_fields(Numbering("reference", head_in, Handles(0, 0)), plan.index,
-                     plan.frame_count).as_dict(),
+        last_frame=plan.last_frame, frame_count=plan.frame_count, **plan.fields.as_dict(),
         start_time=str(plan.start_time),
         duration=str(plan.end_time - plan.start_time), source_tc_in=plan.source_tc_in,
         source_tc_out=plan.source_tc_out, record_tc_in=plan.record_tc_in,
@@ -49,8 +46,8 @@ def build_manifest(root: Path, source: PlateSource, info: PlateInfo, cuts: list[
                    found: Analysis, media: list[SplitResult], thumbs: list[Path],
                    detector: DetectorSettings, split: SplitSettings,
                    software: Software) -> Manifest:
-    records = [cut_record(plan, found, media[i] if media else None, thumbs[i], root, detector,
-                          split.head_in) for i, plan in enumerate(cuts)]
+    records = [cut_record(plan, found, media[i] if media else None, thumbs[i], root, detector)
+               for i, plan in enumerate(cuts)]
     return Manifest(plate_name=source.stem, created_at=datetime.now(UTC), plate=info,
                     cuts=records, transitions=found.detection.transitions, detector=detector,
                     split=split, outputs=Outputs(), software=software, timings={})
@@ -64,7 +61,9 @@ def sheet_heading(m: Manifest) -> str:
 
 
 def _sheet_detail(c: Cut) -> str:
-    return f"{c.head_in}-{c.head_out} ({c.frame_count}f)  plate {c.first_frame}-{c.last_frame}"
+    handles = f" +{c.head_handles}/{c.tail_handles}" if c.head_handles or c.tail_handles else ""
+    return (f"{c.cut_in}-{c.cut_out} ({c.cut_duration}f{handles})  "
+            f"plate {c.first_frame}-{c.last_frame}")
 
 
 def _sheet_note(c: Cut) -> str:

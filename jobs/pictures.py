@@ -28,7 +28,8 @@ class SheetEntry:
 
 
 def middle_frame(cut: CutPlan) -> int:
-    return cut.first_frame + (cut.frame_count - 1) // 2
+    """0-based plate frame in the middle of the cut itself (its handles left out on a scan)."""
+    return cut.cut_first_frame + (cut.fields.cut_duration - 1) // 2
 
 
 def write_thumbnails(store: FrameStore, cuts: list[CutPlan], out_dir: Path,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from PIL import Image
 
+from jobs.cut_fields import Handles, Numbering, cut_fields
 from jobs.framestore import THUMB_WIDTH
+from jobs.pictures import middle_frame
+from jobs.segments import CutPlan
 from jobs.synth_suite import SUITE, file_name
 from tests.conftest import SplitRunner
 
@@ -46,3 +51,17 @@ def test_editorial_files_describe_the_detected_transitions(split_plate: SplitRun
     csv_rows = (out / "cuts.csv").read_text().splitlines()
     assert len(csv_rows) == 1 + len(manifest.cuts)
     assert ",dissolve,29,39," in csv_rows[2] and ",fade,61,75," in csv_rows[3]
+
+
+def _plan(numbering: Numbering, first: int, frames: int) -> CutPlan:
+    return CutPlan(index=1, name="x", first_frame=first, last_frame=first + frames - 1,
+                   fields=cut_fields(numbering, 1, frames), start_time=Fraction(0),
+                   end_time=Fraction(1), boundary_in="cut", confidence=1.0, transition_in=None,
+                   source_tc_in="01:00:00:00", source_tc_out="01:00:01:08",
+                   record_tc_in="01:00:00:00", record_tc_out="01:00:01:08")
+
+
+def test_the_thumbnail_is_the_middle_of_the_cut_not_of_its_handles() -> None:
+    # plate frames 100..131: on a scan with 8 + 4 handles the cut is 108..127
+    assert middle_frame(_plan(Numbering("scan", 1001, Handles(8, 4)), 100, 32)) == 108 + 9
+    assert middle_frame(_plan(Numbering("reference", 1001, Handles(8, 4)), 100, 32)) == 100 + 15
