@@ -17,6 +17,7 @@ from jobs.manifest import (
     Software,
     SplitSettings,
 )
+from jobs.picture_hash import dhash
 from jobs.pictures import SheetEntry, contact_sheet
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
@@ -38,7 +39,7 @@ def cut_record(plan: CutPlan, found: Analysis, media: SplitResult | None, thumb:
         name_from=plan.name_from, source_tc_from=plan.source_tc_from,
         media=output_file(root, f"cuts/{media.pattern}", media.files, media.frames)
         if media else None,
-        thumbnail=output_file(root, f"thumbnails/{thumb.name}"),
+        thumbnail=output_file(root, f"thumbnails/{thumb.name}"), picture_hash=dhash(thumb),
     )
 
 
