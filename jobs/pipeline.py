@@ -23,7 +23,14 @@ from jobs.analyse import Analysis, analyse
 from jobs.burnin.frames import PlateFrames, grab_frame
 from jobs.burnin.regions import Region
 from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
-from jobs.cut_fields import DEFAULT_HANDLES, DEFAULT_HEAD_IN, Handles, Numbering, PlateKind
+from jobs.cut_fields import (
+    DEFAULT_HANDLES,
+    DEFAULT_HEAD_IN,
+    DEFAULT_PLATE_KIND,
+    Handles,
+    Numbering,
+    PlateKind,
+)
 from jobs.errors import UsageError
 from jobs.framestore import FrameStore
 from jobs.manifest import (
@@ -61,7 +68,7 @@ class SplitOptions:
     split: bool = True
     codec: str = DEFAULT_CODEC
     head_in: int = DEFAULT_HEAD_IN
-    plate_kind: PlateKind = "reference"
+    plate_kind: PlateKind = DEFAULT_PLATE_KIND
     head_handles: int = DEFAULT_HANDLES
     tail_handles: int = DEFAULT_HANDLES
     name_template: str = DEFAULT_NAME_TEMPLATE
