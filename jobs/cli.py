@@ -87,7 +87,8 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
 @click.option("--fps", help="Frame rate of an image sequence (default 24).")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
-def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, fps: str | None,
+def split(plate: str, out_dir: Path, no_split: bool, head_in: int, plate_kind: str,
+          head_handles: int, tail_handles: int, codec: str, fps: str | None,
           name_template: str, detector_set: tuple[str, ...], no_ocr: bool,
           ocr_engine: str | None, regions: tuple[str, ...], shot_pattern: str | None,
           overwrite: bool, as_json: bool) -> None:
@@ -96,8 +97,9 @@ def split(plate: str, out_dir: Path, no_split: bool, head_in: int, codec: str, f
     from jobs.report import RichProgress, print_cuts
 
     options = build_split_options(no_split, head_in, codec, name_template, detector_set, no_ocr,
-                                  ocr_engine, regions, shot_pattern, sequence_rate=_rate(fps),
-                                  overwrite=overwrite)
+                                  ocr_engine, regions, shot_pattern, plate_kind=plate_kind,
+                                  head_handles=head_handles, tail_handles=tail_handles,
+                                  sequence_rate=_rate(fps), overwrite=overwrite)
     with RichProgress(err_console) as bar:
         manifest = run_split(plate, out_dir, options, bar)
     if as_json:

@@ -4,6 +4,20 @@ All three are written from the manifest alone. Timing is worked out once, in
 whole frames at the plate's exact rate (:class:`_Event`), and each writer only
 formats it. OTIO needs a float rate; that float never leaves OTIO objects.
 
+An event (an EDL event, an OTIO clip) is a cut itself, ``cut_in..cut_out``: on a
+reference plate its whole segment, on a scan its segment less the handles, so that a
+tracker importing the EDL gets each cut's duration. Record time is where the cut sits on
+the plate (a scan's handles are gaps between events); an OTIO clip's media reference
+covers the whole media file, handles included. Dissolves join adjacent events only.
+
+Every event names its shot for Flow Production Tracking's Import Cut (tk-multi-importcut
+and sg-otio read them alike): ``* FROM CLIP NAME:`` (the clip, which Import Cut takes for
+a Version's name), ``* LOC: <source TC> YELLOW  <name>`` (a locator: the shot's name is
+its third word; OTIO reads it as a marker on the clip) and ``* COMMENT: <name>`` (the
+shot's name where a locator is not read, e.g. OTIO skips drop-frame ``;`` locators). A
+``* PLATECUT:`` comment carries the cut fields as ``name=value`` words; neither reader
+takes it for a name. Shot names are single words (``segments.safe_name``).
+
 The EDL is written here rather than by the ``cmx_3600`` adapter: the adapter
 writes no ``FCM`` line and decides drop-frame from the rate alone (every 29.97
 EDL comes out drop-frame, even for a non-drop plate). EDL dissolves follow the
@@ -23,22 +37,25 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 
+from jobs.cut_fields import CutFields
 from jobs.manifest import Cut, Manifest, Transition
 from jobs.timecode import FrameRate, frames_to_timecode, is_drop_frame, timecode_to_frames
 
 METADATA_KEY = "platecut"
+CUT_FIELDS = tuple(f.name for f in fields(CutFields))  # cut_order, head_in, cut_in... media_out
 CSV_COLUMNS = (
-    "index", "name", "first_frame", "last_frame", "frame_count", "head_in", "head_out",
+    "index", "name", "first_frame", "last_frame", "frame_count", *CUT_FIELDS,
     "source_tc_in", "source_tc_out", "record_tc_in", "record_tc_out", "boundary_in",
     "transition_kind", "transition_first", "transition_last", "confidence", "is_black",
-    "media", "media_sha256", "thumbnail",
+    "media", "media_sha256", "thumbnail", "picture_hash",
 )
+LOCATOR_COLOUR = "YELLOW"
 _REEL_UNSAFE = re.compile(r"[^A-Z0-9_]+")
 _REEL_LENGTH = 8
 
@@ -58,16 +75,22 @@ class _Dissolve:
 
 @dataclass(frozen=True)
 class _Event:
-    """One cut placed in source and record time, in frames from 00:00:00:00."""
+    """One cut (``cut_in..cut_out``) placed in source and record time, in frames from
+    00:00:00:00."""
 
     cut: Cut
-    source_in: int
-    record_in: int
+    source_in: int  # source frame of cut_in
+    record_in: int  # record frame of cut_in: where it sits on the plate
+    media_source_in: int  # source frame of the media's first frame (the segment's)
     dissolve: _Dissolve | None
 
     @property
     def frames(self) -> int:
-        return self.cut.frame_count
+        return self.cut.cut_duration
+
+    @property
+    def record_out(self) -> int:
+        return self.record_in + self.frames
 
 
 # --- public writers ---------------------------------------------------------------------
@@ -107,19 +130,23 @@ def drop_frame(manifest: Manifest) -> bool:
 
 def _events(manifest: Manifest) -> list[_Event]:
     rate = plate_rate(manifest)
-    record = _record_start(manifest, rate)
+    record_zero = _record_start(manifest, rate)
     events: list[_Event] = []
     for cut in manifest.cuts:
-        previous = events[-1].frames if events else 0
-        events.append(_Event(cut, _source_in(manifest, cut, rate), record,
-                             _dissolve(cut, previous)))
-        record += cut.frame_count
+        media_source_in = _source_in(manifest, cut, rate)
+        head = cut.cut_first_frame - cut.first_frame  # head handles the segment holds
+        record_in = record_zero + cut.cut_first_frame
+        adjacent = events[-1].frames if events and events[-1].record_out == record_in else 0
+        events.append(_Event(cut, media_source_in + head, record_in, media_source_in,
+                             _dissolve(cut, adjacent)))
     return events
 
 
 def _record_start(manifest: Manifest, rate: FrameRate) -> int:
+    """Record frame of plate frame 0."""
     if manifest.cuts:
-        return timecode_to_frames(manifest.cuts[0].record_tc_in, rate)
+        first = manifest.cuts[0]
+        return timecode_to_frames(first.record_tc_in, rate) - first.first_frame
     return _plate_start(manifest, rate)
 
 
@@ -129,18 +156,20 @@ def _plate_start(manifest: Manifest, rate: FrameRate) -> int:
 
 
 def _source_in(manifest: Manifest, cut: Cut, rate: FrameRate) -> int:
+    """Source frame of the cut's ``first_frame``, the first of its segment."""
     if cut.source_tc_in:
         return timecode_to_frames(cut.source_tc_in, rate)
     return _plate_start(manifest, rate) + cut.first_frame
 
 
 def _dissolve(cut: Cut, previous_frames: int) -> _Dissolve | None:
-    """The cut's transition, clamped to the two clips; None at the first cut."""
+    """The cut's transition, clamped to the two clips; None at the first cut and after a gap
+    (``previous_frames`` 0)."""
     transition = cut.transition_in
     if transition is None or previous_frames == 0:
         return None
     before = min(max(transition.edit_frame - transition.first_frame, 0), previous_frames)
-    after = min(max(transition.last_frame + 1 - transition.edit_frame, 0), cut.frame_count)
+    after = min(max(transition.last_frame + 1 - transition.edit_frame, 0), cut.cut_duration)
     if before + after == 0:
         return None
     return _Dissolve(before, after, transition)
@@ -157,20 +186,38 @@ def _timeline(manifest: Manifest) -> Any:
         global_start_time=otio.opentime.RationalTime(start, rate),
         metadata={METADATA_KEY: _plate_metadata(manifest)},
     )
-    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    for event in _events(manifest):
-        if event.dissolve is not None:
-            track.append(_otio_transition(event, rate))
-        track.append(_otio_clip(event, rate))
-    timeline.tracks.append(track)
+    timeline.tracks.append(_track(manifest, start, rate))
     return timeline
 
 
+def _track(manifest: Manifest, start: int, rate: float) -> Any:
+    """The cuts where they sit on the plate (``start``: record frame of plate frame 0), with
+    a gap wherever frames belong to no cut: a scan's handles."""
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+
+    def gap_to(record: int) -> None:
+        if record > end:
+            track.append(otio.schema.Gap(duration=otio.opentime.RationalTime(record - end, rate)))
+
+    end = start
+    for event in _events(manifest):
+        gap_to(event.record_in)
+        if event.dissolve is not None:
+            track.append(_otio_transition(event, rate))
+        track.append(_otio_clip(event, rate))
+        end = event.record_out
+    if manifest.cuts:
+        gap_to(start + manifest.cuts[-1].last_frame + 1)
+    return track
+
+
 def _plate_metadata(manifest: Manifest) -> dict[str, Any]:
-    plate = manifest.plate
+    plate, split = manifest.plate, manifest.split
     return {"source": plate.source, "frame_rate": str(plate.frame_rate),
             "start_timecode": plate.start_timecode, "drop_frame": drop_frame(manifest),
-            "frame_count": plate.frame_count}
+            "frame_count": plate.frame_count, "plate_kind": split.plate_kind,
+            "head_in": split.head_in, "head_handles": split.head_handles,
+            "tail_handles": split.tail_handles}
 
 
 def _otio_clip(event: _Event, rate: float) -> Any:
@@ -187,16 +234,20 @@ def _media_reference(event: _Event, rate: float) -> Any:
         return otio.schema.MissingReference()
     available = None
     if media.frames is not None:
-        available = otio.opentime.TimeRange(otio.opentime.RationalTime(event.source_in, rate),
-                                            otio.opentime.RationalTime(media.frames, rate))
+        available = otio.opentime.TimeRange(
+            otio.opentime.RationalTime(event.media_source_in, rate),
+            otio.opentime.RationalTime(media.frames, rate))
     return otio.schema.ExternalReference(target_url=media.path, available_range=available)
 
 
 def _clip_metadata(cut: Cut) -> dict[str, Any]:
+    """The cut's record under the ``platecut`` key: its cut fields named as the manifest
+    names them (as sg-otio keeps a Cut Item's fields under ``sg``)."""
     return {"index": cut.index, "first_frame": cut.first_frame, "last_frame": cut.last_frame,
-            "head_in": cut.head_in, "head_out": cut.head_out,
+            **cut.cut_fields.as_dict(),
             "source_tc_in": cut.source_tc_in, "source_tc_out": cut.source_tc_out,
-            "confidence": cut.confidence, "boundary_in": cut.boundary_in}
+            "confidence": cut.confidence, "boundary_in": cut.boundary_in,
+            "picture_hash": cut.picture_hash}
 
 
 def _otio_transition(event: _Event, rate: float) -> Any:
@@ -262,13 +313,24 @@ def _edl_event(number: int, reel: str, event: _Event, span: _Span,
     times = " ".join(map(tc, (span.source_in, span.source_out, span.record_in, span.record_out)))
     if event.dissolve is None or previous is None:
         return [f"{number:03d}  {reel:<8} V     C        {times}",
-                f"* FROM CLIP NAME: {event.cut.name}"]
+                f"* FROM CLIP NAME: {event.cut.name}", *_shot_comments(event, tc)]
     a_side, a_span = previous
     held = " ".join(map(tc, (a_span.source_out, a_span.source_out, span.record_in, span.record_in)))
     return [f"{number:03d}  {reel:<8} V     C        {held}",
             f"{number:03d}  {reel:<8} V     D {event.dissolve.length:03d}    {times}",
             f"* FROM CLIP NAME: {a_side.cut.name}",
-            f"* TO CLIP NAME: {event.cut.name}"]
+            f"* TO CLIP NAME: {event.cut.name}", *_shot_comments(event, tc)]
+
+
+def _shot_comments(event: _Event, tc: Callable[[int], str]) -> list[str]:
+    """The event's shot name as Import Cut reads it (a locator at the cut's first source
+    frame, and a comment), and its cut fields."""
+    cut = event.cut
+    words = " ".join(f"{key}={value}" for key, value in cut.cut_fields.as_dict().items()
+                     if key not in ("media_in", "media_out"))
+    return [f"* LOC: {tc(event.source_in)} {LOCATOR_COLOUR:<7} {cut.name}",
+            f"* COMMENT: {cut.name}",
+            f"* PLATECUT: {words}"]
 
 
 def reel_name(plate_name: str) -> str:
@@ -293,7 +355,7 @@ def _csv_row(cut: Cut) -> list[str]:
     transition = cut.transition_in
     return [
         str(cut.index), cut.name, str(cut.first_frame), str(cut.last_frame),
-        str(cut.frame_count), str(cut.head_in), str(cut.head_out),
+        str(cut.frame_count), *(str(value) for value in cut.cut_fields.as_dict().values()),
         cut.source_tc_in or "", cut.source_tc_out or "", cut.record_tc_in, cut.record_tc_out,
         cut.boundary_in,
         transition.kind if transition else "",
@@ -301,7 +363,7 @@ def _csv_row(cut: Cut) -> list[str]:
         str(transition.last_frame) if transition else "",
         str(cut.confidence), "true" if cut.is_black else "false",
         cut.media.path if cut.media else "", cut.media.sha256 if cut.media else "",
-        cut.thumbnail.path if cut.thumbnail else "",
+        cut.thumbnail.path if cut.thumbnail else "", cut.picture_hash or "",
     ]
 
 

@@ -5,9 +5,21 @@ library only) are imported here, so ``api`` can read manifests without installin
 the job's media stack.
 
 Frame numbering: ``first_frame``/``last_frame`` are 0-based plate indices in
-decode (presentation) order, inclusive. ``head_in``/``head_out`` are the
-pipeline's numbers for the same frames in the cut's own file (default 1001..).
-Timecode ``*_out`` values are exclusive, as in an EDL: the frame after the last.
+decode (presentation) order, inclusive: the segment of the plate the cut's media holds.
+Frame numbers (1001..) are the cut fields of trackers (:mod:`jobs.cut_fields`):
+``head_in``, ``cut_in``, ``cut_out``, ``tail_out``; ``media_in``/``media_out`` number the
+segment's frames in the cut's own file. Every frame-number ``*_out`` is inclusive;
+timecode ``*_out`` values are exclusive, as in an EDL: the frame after the last.
+
+Schema versions: 2 is written; 1 is still read (:func:`load_manifest`, or
+``Manifest.model_validate_json``, which is the same): a schema 1 manifest comes back as a
+schema 2 one, its cut fields derived as schema 1 numbered cuts, without handles
+(``head_handles = tail_handles = 0``, ``cut_in = media_in =`` its ``head_in``,
+``cut_out = tail_out = media_out =`` its ``head_out``, ``cut_order =`` its ``index``),
+a reference plate's. Schema 1's ``head_out`` (the last frame number of the cut's file) is
+``media_out`` in schema 2 and no longer written: trackers' "head out" is another frame
+(``cut_in - 1``, the last of the head handles); ``Cut.head_out`` still reads it, for code
+written against schema 1.
 """
 
 from __future__ import annotations
@@ -15,11 +27,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from jobs.cut_fields import DEFAULT_PLATE_KIND, CutFields, PlateKind
 from jobs.timecode import FrameRate
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[2] = 2  # written; 1 is read too, as 2
 MANIFEST_NAME = "manifest.json"  # the manifest's file in an output folder, written last
 
 BoundaryKind = Literal["start", "cut", "dissolve", "fade"]
@@ -124,14 +137,36 @@ class BurnInReport(_Model):
     reads: list[BurnInRead] = []
 
 
+_PICTURE_HASH = r"^[0-9a-f]{16}$"
+
+
+def picture_distance(a: str, b: str) -> int:
+    """Bits that differ between two ``picture_hash`` values (0..64): the same picture scaled
+    or recompressed stays within about 10, different shots are further apart."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
 class Cut(_Model):
+    """One cut. ``first_frame``..``last_frame`` (0-based) is the segment of the plate its
+    media holds: the cut alone on a reference plate, the cut with its handles on a scan."""
+
     index: int = Field(ge=1)
     name: str
     first_frame: int = Field(ge=0)
     last_frame: int = Field(ge=0)
-    frame_count: int = Field(gt=0)
-    head_in: int
-    head_out: int
+    frame_count: int = Field(gt=0, description="Frames of the segment: of the cut's media")
+    cut_order: int = Field(ge=1, description="1-based place of the cut in the plate")
+    head_in: int = Field(description="First frame number, head handles included (1001)")
+    cut_in: int = Field(description="head_in + head_handles: first frame number of the cut")
+    cut_out: int = Field(description="cut_in + cut_duration - 1: last frame number of the cut")
+    tail_out: int = Field(description="cut_out + tail_handles: last frame number, handles included")
+    head_handles: int = Field(ge=0)
+    tail_handles: int = Field(ge=0)
+    cut_duration: int = Field(gt=0, description="Frames of the cut, without handles")
+    working_duration: int = Field(gt=0, description="Frames with handles")
+    media_in: int = Field(description="Frame number of first_frame in the cut's own media "
+                                      "(cut_in on a reference plate, head_in on a scan)")
+    media_out: int = Field(description="Frame number of last_frame in the cut's own media")
     start_time: str = Field(description="Presentation time of the first frame, seconds as a fraction")
     duration: str = Field(description="Seconds as a fraction")
     source_tc_in: str | None = None
@@ -147,6 +182,62 @@ class Cut(_Model):
     source_tc_from: Literal["burnin", "plate"] = "plate"
     media: OutputFile | None = None
     thumbnail: OutputFile | None = None
+    picture_hash: str | None = Field(None, pattern=_PICTURE_HASH,
+                                     description="64-bit dHash of the thumbnail, 16 hex digits "
+                                                 "(compare with picture_distance)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_schema_1(cls, data: Any) -> Any:
+        """A schema 1 cut (``head_out``, no cut fields): its fields, derived without handles."""
+        if not isinstance(data, dict) or "head_out" not in data or "cut_in" in data:
+            return data
+        cut = dict(data)
+        head_in, head_out, frames = cut.get("head_in"), cut.pop("head_out"), cut.get("frame_count")
+        cut.update(cut_order=cut.get("index"), cut_in=head_in, cut_out=head_out,
+                   tail_out=head_out, head_handles=0, tail_handles=0, cut_duration=frames,
+                   working_duration=frames, media_in=head_in, media_out=head_out)
+        return cut
+
+    @model_validator(mode="after")
+    def _fields_agree(self) -> Cut:
+        problems = self.cut_fields.problems()
+        if self.media_out - self.media_in + 1 != self.frame_count:
+            problems.append("media_out - media_in + 1 != frame_count")
+        if problems:
+            raise ValueError(f"cut {self.index}: " + "; ".join(problems))
+        return self
+
+    @property
+    def cut_fields(self) -> CutFields:
+        return CutFields(cut_order=self.cut_order, head_in=self.head_in, cut_in=self.cut_in,
+                         cut_out=self.cut_out, tail_out=self.tail_out,
+                         head_handles=self.head_handles, tail_handles=self.tail_handles,
+                         cut_duration=self.cut_duration, working_duration=self.working_duration,
+                         media_in=self.media_in, media_out=self.media_out)
+
+    @property
+    def head_out(self) -> int:
+        """Deprecated, schema 1's name of ``media_out``: the last frame number of the cut's
+        own file (not a tracker's head out, which is ``cut_in - 1``)."""
+        return self.media_out
+
+    def plate_frame(self, number: int) -> int:
+        """The 0-based plate frame of frame number ``number`` of this cut's media."""
+        if not self.media_in <= number <= self.media_out:
+            raise ValueError(f"cut {self.index}: frame {number} is not in its media "
+                             f"({self.media_in}-{self.media_out})")
+        return self.first_frame + number - self.media_in
+
+    @property
+    def cut_first_frame(self) -> int:
+        """0-based plate frame of ``cut_in``: where the cut itself starts."""
+        return self.plate_frame(self.cut_in)
+
+    @property
+    def cut_last_frame(self) -> int:
+        """0-based plate frame of ``cut_out``."""
+        return self.plate_frame(self.cut_out)
 
 
 class DetectorSettings(_Model):
@@ -171,10 +262,17 @@ class DetectorSettings(_Model):
 
 
 class SplitSettings(_Model):
+    """How the plate was split. The defaults of the plate kind and handles are what a
+    schema 1 manifest meant (no handles); the commands default to 8 and 8."""
+
     enabled: bool
     codec: str
-    head_in: int
+    head_in: int = Field(description="First frame number of each cut, head handles included")
     copied: bool = Field(description="True when the media was copied without re-encoding")
+    plate_kind: PlateKind = Field(DEFAULT_PLATE_KIND, description="reference: segments hold "
+                                  "the cuts alone; scan: segments hold their handles too")
+    head_handles: int = Field(0, ge=0)
+    tail_handles: int = Field(0, ge=0)
 
 
 class Software(_Model):
@@ -191,7 +289,10 @@ class Outputs(_Model):
 
 
 class Manifest(_Model):
-    schema_version: Literal[1] = 1
+    """The manifest, schema 2. Reading a schema 1 manifest (``model_validate_json``,
+    :func:`load_manifest`) gives this model too, upgraded (see the module's docstring)."""
+
+    schema_version: Literal[2] = SCHEMA_VERSION
     plate_name: str
     created_at: datetime
     plate: PlateInfo
@@ -204,9 +305,32 @@ class Manifest(_Model):
     software: Software
     timings: dict[str, float] = Field(description="Seconds spent in each stage")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_schema_1(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("schema_version") == 1:
+            return {**data, "schema_version": 2}  # and each cut upgrades itself
+        return data
+
+    @model_validator(mode="after")
+    def _media_numbered_as_the_plate_kind_says(self) -> Manifest:
+        scan = self.split.plate_kind == "scan"
+        wrong = [c.index for c in self.cuts if c.media_in != (c.head_in if scan else c.cut_in)]
+        if wrong:
+            raise ValueError(f"cuts {wrong}: a {self.split.plate_kind} plate's media is numbered "
+                             f"from {'head_in' if scan else 'cut_in'}")
+        return self
+
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Manifest:
+        """The manifest of ``text`` (schema 1 or 2), as schema 2."""
         return cls.model_validate_json(text)
+
+
+def load_manifest(data: str | bytes) -> Manifest:
+    """Read a manifest file's content, schema 1 or 2, as a schema 2 :class:`Manifest`
+    (``pydantic.ValidationError`` when it is neither)."""
+    return Manifest.model_validate_json(data)

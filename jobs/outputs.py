@@ -17,6 +17,7 @@ from jobs.manifest import (
     Software,
     SplitSettings,
 )
+from jobs.picture_hash import dhash
 from jobs.pictures import SheetEntry, contact_sheet
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
@@ -24,12 +25,12 @@ from jobs.split import SplitResult
 
 
 def cut_record(plan: CutPlan, found: Analysis, media: SplitResult | None, thumb: Path,
-               root: Path, settings: DetectorSettings, head_in: int) -> Cut:
+               root: Path, settings: DetectorSettings) -> Cut:
     frames = found.luma[plan.first_frame : plan.last_frame + 1]
     return Cut(
         index=plan.index, name=plan.name, first_frame=plan.first_frame,
-        last_frame=plan.last_frame, frame_count=plan.frame_count, head_in=head_in,
-        head_out=head_in + plan.frame_count - 1, start_time=str(plan.start_time),
+        last_frame=plan.last_frame, frame_count=plan.frame_count, **plan.fields.as_dict(),
+        start_time=str(plan.start_time),
         duration=str(plan.end_time - plan.start_time), source_tc_in=plan.source_tc_in,
         source_tc_out=plan.source_tc_out, record_tc_in=plan.record_tc_in,
         record_tc_out=plan.record_tc_out, boundary_in=plan.boundary_in,
@@ -38,7 +39,7 @@ def cut_record(plan: CutPlan, found: Analysis, media: SplitResult | None, thumb:
         name_from=plan.name_from, source_tc_from=plan.source_tc_from,
         media=output_file(root, f"cuts/{media.pattern}", media.files, media.frames)
         if media else None,
-        thumbnail=output_file(root, f"thumbnails/{thumb.name}"),
+        thumbnail=output_file(root, f"thumbnails/{thumb.name}"), picture_hash=dhash(thumb),
     )
 
 
@@ -46,8 +47,8 @@ def build_manifest(root: Path, source: PlateSource, info: PlateInfo, cuts: list[
                    found: Analysis, media: list[SplitResult], thumbs: list[Path],
                    detector: DetectorSettings, split: SplitSettings,
                    software: Software) -> Manifest:
-    records = [cut_record(plan, found, media[i] if media else None, thumbs[i], root, detector,
-                          split.head_in) for i, plan in enumerate(cuts)]
+    records = [cut_record(plan, found, media[i] if media else None, thumbs[i], root, detector)
+               for i, plan in enumerate(cuts)]
     return Manifest(plate_name=source.stem, created_at=datetime.now(UTC), plate=info,
                     cuts=records, transitions=found.detection.transitions, detector=detector,
                     split=split, outputs=Outputs(), software=software, timings={})
@@ -61,7 +62,9 @@ def sheet_heading(m: Manifest) -> str:
 
 
 def _sheet_detail(c: Cut) -> str:
-    return f"{c.head_in}-{c.head_out} ({c.frame_count}f)  plate {c.first_frame}-{c.last_frame}"
+    handles = f" +{c.head_handles}/{c.tail_handles}" if c.head_handles or c.tail_handles else ""
+    return (f"{c.cut_in}-{c.cut_out} ({c.cut_duration}f{handles})  "
+            f"plate {c.first_frame}-{c.last_frame}")
 
 
 def _sheet_note(c: Cut) -> str:

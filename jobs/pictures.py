@@ -22,13 +22,14 @@ _BG, _FG, _DIM, _ACCENT = (24, 24, 27), (235, 235, 235), (150, 150, 160), (255, 
 class SheetEntry:
     thumbnail: Path
     title: str  # e.g. "#003  SH010_0040"
-    detail: str  # e.g. "1001-1048 (48f)  plate 96-143"
+    detail: str  # e.g. "1009-1056 (48f +8/8)  plate 96-159": cut_in-cut_out, handles, segment
     note: str  # e.g. "in: dissolve, plate 90-101", or ""
     kind: str  # how the cut starts: start, cut, dissolve, fade
 
 
 def middle_frame(cut: CutPlan) -> int:
-    return cut.first_frame + (cut.frame_count - 1) // 2
+    """0-based plate frame in the middle of the cut itself (its handles left out on a scan)."""
+    return cut.cut_first_frame + (cut.fields.cut_duration - 1) // 2
 
 
 def write_thumbnails(store: FrameStore, cuts: list[CutPlan], out_dir: Path,

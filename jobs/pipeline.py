@@ -23,6 +23,15 @@ from jobs.analyse import Analysis, analyse
 from jobs.burnin.frames import PlateFrames, grab_frame
 from jobs.burnin.regions import Region
 from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
+from jobs.cut_fields import (
+    DEFAULT_HANDLES,
+    DEFAULT_HEAD_IN,
+    DEFAULT_PLATE_KIND,
+    Handles,
+    Numbering,
+    PlateKind,
+)
+from jobs.errors import UsageError
 from jobs.framestore import FrameStore
 from jobs.manifest import (
     MANIFEST_NAME,
@@ -58,7 +67,10 @@ class NoProgress:
 class SplitOptions:
     split: bool = True
     codec: str = DEFAULT_CODEC
-    head_in: int = 1001
+    head_in: int = DEFAULT_HEAD_IN
+    plate_kind: PlateKind = DEFAULT_PLATE_KIND
+    head_handles: int = DEFAULT_HANDLES
+    tail_handles: int = DEFAULT_HANDLES
     name_template: str = DEFAULT_NAME_TEMPLATE
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings())
     sequence_rate: FrameRate | None = None
@@ -68,6 +80,18 @@ class SplitOptions:
     ocr: OcrSettings | None = field(default_factory=OcrSettings)
     burnin_regions: list[Region] | None = None  # None: found automatically
     shot_pattern: str = DEFAULT_SHOT_PATTERN
+
+    def __post_init__(self) -> None:
+        _ = self.numbering  # a plate kind, head-in or handles it cannot take fail here
+
+    @property
+    def numbering(self) -> Numbering:
+        """How the cuts are numbered: the plate kind, head-in and handles."""
+        try:
+            return Numbering(self.plate_kind, self.head_in,
+                             Handles(self.head_handles, self.tail_handles))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
 
 
 class _Timer:
@@ -95,7 +119,8 @@ def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnIn
     count = len(found.stamps.pts)
     boundaries = burnins.boundaries if burnins else found.detection.boundaries
     labels = labels_for(burnins, count, rate) if burnins else None
-    return plan_cuts(info, boundaries, found.stamps, source.stem, options.name_template, labels)
+    return plan_cuts(info, boundaries, found.stamps, source.stem, options.name_template, labels,
+                     options.numbering)
 
 
 @contextmanager
@@ -137,12 +162,14 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         if options.split:
             with timer("split"):
                 media = split_all(source, info, cuts, found.stamps, stage / "cuts", kind,
-                                  options.head_in, bar.stage("split", len(cuts)))
+                                  bar.stage("split", len(cuts)))
         with timer("thumbnails"):
             thumbs = write_thumbnails(store, cuts, stage / "thumbnails",
                                       bar.stage("thumbnails", len(cuts)))
         settings = SplitSettings(enabled=options.split, codec=kind, head_in=options.head_in,
-                                 copied=kind == "copy")
+                                 copied=kind == "copy", plate_kind=options.plate_kind,
+                                 head_handles=options.head_handles,
+                                 tail_handles=options.tail_handles)
         software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version())
         manifest = build_manifest(stage, source, info, cuts, found, media, thumbs,
                                   options.detector, settings, software)

@@ -85,7 +85,7 @@ def _fraction(text: str) -> float:
 def print_cuts(m: Manifest, out_dir: Path) -> None:
     table = Table(title=f"{m.plate_name}: {len(m.cuts)} cuts, {m.plate.frame_count} frames "
                         f"at {m.plate.frame_rate}", title_justify="left")
-    for col in ("#", "name", "plate frames", "head in-out", "frames", "source TC in",
+    for col in ("#", "name", "plate frames", "cut in-out", "frames", "source TC in",
                 "source TC out", "starts with", "found by", "conf."):
         table.add_column(col, justify="right" if col in ("#", "frames", "conf.") else "left")
     for c in m.cuts:
@@ -93,7 +93,7 @@ def print_cuts(m: Manifest, out_dir: Path) -> None:
         if c.transition_in:
             start += f" {c.transition_in.first_frame}-{c.transition_in.last_frame}"
         table.add_row(str(c.index), c.name, f"{c.first_frame}-{c.last_frame}",
-                      f"{c.head_in}-{c.head_out}", str(c.frame_count), c.source_tc_in or "",
+                      f"{c.cut_in}-{c.cut_out}", str(c.cut_duration), c.source_tc_in or "",
                       c.source_tc_out or "", start, c.detected_by, f"{c.confidence:.2f}")
     console.print(table)
     if m.burnin and m.burnin.suspicious:

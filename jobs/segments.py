@@ -1,4 +1,4 @@
-"""From boundaries to cuts: frame ranges, names, timecodes and head-in numbers."""
+"""From boundaries to cuts: frame ranges, names, timecodes and cut fields (frame numbers)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Literal
 
 from jobs.burnin.labels import CutLabel
+from jobs.cut_fields import DEFAULT_NUMBERING, CutFields, Numbering, cut_fields
 from jobs.decode import Timestamps
 from jobs.detect import Boundary
 from jobs.errors import UsageError
@@ -21,12 +22,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 @dataclass(frozen=True)
 class CutPlan:
-    """One cut before its files exist."""
+    """One cut before its files exist. ``first_frame``..``last_frame`` (0-based plate frames)
+    is its segment: what its media holds, handles included on a scan."""
 
     index: int
     name: str
     first_frame: int
     last_frame: int
+    fields: CutFields  # frame numbers: head_in, cut_in... and media_in, its media's first
     start_time: Fraction  # presentation time of the first frame, from the plate's first frame
     end_time: Fraction  # presentation time just after the last frame
     boundary_in: BoundaryKind
@@ -43,6 +46,16 @@ class CutPlan:
     @property
     def frame_count(self) -> int:
         return self.last_frame - self.first_frame + 1
+
+    @property
+    def cut_first_frame(self) -> int:
+        """0-based plate frame of ``cut_in``: where the cut itself starts in its segment."""
+        return self.first_frame + self.fields.cut_in - self.fields.media_in
+
+    @property
+    def cut_last_frame(self) -> int:
+        """0-based plate frame of ``cut_out``."""
+        return self.first_frame + self.fields.cut_out - self.fields.media_in
 
 
 def safe_name(text: str) -> str:
@@ -66,7 +79,10 @@ def check_name_template(template: str) -> None:
 
 def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
               plate_name: str, template: str = DEFAULT_NAME_TEMPLATE,
-              labels: list[CutLabel] | None = None) -> list[CutPlan]:
+              labels: list[CutLabel] | None = None,
+              numbering: Numbering = DEFAULT_NUMBERING) -> list[CutPlan]:
+    """The cuts between ``boundaries``: each segment of the plate, named, timed and numbered
+    (``numbering``: the kind of plate, head-in and handles)."""
     rate = info.frame_rate.as_frame_rate()
     drop = info.drop_frame or (info.start_timecode is None and rate.drop_frame_capable)
     source_zero = timecode_to_frames(info.start_timecode, rate) if info.start_timecode else 0
@@ -85,7 +101,7 @@ def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
         bound = inside[i - 1] if i else None
         cuts.append(CutPlan(
             index=i + 1, name=render_name(template, plate_name, i + 1),
-            first_frame=first, last_frame=end - 1,
+            first_frame=first, last_frame=end - 1, fields=cut_fields(numbering, i + 1, end - first),
             start_time=stamps.seconds(first),
             end_time=stamps.seconds(end) if end < count else total,
             boundary_in=bound.kind if bound else "start",

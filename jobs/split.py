@@ -4,7 +4,10 @@ Intra-only movies (ProRes, DNx...) are stream-copied with the default codec or
 ``copy``, so every frame is bit-identical to the plate; asking for another
 intermediate (prores4444, dnxhr, h264) re-encodes them to it. Long-GOP movies
 (H.264, HEVC) are re-encoded to the intermediate (ProRes 422 HQ by default). Image
-sequences are always copied file by file and renumbered from the head-in frame.
+sequences are always copied file by file and renumbered from the cut's ``media_in``:
+``cut_in`` on a reference plate (1009 with head-in 1001 and 8 handles), ``head_in`` on a
+scan, whose segments hold their handles (:mod:`jobs.cut_fields`). A movie's timecode is the
+source timecode of its first frame; its frames are numbered ``media_in``.. in the manifest.
 """
 
 from __future__ import annotations
@@ -66,9 +69,9 @@ def output_kind(source: PlateSource, info: PlateInfo, codec: str) -> str:
 
 
 def split_cut(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Timestamps,
-              out_dir: Path, kind: str, head_in: int) -> SplitResult:
+              out_dir: Path, kind: str) -> SplitResult:
     if source.kind == "sequence":
-        return _copy_sequence(source, cut, out_dir, head_in)
+        return _copy_sequence(source, cut, out_dir)
     return _write_movie(source, info, cut, stamps, out_dir, kind)
 
 
@@ -101,14 +104,16 @@ def _write_movie(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Tim
     return SplitResult(out, out.name, (out,), cut.frame_count)
 
 
-def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path, head_in: int) -> SplitResult:
+def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path) -> SplitResult:
+    """Plate frames first_frame..last_frame (0-based) as files numbered media_in..media_out."""
     folder = out_dir / cut.name
     folder.mkdir(parents=True, exist_ok=True)
     ext = source.frame_files[0].suffix
-    width = max(4, len(str(head_in + cut.frame_count - 1)))
+    first_number = cut.fields.media_in
+    width = max(4, len(str(cut.fields.media_out)))
     files = []
     for offset, frame in enumerate(range(cut.first_frame, cut.last_frame + 1)):
-        dest = folder / f"{cut.name}.{head_in + offset:0{width}d}{ext}"
+        dest = folder / f"{cut.name}.{first_number + offset:0{width}d}{ext}"
         shutil.copyfile(source.frame_files[frame], dest)
         files.append(dest)
     pattern = f"{cut.name}/{cut.name}.%0{width}d{ext}"
@@ -116,13 +121,13 @@ def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path, head_in: in
 
 
 def split_all(source: PlateSource, info: PlateInfo, cuts: list[CutPlan], stamps: Timestamps,
-              out_dir: Path, codec: str, head_in: int,
+              out_dir: Path, codec: str,
               progress: Callable[[int], None] | None = None) -> list[SplitResult]:
     kind = output_kind(source, info, codec)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for done, cut in enumerate(cuts, start=1):
-        results.append(split_cut(source, info, cut, stamps, out_dir, kind, head_in))
+        results.append(split_cut(source, info, cut, stamps, out_dir, kind))
         if progress:
             progress(done)
     return results

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from jobs.cut_fields import DEFAULT_HANDLES, DEFAULT_PLATE_KIND, PLATE_KINDS
+
 if TYPE_CHECKING:
     from jobs.manifest import DetectorSettings
     from jobs.ocr.engine import OcrSettings
@@ -23,7 +25,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SPLIT_OPTIONS = [
     click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media."),
     click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
-                 envvar="PLATECUT_HEAD_IN", help="Frame number of each cut's first frame."),
+                 envvar="PLATECUT_HEAD_IN",
+                 help="Frame number of each cut's first frame, head handles included."),
+    click.option("--plate-kind", type=click.Choice(PLATE_KINDS), default=DEFAULT_PLATE_KIND,
+                 show_default=True,
+                 help="reference: each segment of the plate is a cut alone (handles are "
+                      "virtual; its media is numbered from cut_in = head_in + head handles); "
+                      "scan: each segment holds its handles too (numbered from head_in)."),
+    click.option("--head-handles", default=DEFAULT_HANDLES, show_default=True,
+                 type=click.IntRange(min=0), envvar="PLATECUT_HEAD_HANDLES",
+                 help="Frames of handles before each cut."),
+    click.option("--tail-handles", default=DEFAULT_HANDLES, show_default=True,
+                 type=click.IntRange(min=0), envvar="PLATECUT_TAIL_HANDLES",
+                 help="Frames of handles after each cut."),
     click.option("--codec", default="prores", show_default=True,
                  help="Intermediate for long-GOP plates: prores, prores4444, dnxhr, h264; "
                       "'copy' refuses to re-encode. Intra-only movies are copied with prores or "
@@ -117,10 +131,25 @@ def check_output_options(codec: str, name_template: str) -> None:
             raise click.BadParameter(exc.message, param_hint=hint) from exc
 
 
+def numbering_options(head_in: int, plate_kind: str, head_handles: int,
+                      tail_handles: int) -> dict[str, Any]:
+    """The ``SplitOptions`` fields of ``--head-in``, ``--plate-kind`` and the handles; a value
+    they cannot take is a usage error."""
+    from jobs.cut_fields import Handles, Numbering
+
+    try:
+        Numbering(plate_kind, head_in, Handles(head_handles, tail_handles))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--plate-kind/--head-in/--*-handles") from exc
+    return {"head_in": head_in, "plate_kind": plate_kind, "head_handles": head_handles,
+            "tail_handles": tail_handles}
+
+
 def build_split_options(no_split: bool, head_in: int, codec: str, name_template: str,
                         detector_set: tuple[str, ...], no_ocr: bool, ocr_engine: str | None,
                         regions: tuple[str, ...], shot_pattern: str | None,
-                        **extra: Any) -> SplitOptions:
+                        plate_kind: str = DEFAULT_PLATE_KIND, head_handles: int = DEFAULT_HANDLES,
+                        tail_handles: int = DEFAULT_HANDLES, **extra: Any) -> SplitOptions:
     """``SplitOptions`` from the split options (OCR on by default), for ``platecut split``
     and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields.
 
@@ -128,6 +157,7 @@ def build_split_options(no_split: bool, head_in: int, codec: str, name_template:
     from jobs.pipeline import SplitOptions
 
     check_output_options(codec, name_template)
-    return SplitOptions(split=not no_split, codec=codec, head_in=head_in,
-                        name_template=name_template, detector=detector_settings(detector_set),
+    return SplitOptions(split=not no_split, codec=codec, name_template=name_template,
+                        detector=detector_settings(detector_set),
+                        **numbering_options(head_in, plate_kind, head_handles, tail_handles),
                         **burnin_options(no_ocr, ocr_engine, regions, shot_pattern), **extra)

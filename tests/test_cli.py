@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -152,6 +153,9 @@ def test_overwrite_replaces_the_whole_folder(plates: PlateMaker, tmp_path: Path)
     (["--head-in", "-5"], "head-in"),
     (["--name-template", "{nope}"], "bad cut name template"),
     (["--name-template", "{index:zz}"], "bad cut name template"),
+    (["--plate-kind", "film"], "plate-kind"),
+    (["--head-handles", "-1"], "head-handles"),
+    (["--tail-handles", "eight"], "tail-handles"),
 ])
 def test_bad_options_are_usage_errors(plates: PlateMaker, tmp_path: Path, args: list[str],
                                       words: str) -> None:
@@ -236,3 +240,37 @@ def test_bad_region_is_a_usage_error(plates: PlateMaker, tmp_path: Path) -> None
     plate, _ = plates("cli_small.mp4", SMALL)
     result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--burnin-region", "0,0,2")
     assert result.returncode == ExitCode.USAGE and "not a region" in result.stderr
+
+
+def test_plate_kind_and_handles_go_into_the_manifest(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)  # two shots of 12 frames
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split",
+                      "--no-ocr", "--plate-kind", "scan", "--head-handles", "2", "--tail-handles", "3")
+    assert result.returncode == 0, result.stderr
+    m = json.loads(result.stdout)
+    assert m["schema_version"] == 2
+    assert {k: m["split"][k] for k in ("plate_kind", "head_in", "head_handles", "tail_handles")} == {
+        "plate_kind": "scan", "head_in": 1001, "head_handles": 2, "tail_handles": 3}
+    # each 12-frame segment: 2 handles, a 7-frame cut, 3 handles, numbered from head_in
+    assert [[c[k] for k in ("first_frame", "head_in", "cut_in", "cut_out", "tail_out", "media_in",
+                            "media_out", "cut_duration", "working_duration")] for c in m["cuts"]] == [
+        [0, 1001, 1003, 1009, 1012, 1001, 1012, 7, 12], [12, 1001, 1003, 1009, 1012, 1001, 1012, 7, 12]]
+    with (tmp_path / "o" / "cuts.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["cut_in"], r["cut_out"], r["tail_out"]) for r in rows] == [("1003", "1009", "1012")] * 2
+
+
+def test_handles_come_from_the_site_environment(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    env = {**os.environ, "PLATECUT_HEAD_HANDLES": "12", "PLATECUT_TAIL_HANDLES": "4"}
+    exe = Path(sys.executable).with_name("platecut")
+    result = subprocess.run([str(exe), "split", str(plate), "-o", str(tmp_path / "o"), "--json",
+                             "--no-split", "--no-ocr"], capture_output=True, text=True, env=env,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    m = json.loads(result.stdout)
+    assert (m["split"]["plate_kind"], m["split"]["head_handles"], m["split"]["tail_handles"]) == (
+        "reference", 12, 4)
+    # a reference plate: the 12 frames are the cut, numbered from cut_in = 1001 + 12
+    assert [(c["cut_in"], c["cut_out"], c["tail_out"], c["media_in"]) for c in m["cuts"]] == [
+        (1013, 1024, 1028, 1013)] * 2

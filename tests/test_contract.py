@@ -1,8 +1,11 @@
-"""The package boundaries the design fixes: the manifest is light, jobs never imports api."""
+"""The package boundaries the design fixes: the manifest is light, jobs never imports api;
+and the manifest's schemas: 2 is written, 1 is still read."""
 
 from __future__ import annotations
 
 import ast
+import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -12,6 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from jobs.manifest import (
+    SCHEMA_VERSION,
     Cut,
     DetectorSettings,
     Manifest,
@@ -20,9 +24,14 @@ from jobs.manifest import (
     Rational,
     Software,
     SplitSettings,
+    load_manifest,
+    picture_distance,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+MANIFESTS = Path(__file__).resolve().parent / "manifests"
+V1 = MANIFESTS / "v1_A001C003.json"  # written by the schema 1 job: 2 cuts of 12 and 14 frames
+V2_SCAN = MANIFESTS / "v2_A001C004_scan.json"  # schema 2, a scan: 28 and 30 frames, 8/8 handles
 
 
 def test_manifest_module_imports_nothing_heavy() -> None:
@@ -60,7 +69,105 @@ def _manifest(**cut_changes: object) -> Manifest:
 def test_manifest_round_trips_through_json() -> None:
     m = _manifest()
     assert Manifest.from_json(m.to_json()) == m
-    assert '"schema_version": 1' in m.to_json()
+    assert '"schema_version": 2' in m.to_json() and SCHEMA_VERSION == 2  # was 1
+
+
+# --- schema 1 is still read, as schema 2 --------------------------------------------------------
+
+
+def test_a_schema_1_manifest_reads_as_schema_2_without_handles() -> None:
+    text = V1.read_text()
+    assert json.loads(text)["schema_version"] == 1
+    m = Manifest.model_validate_json(text)  # what the API calls
+    assert m == load_manifest(text.encode()) == Manifest.from_json(text)
+    assert m.schema_version == 2
+    assert (m.split.plate_kind, m.split.head_handles, m.split.tail_handles) == ("reference", 0, 0)
+    # schema 1 numbered each cut's file head_in..head_out (1001..): those are the cut
+    first, second = m.cuts
+    assert first.cut_fields.as_dict() == {
+        "cut_order": 1, "head_in": 1001, "cut_in": 1001, "cut_out": 1012, "tail_out": 1012,
+        "head_handles": 0, "tail_handles": 0, "cut_duration": 12, "working_duration": 12,
+        "media_in": 1001, "media_out": 1012}
+    assert (second.cut_order, second.cut_in, second.cut_out, second.cut_duration) == (2, 1001, 1014, 14)
+    assert [(c.head_in, c.head_out) for c in m.cuts] == [(1001, 1012), (1001, 1014)]  # v1 names
+    assert [(c.cut_first_frame, c.cut_last_frame) for c in m.cuts] == [(0, 11), (12, 25)]
+    assert [c.picture_hash for c in m.cuts] == [None, None]
+    # everything else as it was
+    assert [(c.first_frame, c.last_frame, c.frame_count) for c in m.cuts] == [(0, 11, 12), (12, 25, 14)]
+    assert m.outputs.edl is not None and m.outputs.edl.path == "A001C003.edl"
+
+
+def test_an_upgraded_manifest_is_written_as_schema_2_and_reads_back_the_same() -> None:
+    upgraded = load_manifest(V1.read_text())
+    data = json.loads(upgraded.to_json())
+    assert data["schema_version"] == 2 and "head_out" not in data["cuts"][0]
+    assert data["cuts"][0]["media_out"] == 1012
+    assert load_manifest(upgraded.to_json()) == upgraded
+
+
+def test_a_schema_2_scan_manifest() -> None:
+    m = load_manifest(V2_SCAN.read_bytes())
+    assert (m.split.plate_kind, m.split.head_in, m.split.head_handles, m.split.tail_handles) == (
+        "scan", 1001, 8, 8)
+    # each segment holds 8 + cut + 8 frames, numbered from head_in
+    assert [(c.first_frame, c.last_frame, c.frame_count) for c in m.cuts] == [(0, 27, 28), (28, 57, 30)]
+    assert [(c.head_in, c.cut_in, c.cut_out, c.tail_out) for c in m.cuts] == [
+        (1001, 1009, 1020, 1028), (1001, 1009, 1022, 1030)]
+    assert [(c.cut_duration, c.working_duration) for c in m.cuts] == [(12, 28), (14, 30)]
+    assert [(c.media_in, c.media_out) for c in m.cuts] == [(1001, 1028), (1001, 1030)]
+    assert [(c.cut_first_frame, c.cut_last_frame) for c in m.cuts] == [(8, 19), (36, 49)]
+    assert [c.plate_frame(1001) for c in m.cuts] == [0, 28]
+    assert all(c.picture_hash and len(c.picture_hash) == 16 for c in m.cuts)
+    assert load_manifest(m.to_json()) == m
+
+
+def test_a_cut_built_the_schema_1_way_is_a_cut_without_handles() -> None:
+    # code written against schema 1 (the API's tests build cuts so) keeps working
+    cut = _manifest().cuts[0]
+    assert (cut.head_in, cut.cut_in, cut.cut_out, cut.tail_out) == (1001, 1001, 1048, 1048)
+    assert cut.head_out == cut.media_out == 1048
+    assert (cut.head_handles, cut.tail_handles, cut.cut_order) == (0, 0, 1)
+
+
+def _v2_cut(**changes: object) -> dict[str, object]:
+    cut: dict[str, object] = json.loads(V2_SCAN.read_text())["cuts"][0]
+    cut.update(changes)
+    return cut
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"cut_in": 1010}, "cut_in != head_in + head_handles"),
+    ({"tail_out": 1030}, "tail_out != cut_out + tail_handles"),
+    ({"working_duration": 12}, "working_duration"),
+    ({"media_in": 1009, "media_out": 1036}, "must be numbered"),
+    ({"frame_count": 27}, "media_out - media_in + 1 != frame_count"),
+    ({"head_out": 1028}, "head_out"),  # schema 1's name is not written in schema 2
+    ({"picture_hash": "E7672FA7"}, "picture_hash"),
+])
+def test_cut_fields_that_do_not_add_up_are_refused(changes: dict[str, object], words: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(words)):
+        Cut.model_validate(_v2_cut(**changes))
+
+
+def test_media_numbered_against_the_plate_kind_is_refused() -> None:
+    data = json.loads(V2_SCAN.read_text())
+    data["split"]["plate_kind"] = "reference"  # a reference plate's media starts at cut_in
+    with pytest.raises(ValidationError, match=r"cuts \[1, 2\]: a reference plate's media"):
+        Manifest.model_validate(data)
+
+
+@pytest.mark.parametrize("version", [0, 3, "2"])
+def test_other_schema_versions_are_refused(version: object) -> None:
+    data = json.loads(V2_SCAN.read_text())
+    data["schema_version"] = version
+    with pytest.raises(ValidationError):
+        Manifest.model_validate_json(json.dumps(data))
+
+
+def test_picture_distance_counts_the_bits_that_differ() -> None:
+    assert picture_distance("e7672fa7e7e7e6e7", "e7672fa7e7e7e6e7") == 0
+    assert picture_distance("0000000000000000", "ffffffffffffffff") == 64
+    assert picture_distance("0000000000000001", "8000000000000000") == 2
 
 
 @pytest.mark.parametrize("change", [{"boundary_in": "wipe"}, {"frame_count": 0},

@@ -190,6 +190,25 @@ def test_a_bad_codec_or_name_template_is_a_usage_error(tmp_path: Path, flag: str
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--plate-kind", "film"), ("--head-handles", "-8")])
+def test_a_bad_plate_kind_or_handles_is_a_usage_error(tmp_path: Path, flag: str, value: str) -> None:
+    result = job_run("--source", str(tmp_path / "p.mov"), "--output", str(tmp_path / "o"), flag, value)
+    assert result.returncode == ExitCode.USAGE and flag in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
+
+
+def test_the_job_numbers_a_scan_as_asked(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("job_small.mp4", SMALL)  # two shots of 12 frames
+    out = tmp_path / "outputs"
+    result = job_run("--source", str(plate), "--output", str(out), "--no-ocr", "--plate-kind", "scan",
+                     "--head-handles", "4", "--tail-handles", "4", "--termination-log",
+                     str(tmp_path / "term"), "--scratch", str(tmp_path / "scratch"))
+    assert result.returncode == 0, result.stderr
+    m = Manifest.from_json((out / MANIFEST_NAME).read_text())
+    assert (m.split.plate_kind, m.split.head_handles, m.split.tail_handles) == ("scan", 4, 4)
+    assert [(c.media_in, c.cut_in, c.cut_out, c.tail_out) for c in m.cuts] == [(1001, 1005, 1008, 1012)] * 2
+
+
 # --- end to end, local folders (the single-machine launcher), with burn-ins --------------------
 
 def test_local_folders_with_burn_ins(plates: PlateMaker, tmp_path: Path) -> None:

@@ -7,11 +7,13 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 
 from jobs.manifest import Manifest
 from jobs.synth import PlateSpec, ShotSpec
 from jobs.synth_suite import SUITE, file_name
+from jobs.timecode import FrameRate
 from tests.conftest import SplitRunner
 from tests.media import counted_frames, frame_hashes, frame_pixels, psnr
 
@@ -159,14 +161,17 @@ def test_variable_frame_rate_cuts_keep_their_timestamps(split_plate: SplitRunner
 
 
 def test_image_sequence_is_copied_and_renumbered_from_head_in(split_plate: SplitRunner) -> None:
+    # a reference plate (the default): each cut's files are numbered from cut_in, head_in plus
+    # the 8 head handles (schema 1 numbered them from head_in: 1001)
     spec = SUITE["sequence_1001"]
     out, manifest, truth = split_plate(file_name("sequence_1001", spec), spec, head_in=1001, ocr=None)
     assert manifest.plate.kind == "sequence" and manifest.plate.first_frame_number == 1001
     plate_dir = _plate_path(out, "sequence_1001.1001.png").parent
     for cut in manifest.cuts:
         assert cut.media is not None and cut.head_in == 1001
+        assert (cut.cut_in, cut.media_in, cut.cut_out) == (1009, 1009, 1008 + cut.frame_count)
         files = sorted((out / cut.media.path).parent.iterdir())
-        assert [f.name for f in files] == [f"{cut.name}.{1001 + i:04d}.png"
+        assert [f.name for f in files] == [f"{cut.name}.{1009 + i:04d}.png"
                                            for i in range(cut.frame_count)]
         for i, f in enumerate(files):
             source = plate_dir / f"sequence_1001.{1001 + cut.first_frame + i:04d}.png"
@@ -185,8 +190,11 @@ def test_exr_sequence_head_in_is_configurable(split_plate: SplitRunner) -> None:
     assert [c.frame_count for c in manifest.cuts] == [6, 6]
     cut = manifest.cuts[1]
     assert cut.media is not None and cut.media.path == f"cuts/{cut.name}/{cut.name}.%04d.exr"
-    assert (out / f"cuts/{cut.name}/{cut.name}.0101.exr").exists()
-    assert (cut.head_in, cut.head_out) == (101, 106)
+    # numbered from cut_in = 101 + 8 head handles (schema 1: head_in..head_out, 101-106)
+    assert (out / f"cuts/{cut.name}/{cut.name}.0109.exr").exists()
+    assert not (out / f"cuts/{cut.name}/{cut.name}.0101.exr").exists()
+    assert (cut.head_in, cut.cut_in, cut.cut_out, cut.tail_out) == (101, 109, 114, 122)
+    assert (cut.media_in, cut.media_out) == (109, 114) and cut.head_out == 114
 
 
 def test_no_split_writes_description_only(split_plate: SplitRunner) -> None:
@@ -196,3 +204,79 @@ def test_no_split_writes_description_only(split_plate: SplitRunner) -> None:
     assert all(c.media is None for c in manifest.cuts)
     assert (out / "contact_sheet.png").exists() and (out / "manifest.json").exists()
     assert manifest.split.enabled is False
+
+
+# --- the two kinds of plate ------------------------------------------------------------------
+
+# a scan reel as a PNG sequence: two pulls with 8 + 8 handles (8 + 12 + 8, 8 + 4 + 8 frames)
+# and a 12-frame slate, too short for its handles
+SCAN_SEQUENCE = PlateSpec(shots=(ShotSpec("testsrc", 28), ShotSpec("mandel", 20),
+                                 ShotSpec("bars", 12)), width=160, height=90, codec="png")
+
+
+def test_a_scan_sequence_is_numbered_from_head_in_with_its_handles(split_plate: SplitRunner) -> None:
+    out, manifest, truth = split_plate("scan_seq.%04d.png", SCAN_SEQUENCE, plate_kind="scan",
+                                       ocr=None)
+    assert [c.first_frame for c in manifest.cuts[1:]] == truth.cut_starts == [28, 48]
+    split = manifest.split
+    assert (split.plate_kind, split.head_in, split.head_handles, split.tail_handles) == ("scan", 1001, 8, 8)
+    assert [(c.first_frame, c.last_frame, c.frame_count) for c in manifest.cuts] == [
+        (0, 27, 28), (28, 47, 20), (48, 59, 12)]
+    assert [c.cut_fields.as_dict() for c in manifest.cuts] == [
+        {"cut_order": 1, "head_in": 1001, "cut_in": 1009, "cut_out": 1020, "tail_out": 1028,
+         "head_handles": 8, "tail_handles": 8, "cut_duration": 12, "working_duration": 28,
+         "media_in": 1001, "media_out": 1028},
+        {"cut_order": 2, "head_in": 1001, "cut_in": 1009, "cut_out": 1012, "tail_out": 1020,
+         "head_handles": 8, "tail_handles": 8, "cut_duration": 4, "working_duration": 20,
+         "media_in": 1001, "media_out": 1020},
+        {"cut_order": 3, "head_in": 1001, "cut_in": 1001, "cut_out": 1012, "tail_out": 1012,
+         "head_handles": 0, "tail_handles": 0, "cut_duration": 12, "working_duration": 12,
+         "media_in": 1001, "media_out": 1012}]
+    assert [(c.cut_first_frame, c.cut_last_frame) for c in manifest.cuts] == [(8, 19), (36, 39), (48, 59)]
+    plate_dir = _plate_path(out, "scan_seq.1001.png").parent
+    for cut in manifest.cuts:
+        assert cut.media is not None
+        files = sorted((out / cut.media.path).parent.iterdir())
+        assert [f.name for f in files] == [f"{cut.name}.{1001 + i}.png" for i in range(cut.frame_count)]
+        for number, f in zip(range(cut.media_in, cut.media_out + 1), files, strict=True):
+            # frame number N of the cut is plate frame plate_frame(N), the plate's file 1001 + that
+            plate_file = plate_dir / f"scan_seq.{1001 + cut.plate_frame(number)}.png"
+            assert f.read_bytes() == plate_file.read_bytes()
+    _assert_partition(manifest)
+    _assert_checksums(out, manifest)
+
+
+# a scan at 23.976 from 01:00:00:00, copied bit for bit: pulls of 8 + 12 + 8 and 8 + 14 + 8
+SCAN_MOVIE = PlateSpec(shots=(ShotSpec("testsrc", 28), ShotSpec("mandel", 30)), width=160, height=90,
+                       rate=FrameRate(24000, 1001), codec="prores", timecode="01:00:00:00")
+
+
+def test_a_scan_movie_holds_its_handles_and_its_edl_its_cuts(split_plate: SplitRunner) -> None:
+    out, manifest, truth = split_plate("scan.mov", SCAN_MOVIE, plate_kind="scan", ocr=None)
+    assert [c.first_frame for c in manifest.cuts[1:]] == truth.cut_starts == [28]
+    source = frame_hashes(_plate_path(out, "scan.mov"))
+    for cut in manifest.cuts:
+        assert cut.media is not None and cut.media.frames == cut.frame_count
+        assert frame_hashes(out / cut.media.path) == source[cut.first_frame : cut.last_frame + 1]
+    assert [(c.media_in, c.cut_in, c.cut_out, c.media_out) for c in manifest.cuts] == [
+        (1001, 1009, 1020, 1028), (1001, 1009, 1022, 1030)]
+    # the movie's timecode is its first frame's: the first head handle
+    assert [c.source_tc_in for c in manifest.cuts] == ["01:00:00:00", "01:00:01:04"]
+    second = manifest.cuts[1].media
+    assert second is not None
+    tags = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream_tags=timecode",
+                           "-of", "csv=p=0", str(out / second.path)],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert "01:00:01:04" in tags
+    # the EDL, read back at the plate's rate: each event is the cut without its handles
+    assert manifest.outputs.edl is not None
+    timeline = otio.adapters.read_from_file(str(out / manifest.outputs.edl.path),
+                                            adapter_name="cmx_3600", rate=24000 / 1001)
+    clips = list(timeline.tracks[0].find_clips())
+    assert [c.name for c in clips] == ["scan_001", "scan_002"]
+    # plate frames 8..19 and 36..49 (01:00:00:00 is frame 86400 at 24 frames a second)
+    assert [(c.source_range.start_time.value, c.source_range.duration.value) for c in clips] == [
+        (86408, 12), (86436, 14)]
+    first_record = -timeline.tracks[0].source_range.start_time.value
+    assert [first_record + c.range_in_parent().start_time.value for c in clips] == [86408, 86436]
+    assert [m.name for c in clips for m in c.markers] == ["scan_001", "scan_002"]
