@@ -142,11 +142,12 @@ def cuts(plate_id: str, api_url: str | None, token: str | None) -> None:
 
 def cuts_table(plate_id: str, body: Any) -> Table:
     """A plate's cuts as the API lists them: number, name, frames and timecodes."""
-    table = Table("#", "name", "plate frames", "head in-out", "frames", "source TC in",
+    table = Table("#", "name", "plate frames", "cut in-out", "frames", "source TC in",
                   "source TC out", "found by", title=f"cuts of {plate_id}")
     for c in _items(body):
+        cut_in, cut_out = c.get("cut_in") or c["head_in"], c.get("cut_out") or c["head_out"]
         table.add_row(str(c["index"]), c["name"], f"{c['first_frame']}-{c['last_frame']}",
-                      f"{c['head_in']}-{c['head_out']}", str(c["frame_count"]),
+                      f"{cut_in}-{cut_out}", str(c.get("cut_duration") or c["frame_count"]),
                       c.get("source_tc_in") or "", c.get("source_tc_out") or "",
                       c.get("detected_by") or "")
     return table

@@ -34,8 +34,17 @@ class Cut(Base):
     first_frame: Mapped[int]
     last_frame: Mapped[int]
     frame_count: Mapped[int]
-    head_in: Mapped[int]
-    head_out: Mapped[int]
+    head_in: Mapped[int] = mapped_column(comment="First frame number, head handles included (1001)")
+    head_out: Mapped[int] = mapped_column(comment="Last frame number of the cut's media (media_out)")
+    # the cut fields as trackers know them (Flow Production Tracking's Cut Item, sg-otio)
+    cut_in: Mapped[int | None]
+    cut_out: Mapped[int | None]
+    tail_out: Mapped[int | None]
+    head_handles: Mapped[int | None]
+    tail_handles: Mapped[int | None]
+    cut_duration: Mapped[int | None]
+    working_duration: Mapped[int | None]
+    media_in: Mapped[int | None] = mapped_column(comment="Frame number of the media's first frame")
     start_time: Mapped[str] = mapped_column(String(FRACTION))
     duration: Mapped[str] = mapped_column(String(FRACTION))
     source_tc_in: Mapped[str | None] = mapped_column(String(TC))

@@ -12,7 +12,10 @@ from jobs.manifest import Cut as ManifestCut
 def cut_row(plate: Plate, cut: ManifestCut, prefix: str | None = None) -> Cut:
     row = Cut(plate_id=plate.id, index=cut.index, name=cut.name, first_frame=cut.first_frame,
               last_frame=cut.last_frame, frame_count=cut.frame_count, head_in=cut.head_in,
-              head_out=cut.head_out, start_time=cut.start_time, duration=cut.duration,
+              head_out=cut.media_out, cut_in=cut.cut_in, cut_out=cut.cut_out, tail_out=cut.tail_out,
+              head_handles=cut.head_handles, tail_handles=cut.tail_handles, cut_duration=cut.cut_duration,
+              working_duration=cut.working_duration, media_in=cut.media_in,
+              picture_hash=cut.picture_hash, start_time=cut.start_time, duration=cut.duration,
               source_tc_in=cut.source_tc_in, source_tc_out=cut.source_tc_out,
               record_tc_in=cut.record_tc_in, record_tc_out=cut.record_tc_out, boundary_in=cut.boundary_in,
               confidence=cut.confidence, is_black=cut.is_black, detected_by=cut.detected_by,

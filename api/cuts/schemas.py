@@ -27,8 +27,19 @@ class CutOut(BaseModel):
     first_frame: int = Field(description="0-based plate frame, inclusive")
     last_frame: int = Field(description="0-based plate frame, inclusive")
     frame_count: int
-    head_in: int
-    head_out: int
+    head_in: int = Field(description="First frame number, head handles included (1001)")
+    head_out: int = Field(description="Last frame number of the cut's own media (media_out)")
+    cut_order: int
+    cut_in: int | None = Field(description="head_in + head_handles: the cut's first frame number")
+    cut_out: int | None = Field(description="cut_in + cut_duration - 1")
+    tail_out: int | None = Field(description="cut_out + tail_handles")
+    head_handles: int | None
+    tail_handles: int | None
+    cut_duration: int | None = Field(description="Frames of the cut, handles not included")
+    working_duration: int | None = Field(description="Frames with handles")
+    media_in: int | None = Field(description="Frame number of the media's first frame (cut_in on a "
+                                             "reference plate, head_in on a scan)")
+    picture_hash: str | None = Field(description="64-bit dHash of the thumbnail, hex")
     start_time: str
     duration: str
     source_tc_in: str | None
@@ -59,10 +70,13 @@ class CutOut(BaseModel):
             media = FileOut(sha256=cut.media_sha256, size=cut.media_size, frames=cut.media_frames)
         if cut.thumbnail_key is not None:
             thumbnail = FileOut(sha256=cut.thumbnail_sha256, size=cut.thumbnail_size)
-        return cls(**fields, transition_in=transition, media=media, thumbnail=thumbnail)
+        return cls(**fields, cut_order=cut.index, transition_in=transition, media=media,
+                   thumbnail=thumbnail)
 
 
-_PLAIN = ("index", "name", "first_frame", "last_frame", "frame_count", "head_in", "head_out", "start_time",
+_PLAIN = ("index", "name", "first_frame", "last_frame", "frame_count", "head_in", "head_out", "cut_in",
+          "cut_out", "tail_out", "head_handles", "tail_handles", "cut_duration", "working_duration",
+          "media_in", "picture_hash", "start_time",
           "duration", "source_tc_in", "source_tc_out", "record_tc_in", "record_tc_out", "boundary_in",
           "confidence", "is_black", "detected_by", "name_from", "source_tc_from")
 

@@ -85,14 +85,21 @@ def _version_cuts(session: Session, plate: Plate) -> list[VersionCut]:
 def version_cut(cut: Cut, plate: Plate) -> VersionCut:
     """A cut as the comparison sees it. Its source range counts when the source timecode is the
     camera's: read from burn-ins, or a scan's own timecode (an edit ref's own is record time)."""
+    duration = cut.cut_duration or cut.frame_count  # cuts ingested from schema 1: no handles
     source_in = source_out = None
     camera_timecode = cut.source_tc_from == "burnin" or plate.kind is PlateKind.SCAN
-    if camera_timecode and cut.source_tc_in and cut.source_tc_out:
+    if camera_timecode and cut.source_tc_in:
         rate = FrameRate.from_fraction(Fraction(cut.frame_count) / Fraction(cut.duration))
-        source_in = timecode_to_frames(cut.source_tc_in, rate)
-        source_out = timecode_to_frames(cut.source_tc_out, rate)
+        into_media = (cut.cut_in - cut.media_in) if cut.cut_in is not None and cut.media_in is not None else 0
+        source_in = timecode_to_frames(cut.source_tc_in, rate) + into_media  # a scan's head handles
+        source_out = source_in + duration
     picture = int(cut.picture_hash, 16) if cut.picture_hash else None
-    return VersionCut(order=cut.index, name=cut.name, named=cut.name_from == "burnin",
-                      duration=cut.frame_count, head_handles=plate.head_handles,
-                      tail_handles=plate.tail_handles, source_in=source_in, source_out=source_out,
-                      picture=picture)
+    return VersionCut(order=cut.index, name=cut.name, named=cut.name_from == "burnin", duration=duration,
+                      head_handles=_handles(cut.head_handles, plate.head_handles),
+                      tail_handles=_handles(cut.tail_handles, plate.tail_handles),
+                      source_in=source_in, source_out=source_out, picture=picture)
+
+
+def _handles(of_cut: int | None, of_plate: int) -> int:
+    """The cut's own (a short scan segment has none), else its plate's."""
+    return of_plate if of_cut is None else of_cut

@@ -39,7 +39,9 @@ def manifest(shots: list[tuple[str, int, int]]) -> Manifest:
     for index, (name, source, length) in enumerate(shots, 1):
         cuts.append(Cut(
             index=index, name=name, first_frame=first, last_frame=first + length - 1, frame_count=length,
-            head_in=1001, head_out=1000 + length, start_time=f"{first}/24", duration=f"{length}/24",
+            cut_order=index, head_in=1001, cut_in=1009, cut_out=1008 + length, tail_out=1016 + length,
+            head_handles=8, tail_handles=8, cut_duration=length, working_duration=length + 16, media_in=1009,
+            media_out=1008 + length, start_time=f"{first}/24", duration=f"{length}/24",
             source_tc_in=frames_to_timecode(source, RATE),
             source_tc_out=frames_to_timecode(source + length, RATE),
             record_tc_in=frames_to_timecode(86400 + first, RATE),
