@@ -130,3 +130,18 @@ def test_bad_comparisons_are_refused_clearly(caller: Caller, db: Session) -> Non
     unknown = caller.get(f"/api/v1/plates/{done}/changes?against={uuid.uuid4()}")
     assert unknown.status_code == 404
     assert caller.get(f"/api/v1/plates/{done}/changes?against=nope").status_code == 422
+
+
+def test_handles_from_the_cut_fields_decide_a_rescan(caller: Caller, db: Session) -> None:
+    split_version(caller, db, "ep105_v01.mov", V1)
+    within = [*V1[:4], ("E", 5000, 56), ("F", 5992, 56)]  # E 8 more at the tail, F 8 more at the head
+    beyond = [*V1[:4], ("E", 5000, 57), ("F", 5991, 57)]
+    v2 = split_version(caller, db, "ep105_v02.mov", within)
+    v3 = split_version(caller, db, "ep105_v03.mov", beyond)
+    assert rows(caller.get(f"/api/v1/plates/{v2}/changes").json())[4:] == [
+        ("E", "cut_change", 0, 8, False), ("F", "cut_change", 8, 0, False)]
+    assert rows(caller.get(f"/api/v1/plates/{v3}/changes?against={v2}").json())[4:] == [
+        ("E", "cut_change", 0, 1, False), ("F", "cut_change", 1, 0, False)]
+    unversioned = split_version(caller, db, "ep105_original.mov", V1)  # any plate of the project
+    first = caller.get(f"/api/v1/plates/{v3}/changes?against={unversioned}")
+    assert rows(first.json())[4:] == [("E", "rescan", 0, 9, False), ("F", "rescan", 9, 0, False)]
