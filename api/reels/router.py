@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth.dependencies import CurrentPrincipal
 from api.db.unit_of_work import DbSession
-from api.dependencies import ProjectCacheDep
+from api.dependencies import ProjectCacheDep, StorageDep
 from api.projects.service import project_ref
 from api.reels import service
 from api.reels.report import ChangeReport, as_csv
@@ -47,6 +47,15 @@ def cut_changes(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrinc
     """Every shot of this version and the one compared with: new, omitted, reinstated, cut change
     (head/tail deltas in frames), rescan, unchanged, repeated, and whether it moved."""
     return service.cut_changes(session, principal, plate_id, against)
+
+
+@changes_router.get("/changes.png", response_class=Response,
+                    responses={200: {"content": {"image/png": {}}, "description": "The changed shots"}})
+def cut_changes_picture(plate_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal,
+                        storage: StorageDep, against: Against = None) -> Response:
+    """The changed shots as a picture: old and new thumbnails side by side, what changed under them."""
+    return Response(service.changes_picture(session, storage, principal, plate_id, against),
+                    media_type="image/png")
 
 
 @changes_router.get("/changes.csv", response_class=Response,

@@ -11,9 +11,10 @@ from api.auth.principal import Principal
 from api.cuts.models import Cut
 from api.cuts.repository import cuts_of_plate
 from api.errors import Conflict, NotFound
+from api.integrations.storage import Storage, StorageError
 from api.plates.models import Plate, PlateKind, PlateState
 from api.plates.repository import get_plate
-from api.reels import repository
+from api.reels import repository, sheet
 from api.reels.changes import VersionCut, compare
 from api.reels.report import ChangeReport, ChangeRow, counts_of
 from api.reels.schemas import ReelOut, ReelVersionOut, ReelVersions
@@ -103,3 +104,28 @@ def version_cut(cut: Cut, plate: Plate) -> VersionCut:
 def _handles(of_cut: int | None, of_plate: int) -> int:
     """The cut's own (a short scan segment has none), else its plate's."""
     return of_plate if of_cut is None else of_cut
+
+
+def changes_picture(session: Session, storage: Storage, principal: Principal, plate_id: uuid.UUID,
+                    against_id: uuid.UUID | None) -> bytes:
+    """The report's changed shots as a PNG: old and new thumbnails side by side, the change under."""
+    report = cut_changes(session, principal, plate_id, against_id)
+    keys = {"new": _thumbnail_keys(session, report.plate_id)}
+    keys["old"] = _thumbnail_keys(session, report.against_plate_id) if report.against_plate_id else {}
+
+    def thumbnail(side: str, order: int) -> bytes | None:
+        key = keys[side].get(order)
+        if key is None:
+            return None
+        try:
+            return storage.get_bytes(key)
+        except StorageError:  # gone from storage: drawn as an empty tile
+            return None
+
+    old = f"v{report.against_version:02d}" if report.against_version else "nothing"
+    title = f"{report.reel or 'plate'}: {old} -> v{report.version or 0:02d}, changed shots"
+    return sheet.render(sheet.changed(report.items), thumbnail, title)
+
+
+def _thumbnail_keys(session: Session, plate_id: uuid.UUID) -> dict[int, str]:
+    return {cut.index: cut.thumbnail_key for cut in cuts_of_plate(session, plate_id) if cut.thumbnail_key}

@@ -8,14 +8,20 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+from fastapi import FastAPI
+from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.cuts.ingest import ingest_manifest
+from api.cuts.models import Cut as CutRow
 from api.plates.models import Plate, PlateState
+from api.reels.sheet import EMPTY, PAD, TEXT_HEIGHT, TILE
 from jobs.manifest import (
     Cut,
     DetectorSettings,
     Manifest,
+    OutputFile,
     Outputs,
     PlateInfo,
     Rational,
@@ -47,7 +53,8 @@ def manifest(shots: list[tuple[str, int, int]]) -> Manifest:
             record_tc_in=frames_to_timecode(86400 + first, RATE),
             record_tc_out=frames_to_timecode(86400 + first + length, RATE),
             boundary_in="start" if index == 1 else "cut", confidence=1.0, detected_by="burnin",
-            name_from="burnin", source_tc_from="burnin"))
+            name_from="burnin", source_tc_from="burnin",
+            thumbnail=OutputFile(path=f"thumbnails/{index:03d}_{name}.jpg", sha256="0" * 64, size_bytes=1)))
         first += length
     info = PlateInfo(source="ref.mov", kind="movie", container="mov", codec="prores", width=64, height=36,
                      pixel_aspect="1:1", pix_fmt="yuv422p10le", bit_depth=10,
@@ -145,3 +152,45 @@ def test_handles_from_the_cut_fields_decide_a_rescan(caller: Caller, db: Session
     unversioned = split_version(caller, db, "ep105_original.mov", V1)  # any plate of the project
     first = caller.get(f"/api/v1/plates/{v3}/changes?against={unversioned}")
     assert rows(first.json())[4:] == [("E", "rescan", 0, 9, False), ("F", "rescan", 9, 0, False)]
+
+
+SHOT_COLOURS = {"A": (200, 40, 40), "B": (40, 200, 40), "C": (40, 40, 200), "D": (200, 200, 40),
+                "E": (40, 200, 200), "F": (200, 40, 200), "G": (240, 240, 240)}
+
+
+def store_thumbnails(app: FastAPI, db: Session, plate_id: str) -> None:
+    """What the job uploads: a thumbnail per cut, here a flat picture of its shot's colour."""
+    for cut in db.scalars(select(CutRow).where(CutRow.plate_id == uuid.UUID(plate_id))):
+        out = io.BytesIO()
+        Image.new("RGB", (320, 180), SHOT_COLOURS[cut.name]).save(out, "JPEG", quality=95)
+        assert cut.thumbnail_key is not None
+        app.state.storage.put_bytes(cut.thumbnail_key, out.getvalue(), "image/jpeg")
+
+
+def tile_colour(sheet: Image.Image, row: int, column: int) -> tuple[int, int, int]:
+    band = TILE[1] + TEXT_HEIGHT + PAD
+    x = PAD + column * (TILE[0] + PAD) + TILE[0] // 2
+    y = TEXT_HEIGHT + PAD + row * band + TILE[1] // 2
+    r, g, b = sheet.getpixel((x, y))[:3]
+    return r, g, b
+
+
+def near(found: tuple[int, int, int], expected: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 12 for a, b in zip(found, expected, strict=True))  # JPEG
+
+
+def test_the_changed_shots_as_a_picture(caller: Caller, db: Session, app: FastAPI) -> None:
+    v1 = split_version(caller, db, "ep106_v01.mov", V1)
+    v2 = split_version(caller, db, "ep106_v02.mov", V2)
+    for plate_id in (v1, v2):
+        store_thumbnails(app, db, plate_id)
+    response = caller.get(f"/api/v1/plates/{v2}/changes.png")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    sheet = Image.open(io.BytesIO(response.content))
+    # changed shots in order: B cut change, C rescan, D omitted, G new, F moved, A repeated
+    assert sheet.height == TEXT_HEIGHT + PAD + 6 * (TILE[1] + TEXT_HEIGHT + PAD) + TEXT_HEIGHT
+    assert near(tile_colour(sheet, 0, 0), SHOT_COLOURS["B"])
+    assert near(tile_colour(sheet, 0, 1), SHOT_COLOURS["B"])
+    assert near(tile_colour(sheet, 2, 0), SHOT_COLOURS["D"]) and tile_colour(sheet, 2, 1) == EMPTY
+    assert tile_colour(sheet, 3, 0) == EMPTY and near(tile_colour(sheet, 3, 1), SHOT_COLOURS["G"])
+    assert tile_colour(sheet, 5, 0) == EMPTY and near(tile_colour(sheet, 5, 1), SHOT_COLOURS["A"])
