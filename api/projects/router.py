@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from api.auth.dependencies import CurrentPrincipal
 from api.db.unit_of_work import DbSession
+from api.dependencies import ProjectCacheDep
 from api.projects import service
-from api.projects.schemas import ProjectCreate, ProjectList, ProjectOut
+from api.projects.schemas import ProjectCreate, ProjectList, ProjectOut, ProjectUpdate
 from api.urls import API_V1
+from api.validation import SLUG_PATTERN
 
 router = APIRouter(prefix=API_V1 + "/projects", tags=["projects"])
 
@@ -25,3 +29,11 @@ def create_project(body: ProjectCreate, session: DbSession, principal: CurrentPr
     """Create a project (site-wide admin tokens only)."""
     project = service.create_project(session, principal, body.name, (body.head_handles, body.tail_handles))
     return ProjectOut.model_validate(project)
+
+
+@router.patch("/{name}", response_model=ProjectOut)
+def update_project(name: Annotated[str, Path(pattern=SLUG_PATTERN)], body: ProjectUpdate, session: DbSession,
+                   principal: CurrentPrincipal, projects: ProjectCacheDep) -> ProjectOut:
+    """Set the project's own head and tail handles (null: the site's again); admin tokens only."""
+    changes = body.model_dump(include=body.model_fields_set)
+    return ProjectOut.model_validate(service.update_project(session, principal, name, changes, projects))

@@ -18,6 +18,13 @@ class ProjectCreate(RequestBody):
     tail_handles: int | None = Field(None, ge=0, le=MAX_HANDLES, description="Likewise at the tail")
 
 
+class ProjectUpdate(RequestBody):
+    """The project's own handles; null: the site's again. A field left out is left as it is."""
+
+    head_handles: int | None = Field(None, ge=0, le=MAX_HANDLES)
+    tail_handles: int | None = Field(None, ge=0, le=MAX_HANDLES)
+
+
 class ProjectOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

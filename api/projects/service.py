@@ -60,6 +60,23 @@ def _no_project(name: str) -> NotFound:
     return NotFound(f"No project {name!r}.", code="project_not_found")
 
 
+def update_project(session: Session, principal: Principal, name: str, changes: dict[str, int | None],
+                   cache: ProjectCache | None) -> Project:
+    """Set the project's own handles (admin tokens of the site or of that project); plates created
+    from now on take them. This process forgets the project at once, others within the cache's time."""
+    if not principal.is_admin:
+        raise Forbidden("Changing a project takes an admin token.", code="admin_required")
+    project = repository.project_by_name(session, principal.site_id, name)
+    if project is None or not principal.sees_project(project.id):
+        raise _no_project(name)
+    for field, value in changes.items():
+        setattr(project, field, value)
+    session.flush()
+    if cache is not None:
+        cache.drop((principal.site_id, name))
+    return project
+
+
 def create_project(session: Session, principal: Principal, name: str,
                    handles: tuple[int | None, int | None] = (None, None)) -> Project:
     """A new project; ``handles``: its own (head, tail) handles, None for the site's."""

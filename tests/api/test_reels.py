@@ -97,3 +97,20 @@ def test_reels_of_other_projects_and_sites_stay_hidden(caller: Caller, callers: 
     assert hidden.status_code == 404 and hidden.json()["code"] == "reel_not_found"
     scoped = callers(projects=("other",), make_projects=())
     assert scoped.get("/api/v1/reels").json()["items"] == []
+
+
+def test_a_projects_handles_can_change_and_apply_to_new_plates(callers: Callers, caller: Caller) -> None:
+    admin = callers(admin=True, make_projects=("show",))
+    changed = admin.request("PATCH", "/api/v1/projects/show", json={"head_handles": 24})
+    assert changed.status_code == 200
+    assert (changed.json()["head_handles"], changed.json()["tail_handles"]) == (24, None)
+    assert (create(admin, "a_v1.mov", project="show")["head_handles"],
+            create(admin, "b_v1.mov", project="show")["tail_handles"]) == (24, 8)
+    back = admin.request("PATCH", "/api/v1/projects/show", json={"head_handles": None})
+    assert back.json()["head_handles"] is None
+    assert create(admin, "c_v1.mov", project="show")["head_handles"] == 8
+    assert caller.request("PATCH", "/api/v1/projects/proj", json={"head_handles": 1}).status_code == 403
+    missing = admin.request("PATCH", "/api/v1/projects/nothing", json={"head_handles": 1})
+    assert missing.status_code == 404 and missing.json()["code"] == "project_not_found"
+    bad = admin.request("PATCH", "/api/v1/projects/show", json={"head_handles": -1})
+    assert bad.status_code == 422
