@@ -42,6 +42,7 @@ from kombu.connection import Connection
 
 from jobs.synth import demo_spec, truth_of
 from tests.api.conftest import ADMIN_URL, PgServer, _libpq
+from tests.conftest import SharedCache, shared_root
 from tests.demo_truth import cut_names
 from tests.support.wait import WaitTimeout, wait_until
 
@@ -92,10 +93,17 @@ class SamplePlate:
         return list(zip(starts, [s - 1 for s in self.cut_starts] + [self.frame_count - 1], strict=True))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
-    """``platecut sample``: 640x360 H.264, nine named shots; what it prints is checked against the truth."""
-    path = tmp_path_factory.mktemp("sample") / "A001C003_240611.mp4"
+    """``platecut sample``: 640x360 H.264, nine named shots; what it prints is checked against the truth.
+    Made once per run (the tests only upload it), by the first xdist worker that needs it."""
+    root = shared_root(tmp_path_factory)
+    return SharedCache(root / "cache" / "e2e").get("sample", lambda: make_sample(root / "e2e-sample"))
+
+
+def make_sample(folder: Path) -> SamplePlate:
+    path = folder / "A001C003_240611.mp4"
+    folder.mkdir(parents=True, exist_ok=True)
     made = subprocess.run([PLATECUT, "sample", str(path), "--size", "640x360"], capture_output=True,
                           text=True, timeout=120)
     assert made.returncode == 0, made.stderr
