@@ -21,8 +21,14 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
+# pytest-xdist: a worker per CPU core (PYTEST_WORKERS=0: serially, in one process). The slow tests come
+# first (tests/conftest.py) and are handed out one at a time, so no worker is left with a queue of them
+# while the other idles; the workers share the generated plates and their splits.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -q -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1
+
 unit: $(VENV)/.dev system-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 ## bench: accuracy, speed and memory figures for docs/BENCHMARKS.md
 bench: $(VENV)/.bench system-deps bench-deps

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from api.config import Settings
 from api.demo import demo as api_demo
 from jobs.cli import cli, main
 from jobs.errors import ExitCode
+from tests.support.wait import WaitTimeout, wait_until
 
 
 def test_commands_are_registered() -> None:
@@ -104,15 +104,16 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
+    def ready() -> bool:
+        try:
+            return httpx.get(f"{base}/readyz").status_code == 200
+        except httpx.TransportError:
+            return False
+
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
+        try:
+            wait_until(ready, timeout=30, what="platecut serve to become ready")
+        except WaitTimeout:
             pytest.fail("platecut serve did not become ready")
         yield base, env
     finally:

@@ -35,7 +35,7 @@ class Server:
                          headers={"Authorization": f"Bearer {self.token}"})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: under xdist the slow tests run first, apart from the rest
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``platecut serve`` on the embedded default (SQLite, disk storage), 5 MiB parts."""
     root = tmp_path_factory.mktemp("embedded")

@@ -42,7 +42,9 @@ from kombu.connection import Connection
 
 from jobs.synth import demo_spec, truth_of
 from tests.api.conftest import ADMIN_URL, PgServer, _libpq
+from tests.conftest import SharedCache, shared_root
 from tests.demo_truth import cut_names
+from tests.support.wait import WaitTimeout, wait_until
 
 if TYPE_CHECKING:  # imported by pytest as a plugin (pytest_plugins), so that its asserts are rewritten
     from tests.job_fixtures import S3Server
@@ -91,10 +93,17 @@ class SamplePlate:
         return list(zip(starts, [s - 1 for s in self.cut_starts] + [self.frame_count - 1], strict=True))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
-    """``platecut sample``: 640x360 H.264, nine named shots; what it prints is checked against the truth."""
-    path = tmp_path_factory.mktemp("sample") / "A001C003_240611.mp4"
+    """``platecut sample``: 640x360 H.264, nine named shots; what it prints is checked against the truth.
+    Made once per run (the tests only upload it), by the first xdist worker that needs it."""
+    root = shared_root(tmp_path_factory)
+    return SharedCache(root / "cache" / "e2e").get("sample", lambda: make_sample(root / "e2e-sample"))
+
+
+def make_sample(folder: Path) -> SamplePlate:
+    path = folder / "A001C003_240611.mp4"
+    folder.mkdir(parents=True, exist_ok=True)
     made = subprocess.run([PLATECUT, "sample", str(path), "--size", "640x360"], capture_output=True,
                           text=True, timeout=120)
     assert made.returncode == 0, made.stderr
@@ -213,16 +222,18 @@ class Site:
         self.url = f"http://127.0.0.1:{port}"
         self.env.update(PLATECUT_PUBLIC_URL=self.url, PLATECUT_API=self.url)
         proc = self.start("server", [PLATECUT, "serve", "--port", str(port), "--migrate"])
-        deadline = time.monotonic() + 60
-        while True:
+
+        def ready() -> bool:
             if proc.popen.poll() is not None:
                 self.fail(f"platecut serve exited with {proc.popen.returncode}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                self.fail("platecut serve did not get ready within 60 s")
-            time.sleep(0.2)
+                return httpx.get(self.url + "/readyz", timeout=2).status_code == 200
+            return False
+
+        try:
+            wait_until(ready, timeout=60, what="platecut serve to get ready")
+        except WaitTimeout:
+            self.fail("platecut serve did not get ready within 60 s")
         made = self.platecut("token", "create", "--site", "e2e", "--project", PROJECT)
         if made.returncode != 0:
             self.fail(f"token create failed: {made.stderr}")
@@ -269,15 +280,17 @@ class Site:
         return plate_id
 
     def wait_for(self, plate_id: str, states: set[str], timeout: float = DONE_TIMEOUT) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
         plate: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+
+        def reached() -> bool:
+            nonlocal plate
             plate = self.get(f"/plates/{plate_id}")
-            if plate["state"] in states:
-                return plate
-            if plate["state"] in FINAL:
-                break
-            time.sleep(0.25)
+            return plate["state"] in states or plate["state"] in FINAL
+
+        with contextlib.suppress(WaitTimeout):
+            wait_until(reached, timeout=timeout, interval=0.1)
+        if plate.get("state") in states:
+            return plate
         self.fail(f"plate {plate_id} is {plate.get('state')} ({plate.get('state_reason')}), "
                   f"not {sorted(states)}")
 
@@ -448,11 +461,10 @@ def db_rows(url: str, plate_id: str) -> dict[str, Any]:
 
 
 def poll(predicate: Callable[[], bool], timeout: float, what: str, site: Site) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            site.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    try:
+        wait_until(predicate, timeout=timeout, what=what)
+    except WaitTimeout:
+        site.fail(f"timed out waiting for {what}")
 
 
 # -- the tests ---------------------------------------------------------------------------------------
@@ -508,8 +520,13 @@ def test_killed_workers_leave_the_plate_whole(site: Site, sample_plate: SamplePl
     held = db_rows(site.database_url, plate_id)
     assert (held["state"], held["cuts"][0], held["outputs"]) == ("running", 0, 0), held  # rolled back
 
-    # nothing else reconciles: the API does not (a broker is set), beat only queues ticks
-    time.sleep(2.5)
+    # nothing else reconciles: the API does not (a broker is set), beat only queues ticks; watched
+    # over two more ticks that beat queues (more than one reconcile interval, however slow the machine)
+    def ticks_sent() -> int:
+        return site.log_of("beat").count("Scheduler: Sending due task reconcile")
+
+    before = ticks_sent()
+    poll(lambda: ticks_sent() >= before + 2, 30, "beat to queue two more ticks", site)
     assert site.get(f"/plates/{plate_id}")["state"] == "running"
 
     # 3. a new worker finishes the plate: every cut once, one attempt
