@@ -61,6 +61,7 @@ def expected_outputs(m: Manifest) -> set[str]:
 
 # --- end to end, S3 ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_s3_job_uploads_every_output_then_the_manifest(small_in_s3: tuple[str, Path, bytes],
                                                       s3_server: S3Server, bucket: str,
                                                       tmp_path: Path) -> None:
@@ -150,6 +151,7 @@ def test_usage_mistakes_exit_2_with_one_line(tmp_path: Path) -> None:
 
 # --- end to end, local folders (the single-machine launcher), with burn-ins --------------------
 
+@pytest.mark.slow
 def test_local_folders_with_burn_ins(plates: PlateMaker, tmp_path: Path) -> None:
     spec = BURNIN_SUITE["bi_basic"]
     plate, truth = plates(file_name("bi_basic", spec), spec)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # imported by pytest as a plugin (pytest_plugins), so that it
     from tests.job_fixtures import S3Server
 
 pytest_plugins = ["tests.job_fixtures"]
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 PLATECUT = str(BIN / "platecut")
