@@ -289,7 +289,7 @@ class Site:
             return plate["state"] in states or plate["state"] in FINAL
 
         with contextlib.suppress(WaitTimeout):
-            wait_until(reached, timeout=timeout, interval=0.1)
+            wait_until(reached, timeout=timeout, interval=0.25)  # each poll is a request to the API
         if plate.get("state") in states:
             return plate
         self.fail(f"plate {plate_id} is {plate.get('state')} ({plate.get('state_reason')}), "
