@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint typecheck unit bench bench-deps ocr-models system-deps clean
+.PHONY: demo test test-fast lint typecheck unit bench bench-deps ocr-models system-deps clean
 
 ## demo: generate a sample plate, split it, print the cut table (outputs in ./demo-output)
 demo: $(VENV)/.job system-deps
@@ -14,6 +14,10 @@ demo: $(VENV)/.job system-deps
 
 ## test: install the test dependencies and run the whole suite (lint, types, tests)
 test: $(VENV)/.dev system-deps lint typecheck unit
+
+## test-fast: the edit loop: ruff and the tests not marked slow (no mypy: `make typecheck`)
+test-fast: $(VENV)/.dev system-deps lint
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check jobs api tests bench

@@ -14,6 +14,8 @@ from tests.conftest import SplitRunner
 
 ONNX = OcrSettings(engine="onnx")
 
+pytestmark = pytest.mark.slow  # every test reads whole plates
+
 
 def _split(split_plate: SplitRunner, name: str, **options: object) -> tuple[Path, Manifest]:
     spec = BURNIN_SUITE[name]

@@ -36,6 +36,7 @@ def assert_user_error(result: subprocess.CompletedProcess[str], code: int, words
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.slow
 def test_split_prints_the_cut_table_and_writes_everything(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     result = platecut("split", str(plate), "-o", str(tmp_path / "out"), "--no-ocr")
@@ -48,6 +49,7 @@ def test_split_prints_the_cut_table_and_writes_everything(plates: PlateMaker, tm
     assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
 
 
+@pytest.mark.slow
 def test_split_json_is_the_manifest(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split",
@@ -102,6 +104,7 @@ def test_truncated_movie_without_its_index(plates: PlateMaker, tmp_path: Path) -
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_truncated_movie_with_its_index_loses_nothing(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_prores.mov", PRORES)
     faststart = tmp_path / "fs.mov"
@@ -125,6 +128,7 @@ def test_unsupported_codec(plates: PlateMaker, tmp_path: Path) -> None:
     assert_user_error(platecut("probe", str(weird)), ExitCode.BAD_INPUT, "unsupported video codec")
 
 
+@pytest.mark.slow
 def test_output_folder_not_empty(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     (tmp_path / "o").mkdir()
@@ -134,6 +138,7 @@ def test_output_folder_not_empty(plates: PlateMaker, tmp_path: Path) -> None:
     assert (tmp_path / "o" / "keep.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_the_whole_folder(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     (tmp_path / "o").mkdir()
@@ -193,6 +198,7 @@ def test_missing_ffmpeg_is_an_environment_error(plates: PlateMaker, tmp_path: Pa
     assert "ffprobe is not installed" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_sample_then_split_finds_the_known_cuts(tmp_path: Path) -> None:
     plate = tmp_path / "s.mp4"
     made = platecut("sample", str(plate))
@@ -202,6 +208,7 @@ def test_sample_then_split_finds_the_known_cuts(tmp_path: Path) -> None:
     assert f"cuts start at {starts[1:]}" in made.stdout
 
 
+@pytest.mark.slow
 def test_a_sample_plate_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
     # its "life", "cells" and noise pictures are random: a test plate must not change between
     # runs (a rare draw once misled the burn-in reader in CI and nowhere else)
@@ -214,6 +221,7 @@ def test_a_sample_plate_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
     assert digests[0] == digests[1] != digests[2]
 
 
+@pytest.mark.slow
 def test_the_job_only_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
     # the whole flow through the API (`platecut demo`) is tests/test_e2e_embedded.py
     result = platecut("demo", "--job-only", "--out", str(tmp_path / "demo"), cwd=tmp_path)
@@ -223,6 +231,7 @@ def test_the_job_only_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "demo")
 
 
+@pytest.mark.slow
 def test_site_settings_come_from_the_environment(plates: PlateMaker, tmp_path: Path) -> None:
     plate, _ = plates("cli_small.mp4", SMALL)
     exe = Path(sys.executable).with_name("platecut")

@@ -17,6 +17,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from jobs.synth import demo_spec, truth_of
 from tests.demo_truth import cut_names
 
@@ -63,6 +65,7 @@ def test_expected_cuts_agree_with_the_demo_plate_truth() -> None:
     assert expected_cuts() == KNOWN
 
 
+@pytest.mark.slow
 def test_platecut_demo_runs_the_whole_embedded_flow(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     started = time.monotonic()

@@ -32,6 +32,7 @@ def long_gop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_analysis_pass_writes_a_picture_of_every_frame(long_gop: Path, tmp_path: Path) -> None:
     source = resolve_source(str(long_gop), None)
     info = probe(source)

@@ -75,6 +75,7 @@ def expected_outputs(m: Manifest) -> set[str]:
 
 # --- end to end, S3 ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_s3_job_uploads_every_output_then_the_manifest(small_in_s3: tuple[str, Path, bytes],
                                                       s3_server: S3Server, bucket: str,
                                                       tmp_path: Path) -> None:
@@ -211,6 +212,7 @@ def test_the_job_numbers_a_scan_as_asked(plates: PlateMaker, tmp_path: Path) -> 
 
 # --- end to end, local folders (the single-machine launcher), with burn-ins --------------------
 
+@pytest.mark.slow
 def test_local_folders_with_burn_ins(plates: PlateMaker, tmp_path: Path) -> None:
     spec = BURNIN_SUITE["bi_basic"]
     plate, truth = plates(file_name("bi_basic", spec), spec)

@@ -20,6 +20,7 @@ from jobs.synth_suite import SUITE, file_name
 from tests.conftest import SplitRunner
 
 
+@pytest.mark.slow
 def test_thumbnails_show_each_cuts_middle_frame(split_plate: SplitRunner) -> None:
     spec = SUITE["different"]
     out, manifest, _ = split_plate(file_name("different", spec), spec, split=False, ocr=None)
@@ -32,6 +33,7 @@ def test_thumbnails_show_each_cuts_middle_frame(split_plate: SplitRunner) -> Non
     assert len(set(colours)) == len(manifest.cuts)  # four different shots, four pictures
 
 
+@pytest.mark.slow
 def test_contact_sheet_is_a_grid_of_every_cut(split_plate: SplitRunner) -> None:
     spec = SUITE["dissolve_fade"]
     out, manifest, _ = split_plate(file_name("dissolve_fade", spec), spec, split=False, ocr=None)

@@ -41,6 +41,7 @@ def _assert_checksums(out: Path, manifest: Manifest) -> None:
         assert hashlib.sha256(data).hexdigest() == cut.media.sha256
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["r23976_audio", "ntsc_drop_frame"])
 def test_intra_only_cuts_are_bit_exact_copies(split_plate: SplitRunner, name: str) -> None:
     spec = SUITE[name]
@@ -105,6 +106,7 @@ DNX = PlateSpec(shots=(ShotSpec("testsrc", 12), ShotSpec("mandel", 14)), width=3
                 codec="dnxhr", timecode="10:00:00:00")
 
 
+@pytest.mark.slow
 def test_dnxhr_mxf_is_copied_bit_exact(split_plate: SplitRunner) -> None:
     out, manifest, truth = split_plate("dnx.mxf", DNX, ocr=None)
     source = frame_hashes(_plate_path(out, "dnx.mxf"))
@@ -130,6 +132,7 @@ def _assert_reencoded_edges(out: Path, plate: Path, manifest: Manifest, bound: f
                 assert psnr(got, frame_pixels(plate, neighbour)) < own - 10
 
 
+@pytest.mark.slow
 def test_long_gop_is_reencoded_to_prores_hq(split_plate: SplitRunner) -> None:
     spec = SUITE["different"]
     out, manifest, _ = split_plate(file_name("different", spec), spec, ocr=None)
@@ -142,6 +145,7 @@ HEVC = PlateSpec(shots=(ShotSpec("bars", 15), ShotSpec("testsrc", 15), ShotSpec(
                  codec="hevc")
 
 
+@pytest.mark.slow
 def test_hevc_mkv_reencoded_to_h264_on_request(split_plate: SplitRunner) -> None:
     out, manifest, truth = split_plate("hevc.mkv", HEVC, codec="h264", ocr=None)
     assert manifest.plate.codec == "hevc" and manifest.plate.frame_count_counted
@@ -150,6 +154,7 @@ def test_hevc_mkv_reencoded_to_h264_on_request(split_plate: SplitRunner) -> None
     _assert_reencoded_edges(out, _plate_path(out, "hevc.mkv"), manifest, 35.0)
 
 
+@pytest.mark.slow
 def test_variable_frame_rate_cuts_keep_their_timestamps(split_plate: SplitRunner) -> None:
     spec = SUITE["vfr"]
     out, manifest, truth = split_plate(file_name("vfr", spec), spec, ocr=None)
@@ -160,6 +165,7 @@ def test_variable_frame_rate_cuts_keep_their_timestamps(split_plate: SplitRunner
     assert Fraction(manifest.cuts[1].duration) == Fraction(10, 24) + Fraction(30, 30)
 
 
+@pytest.mark.slow
 def test_image_sequence_is_copied_and_renumbered_from_head_in(split_plate: SplitRunner) -> None:
     # a reference plate (the default): each cut's files are numbered from cut_in, head_in plus
     # the 8 head handles (schema 1 numbered them from head_in: 1001)
@@ -184,6 +190,7 @@ EXR = PlateSpec(shots=(ShotSpec("testsrc", 6), ShotSpec("mandel", 6)), width=160
                 codec="exr")
 
 
+@pytest.mark.slow
 def test_exr_sequence_head_in_is_configurable(split_plate: SplitRunner) -> None:
     out, manifest, _ = split_plate("exr.%04d.exr", EXR, head_in=101, ocr=None)
     assert manifest.plate.codec == "exr" and manifest.plate.bit_depth == 32

@@ -74,6 +74,7 @@ def _download_sha256(url: str) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_a_200_mb_plate_goes_up_in_parts_and_comes_back_identical(server: Server,
                                                                      tmp_path: Path) -> None:
     plate = tmp_path / "A001C003_220314.mov"
@@ -93,6 +94,7 @@ def _stored_parts(server: Server, name: str) -> int:
     return len(server.get(f"/plates/{ids[0]}/upload").json()["uploaded_parts"]) if ids else 0
 
 
+@pytest.mark.slow
 def test_an_interrupted_upload_resumes_where_it_stopped(server: Server, tmp_path: Path) -> None:
     plate = tmp_path / "B002C001.mov"
     sha = _random_file(plate, 150 * MiB)  # thirty 5 MiB parts

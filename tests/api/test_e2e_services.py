@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # imported by pytest as a plugin (pytest_plugins), so that it
     from tests.job_fixtures import S3Server
 
 pytest_plugins = ["tests.job_fixtures"]
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 PLATECUT = str(BIN / "platecut")
@@ -288,7 +289,7 @@ class Site:
             return plate["state"] in states or plate["state"] in FINAL
 
         with contextlib.suppress(WaitTimeout):
-            wait_until(reached, timeout=timeout, interval=0.1)
+            wait_until(reached, timeout=timeout, interval=0.25)  # each poll is a request to the API
         if plate.get("state") in states:
             return plate
         self.fail(f"plate {plate_id} is {plate.get('state')} ({plate.get('state_reason')}), "
