@@ -20,6 +20,8 @@ from api.local_server import PLATECUT, free_port, serving
 from api.plates.models import Plate, PlateState
 from tests.api.test_reel_changes_api import V1, V2, manifest
 
+pytestmark = pytest.mark.slow  # a server and CLI processes
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:

@@ -32,6 +32,8 @@ from tests.api.runs_support import ScriptedLauncher
 
 pytest_plugins = ["tests.api.runs_fixtures"]
 
+pytestmark = pytest.mark.slow  # real concurrency, many rounds
+
 ROUNDS = 50
 SEED = 11  # the order requests are started in, per round: fixed, so a failure can be replayed
 ANSWERS = {200, 204, 404, 409}  # anything else (a 500) is a failure
