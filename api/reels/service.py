@@ -43,10 +43,10 @@ def cut_changes(session: Session, principal: Principal, plate_id: uuid.UUID,
     plate = _succeeded(get_plate(session, principal, plate_id))
     earlier = _earlier_versions(session, plate)
     if against_id is not None:
-        against: Plate | None = get_plate(session, principal, against_id)
-        if against is None or against.project_id != plate.project_id:
+        chosen = get_plate(session, principal, against_id)  # 404 when not visible
+        if chosen.project_id != plate.project_id:
             raise NotFound(f"No plate {against_id} in this plate's project.", code="plate_not_found")
-        _succeeded(against)
+        against: Plate | None = _succeeded(chosen)
     else:
         against = earlier[-1] if earlier else None
     old = _version_cuts(session, against) if against is not None else []

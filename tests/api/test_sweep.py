@@ -31,6 +31,7 @@ from api.runs.reconcile import TickReport, reconcile_once
 from api.uploads.models import Upload, UploadState
 from tests.api.conftest import PART, Caller, Callers
 from tests.api.runs_support import wait_for
+from tests.api.test_uploads import plate_row, upload_row
 
 if TYPE_CHECKING:
     from api.integrations.s3 import S3Storage
@@ -71,20 +72,6 @@ def ctx(app: FastAPI, settings: Settings | None = None) -> RunContext:
 
 def tick(app: FastAPI) -> TickReport:
     return reconcile_once(ctx(app))
-
-
-def plate_row(db: Session, plate_id: str) -> Plate:
-    db.expire_all()
-    plate = db.get(Plate, uuid.UUID(plate_id))
-    assert plate is not None
-    return plate
-
-
-def upload_row(db: Session, plate_id: str) -> Upload:
-    db.expire_all()
-    upload = db.scalar(select(Upload).where(Upload.plate_id == uuid.UUID(plate_id)))
-    assert upload is not None
-    return upload
 
 
 def expire(db: Session, *plate_ids: str) -> None:
