@@ -16,6 +16,7 @@ from api.auth.dependencies import TokenRateLimiter
 from api.auth.router import router as tokens_router
 from api.body_limit import BodyLimitMiddleware
 from api.config import Settings
+from api.corrections.router import router as corrections_router
 from api.cuts.router import router as cuts_router
 from api.db.engine import make_engine, make_session_factory
 from api.health.router import router as health_router
@@ -39,7 +40,7 @@ from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
-                  reels_router, changes_router)
+                  reels_router, changes_router, corrections_router)
 
 
 def create_app(settings: Settings | None = None, storage: Storage | None = None,

@@ -1,6 +1,7 @@
 """Every model module, imported so ``Base.metadata`` is whole (for Alembic and tests)."""
 
 from api.auth.models import ApiToken, token_projects
+from api.corrections.models import CutVersion
 from api.cuts.models import Cut, PlateOutput
 from api.db.base import Base
 from api.plates.models import Plate
@@ -10,5 +11,5 @@ from api.uploads.models import Upload
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Base", "Cut", "Plate", "PlateOutput", "Project", "Run", "Site", "Upload",
-           "metadata", "token_projects"]
+__all__ = ["ApiToken", "Base", "Cut", "CutVersion", "Plate", "PlateOutput", "Project", "Run", "Site",
+           "Upload", "metadata", "token_projects"]

@@ -273,6 +273,8 @@ class SplitSettings(_Model):
                                   "the cuts alone; scan: segments hold their handles too")
     head_handles: int = Field(0, ge=0)
     tail_handles: int = Field(0, ge=0)
+    cut_list_version: int | None = Field(None, ge=1, description="The cut version written from a "
+                                         "cut list (no detection); None: the cuts were detected")
 
 
 class Software(_Model):

@@ -33,6 +33,7 @@ class JobRequest:
     plate_kind: str = "reference"  # reference: the segments hold the cuts alone; scan: their handles too
     head_handles: int = 8
     tail_handles: int = 8
+    cut_list_uri: str | None = None  # a cut version to write (``jobs.cut_list``) instead of detecting
     extra_args: tuple[str, ...] = ()  # e.g. ("--no-ocr",)
 
 
@@ -46,7 +47,8 @@ def job_run_arguments(request: JobRequest) -> list[str]:
         args += ["--sha256", request.sha256]
     editorial = ["--plate-kind", request.plate_kind, "--head-handles", str(request.head_handles),
                  "--tail-handles", str(request.tail_handles)]
-    return [*args, "--size", str(request.size_bytes), *editorial, *request.extra_args]
+    cut_list = ["--cut-list", request.cut_list_uri] if request.cut_list_uri else []
+    return [*args, "--size", str(request.size_bytes), *editorial, *cut_list, *request.extra_args]
 
 
 class JobPhase(enum.StrEnum):

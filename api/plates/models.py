@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db.base import Base, new_id, str_enum, utcnow
@@ -77,6 +77,12 @@ class Plate(Base):
     tail_handles: Mapped[int] = mapped_column(default=8)
     purged_at: Mapped[datetime | None] = mapped_column(
         comment="When the sweep deleted its objects (abandoned)")
+    published_cut_version: Mapped[int | None] = mapped_column(
+        comment="The cut version its cut routes serve")
+    publishing_cut_version: Mapped[int | None] = mapped_column(
+        comment="The cut version its current attempt writes; NULL: the attempt detects")
+    detector_args: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="The job's detector and burn-in options for this plate (--set, --burnin-region)")
 
     site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)

@@ -84,6 +84,19 @@ def prepare_retry(storage: Storage, plate: Plate) -> None:
     if plate.state not in states.RETRYABLE:
         raise Conflict(f"Only failed or cancelled plates are retried, not {plate.state.value}.",
                        code="invalid_state", extra={"state": plate.state.value})
+    _next_attempt(storage, plate)
+
+
+def prepare_rerun(storage: Storage, plate: Plate) -> None:
+    """A succeeded or failed plate whose source is stored goes back to ``uploaded``, attempt + 1, to
+    publish a cut version or to be detected again."""
+    if plate.state not in states.RERUNNABLE:
+        raise Conflict(f"The plate is {plate.state.value}: wait for its job to end.",
+                       code="invalid_state", extra={"state": plate.state.value})
+    _next_attempt(storage, plate)
+
+
+def _next_attempt(storage: Storage, plate: Plate) -> None:
     if plate.uploaded_at is None:
         raise Conflict("The plate was never uploaded.", code="not_uploaded")
     states.move(plate, PlateState.UPLOADED)

@@ -3,6 +3,7 @@
     awaiting_upload -> uploaded -> queued -> running -> succeeded | failed
     any non-terminal state -> cancelled (by the client) | rejected (the plate is unusable)
     failed | cancelled (after an upload) -> uploaded again (retry, attempt + 1)
+    succeeded | failed -> uploaded again (re-run: publish a cut version, or detect again; attempt + 1)
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ ALLOWED: dict[PlateState, frozenset[PlateState]] = {
     S.UPLOADED: frozenset({S.QUEUED, S.CANCELLED, S.REJECTED, S.FAILED}),
     S.QUEUED: frozenset({S.RUNNING, S.CANCELLED, S.REJECTED, S.FAILED}),
     S.RUNNING: frozenset({S.SUCCEEDED, S.FAILED, S.REJECTED, S.CANCELLED}),
-    S.SUCCEEDED: frozenset(),
+    S.SUCCEEDED: frozenset({S.UPLOADED}),
     S.FAILED: frozenset({S.UPLOADED}),
     S.REJECTED: frozenset(),
     S.CANCELLED: frozenset({S.UPLOADED}),
 }
 ACTIVE_STATES = frozenset({S.QUEUED, S.RUNNING})
 RETRYABLE = frozenset({S.FAILED, S.CANCELLED})  # a job may be using the plate's objects
+RERUNNABLE = frozenset({S.SUCCEEDED, S.FAILED})  # publish a cut version, or detect again
 
 
 def can_move(plate: Plate, target: PlateState) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from api.corrections import service as corrections
 from api.cuts.ingest import InvalidManifest, ingest_once, read_manifest
 from api.db.base import utcnow
 from api.db.unit_of_work import UnitOfWork, unit_of_work
@@ -110,6 +111,7 @@ def _store(work: Work, manifest: Manifest, key: str) -> None:
         wrote = ingest_once(work.uow.session, plate, manifest, uris.attempt_prefix(plate, plate.attempt))
     except InvalidManifest as exc:  # raised before anything was written
         return _fail(work, Step(Action.FAIL, f"{key}: {exc}", 0))
+    corrections.record_manifest(work.uow.session, plate, manifest)  # a new version, or one published
     if plate.state is PlateState.QUEUED:
         states.move(plate, PlateState.RUNNING)
     reason = (status.message if status else None) or f"split into {len(manifest.cuts)} cuts"

@@ -48,6 +48,8 @@ class Run(Base):
     exit_code: Mapped[int | None]
     source_uri: Mapped[str] = mapped_column(String(URI_LENGTH))
     output_uri: Mapped[str] = mapped_column(String(URI_LENGTH), comment="This attempt's own output prefix")
+    cut_list_uri: Mapped[str | None] = mapped_column(
+        String(URI_LENGTH), comment="The cut version it publishes; NULL: it detects")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(comment="When the launcher accepted the job")

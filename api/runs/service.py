@@ -52,7 +52,8 @@ def record_attempt(session: Session, settings: Settings, plate: Plate, tries: in
     plate.job_name = job_name
     run = Run(plate_id=plate.id, attempt=plate.attempt, tries=tries, job_name=job_name,
               state=RunState.SUBMIT_PENDING, source_uri=uris.source_uri(settings, plate),
-              output_uri=uris.output_uri(settings, plate, plate.attempt), created_at=utcnow())
+              output_uri=uris.output_uri(settings, plate, plate.attempt),
+              cut_list_uri=uris.cut_list_uri(settings, plate), created_at=utcnow())
     session.add(run)
     return run
 
@@ -62,7 +63,8 @@ def job_request(plate: Plate, run: Run) -> JobRequest:
                       site=plate.site.name, project=plate.project.name, plate_name=plate.name,
                       source_uri=run.source_uri, output_uri=run.output_uri, size_bytes=plate.size_bytes,
                       sha256=plate.sha256, plate_kind=plate.kind.value, head_handles=plate.head_handles,
-                      tail_handles=plate.tail_handles)
+                      tail_handles=plate.tail_handles, cut_list_uri=run.cut_list_uri,
+                      extra_args=() if run.cut_list_uri else tuple(plate.detector_args or ()))
 
 
 def submit(session: Session, launcher: Launcher, plate: Plate, run: Run, limit: int = 0) -> bool:

@@ -31,6 +31,17 @@ def manifest_key(plate: Plate, attempt: int) -> str:
     return attempt_prefix(plate, attempt) + MANIFEST_NAME
 
 
+def cut_list_key(plate: Plate, version: int) -> str:
+    """The cut list a publish of ``version`` reads (``jobs.cut_list``), written by the API."""
+    return f"{plate.output_prefix}cut-lists/v{version:04d}.json"
+
+
+def cut_list_uri(settings: Settings, plate: Plate) -> str | None:
+    """The cut list of the version the plate's current attempt publishes; None: it detects."""
+    version = plate.publishing_cut_version
+    return None if version is None else object_uri(settings, cut_list_key(plate, version))
+
+
 def source_uri(settings: Settings, plate: Plate) -> str:
     return object_uri(settings, plate.source_key)
 

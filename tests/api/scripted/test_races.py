@@ -11,18 +11,14 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.app import create_app
-from api.config import Settings
 from api.plates.models import Plate, PlateState
 from api.plates.states import ACTIVE_STATES
 from api.runs import repository as runs_repository
@@ -37,27 +33,6 @@ pytestmark = pytest.mark.slow  # real concurrency, many rounds
 ROUNDS = 50
 SEED = 11  # the order requests are started in, per round: fixed, so a failure can be replayed
 ANSWERS = {200, 204, 404, 409}  # anything else (a 500) is a failure
-
-
-@pytest.fixture
-def settings(runs_settings: Settings) -> Settings:
-    return runs_settings
-
-
-@pytest.fixture
-def launcher() -> ScriptedLauncher:
-    return ScriptedLauncher()
-
-
-@pytest.fixture
-def app(settings: Settings, launcher: ScriptedLauncher) -> FastAPI:
-    return create_app(settings, launcher=launcher)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def _at_once(calls: list[Callable[[], Response]]) -> list[Response]:

@@ -7,18 +7,15 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from api.config import Settings
 from api.cuts.models import Cut
 from api.db.engine import make_engine, make_session_factory
@@ -39,22 +36,6 @@ pytest_plugins = ["tests.api.runs_fixtures"]
 def settings(runs_settings: Settings) -> Settings:
     runs = runs_settings.runs.model_copy(update={"lost_grace_seconds": 0, "max_attempts": 2})
     return runs_settings.model_copy(update={"runs": runs})
-
-
-@pytest.fixture
-def launcher() -> ScriptedLauncher:
-    return ScriptedLauncher()
-
-
-@pytest.fixture
-def app(settings: Settings, launcher: ScriptedLauncher) -> FastAPI:
-    return create_app(settings, launcher=launcher)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def ctx(app: FastAPI) -> RunContext:
