@@ -143,6 +143,17 @@ class RateLimitSettings(BaseSettings):
     burst: int = Field(500, ge=1, description="Requests a token may make at once before the average applies")
 
 
+class WebSettings(BaseSettings):
+    """The browser pages' sign-in sessions (``PLATECUT_WEB_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_WEB_", extra="forbid", frozen=True)
+
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="A browser session ends this long "
+                                 "after signing in")
+    secure_cookies: bool | None = Field(None, description="Mark the session cookie Secure; None: when "
+                                        "the request came over HTTPS (X-Forwarded-Proto too)")
+
+
 class Settings(BaseSettings):
     """The control plane's settings: the process-wide ones here, the rest in frozen groups (change a
     copy: ``settings.model_copy(update={"runs": settings.runs.model_copy(update={...})})``)."""
@@ -180,6 +191,7 @@ class Settings(BaseSettings):
                                  description="Expired uploads, stale temporary files, abandoned plates")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings,
                                      description="launcher=kubernetes: how to reach the cluster")
+    web: WebSettings = Field(default_factory=WebSettings, description="Browser sign-in sessions")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings,
                                           description="Requests per token per API process")
     k8s: JobTemplate = Field(default_factory=JobTemplate,

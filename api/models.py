@@ -1,6 +1,6 @@
 """Every model module, imported so ``Base.metadata`` is whole (for Alembic and tests)."""
 
-from api.auth.models import ApiToken, token_projects
+from api.auth.models import ApiToken, WebSession, token_projects
 from api.corrections.models import CutVersion
 from api.cuts.models import Cut, PlateOutput
 from api.db.base import Base
@@ -12,4 +12,4 @@ from api.uploads.models import Upload
 metadata = Base.metadata
 
 __all__ = ["ApiToken", "Base", "Cut", "CutVersion", "Plate", "PlateOutput", "Project", "Run", "Site",
-           "Upload", "metadata", "token_projects"]
+           "Upload", "WebSession", "metadata", "token_projects"]

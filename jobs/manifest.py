@@ -20,6 +20,11 @@ a reference plate's. Schema 1's ``head_out`` (the last frame number of the cut's
 ``media_out`` in schema 2 and no longer written: trackers' "head out" is another frame
 (``cut_in - 1``, the last of the head handles); ``Cut.head_out`` still reads it, for code
 written against schema 1.
+
+A split that wrote a cut version's cut list (:mod:`jobs.cut_list`) instead of detecting
+says so in ``split.cut_list_version``; its cuts are ``name_from = "cut_list"``, and those
+whose boundary an editor placed ``detected_by = "editor"``. Manifests without them read as
+detected (``None``).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ MANIFEST_NAME = "manifest.json"  # the manifest's file in an output folder, writ
 
 BoundaryKind = Literal["start", "cut", "dissolve", "fade"]
 TransitionKind = Literal["dissolve", "fade"]
-DetectedBy = Literal["picture", "burnin", "both"]
+DetectedBy = Literal["picture", "burnin", "both", "editor"]  # editor: placed by hand (a cut list)
+NameFrom = Literal["burnin", "template", "cut_list"]
 
 
 class _Model(BaseModel):
@@ -178,7 +184,7 @@ class Cut(_Model):
     confidence: float = Field(ge=0, le=1, description="Confidence of the boundary that starts it")
     is_black: bool = False
     detected_by: DetectedBy = "picture"
-    name_from: Literal["burnin", "template"] = "template"
+    name_from: NameFrom = "template"
     source_tc_from: Literal["burnin", "plate"] = "plate"
     media: OutputFile | None = None
     thumbnail: OutputFile | None = None
@@ -273,8 +279,9 @@ class SplitSettings(_Model):
                                   "the cuts alone; scan: segments hold their handles too")
     head_handles: int = Field(0, ge=0)
     tail_handles: int = Field(0, ge=0)
-    cut_list_version: int | None = Field(None, ge=1, description="The cut version written from a "
-                                         "cut list (no detection); None: the cuts were detected")
+    cut_list_version: int | None = Field(None, ge=1, description="The cut version whose cut "
+                                         "list gave the cuts (jobs.cut_list), nothing detected; "
+                                         "None: the cuts were detected")
 
 
 class Software(_Model):

@@ -1,7 +1,8 @@
 """The split job: probe -> decode features -> detect -> burn-ins -> split -> pictures -> outputs.
 
 Each stage is a function of its own module; this one runs them in order, times
-them and writes the manifest last.
+them and writes the manifest last. With a cut list (``SplitOptions.cut_list``) the
+burn-ins are not read and the list's cuts are planned instead of the detected ones.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from jobs.cut_fields import (
     Numbering,
     PlateKind,
 )
+from jobs.cut_list import CutList
 from jobs.errors import UsageError
 from jobs.framestore import FrameStore
 from jobs.manifest import (
@@ -48,7 +50,7 @@ from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
 from jobs.pictures import write_thumbnails
 from jobs.probe import probe
-from jobs.segments import DEFAULT_NAME_TEMPLATE, CutPlan, plan_cuts
+from jobs.segments import DEFAULT_NAME_TEMPLATE, CutPlan, plan_cuts, plan_listed
 from jobs.source import PlateSource, resolve_source
 from jobs.split import DEFAULT_CODEC, SplitResult, output_kind, split_all
 from jobs.timecode import FrameRate
@@ -80,6 +82,9 @@ class SplitOptions:
     ocr: OcrSettings | None = field(default_factory=OcrSettings)
     burnin_regions: list[Region] | None = None  # None: found automatically
     shot_pattern: str = DEFAULT_SHOT_PATTERN
+    # the cuts of a cut version (jobs.cut_list), written as they are: no OCR, no detected
+    # boundary; the decoding pass still runs (timestamps, frames, transitions)
+    cut_list: CutList | None = None
 
     def __post_init__(self) -> None:
         _ = self.numbering  # a plate kind, head-in or handles it cannot take fail here
@@ -115,6 +120,9 @@ def _burnins(source: PlateSource, info: PlateInfo, found: Analysis, engine: OcrE
 
 def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnInResult | None,
           options: SplitOptions) -> list[CutPlan]:
+    if options.cut_list:
+        return plan_listed(info, options.cut_list, found.detection.transitions, found.stamps,
+                           options.numbering)
     rate = info.frame_rate.as_frame_rate()
     count = len(found.stamps.pts)
     boundaries = burnins.boundaries if burnins else found.detection.boundaries
@@ -139,13 +147,21 @@ def _return_memory() -> None:
 
 def run_split(plate: str, out_dir: Path, options: SplitOptions,
               progress: Progress | None = None) -> Manifest:
-    """Split ``plate`` into ``out_dir``; returns the manifest that was written there."""
+    """Split ``plate`` into ``out_dir``; returns the manifest that was written there.
+
+    With ``options.cut_list``, its cuts are written instead of the detected ones (and no
+    burn-in is read): :class:`~jobs.errors.BadInputError` before any work when one of them
+    starts past the plate's end."""
     bar, timer = progress or NoProgress(), _Timer()
     with timer("probe"):
         source = resolve_source(plate, options.sequence_rate)
         info = probe(source)
         kind = output_kind(source, info, options.codec) if options.split else "none"
-        engine = load_engine(options.ocr) if options.ocr else None  # fails before any work
+        listed = options.cut_list
+        if listed:
+            listed.check_plate(info.frame_count, source.display_name)
+        # fails before any work; a cut list names its cuts: no burn-in is read
+        engine = load_engine(options.ocr) if options.ocr and not listed else None
     with staged(out_dir, options.overwrite) as stage, frame_store(info, engine is not None) as store:
         with timer("detect"):
             found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count),
@@ -169,7 +185,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         settings = SplitSettings(enabled=options.split, codec=kind, head_in=options.head_in,
                                  copied=kind == "copy", plate_kind=options.plate_kind,
                                  head_handles=options.head_handles,
-                                 tail_handles=options.tail_handles)
+                                 tail_handles=options.tail_handles,
+                                 cut_list_version=listed.version if listed else None)
         software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version())
         manifest = build_manifest(stage, source, info, cuts, found, media, thumbs,
                                   options.detector, settings, software)

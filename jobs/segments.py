@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Literal
 
 from jobs.burnin.labels import CutLabel
 from jobs.cut_fields import DEFAULT_NUMBERING, CutFields, Numbering, cut_fields
+from jobs.cut_list import CutList, ListedCut, safe_name
 from jobs.decode import Timestamps
 from jobs.detect import Boundary
 from jobs.errors import UsageError
-from jobs.manifest import BoundaryKind, DetectedBy, PlateInfo, Transition
+from jobs.manifest import BoundaryKind, DetectedBy, NameFrom, PlateInfo, Transition
 from jobs.timecode import FrameRate, frames_to_timecode, offset_timecode, timecode_to_frames
 
 DEFAULT_RECORD_START = "01:00:00:00"
 DEFAULT_NAME_TEMPLATE = "{plate}_{index:03d}"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class CutPlan:
     record_tc_in: str
     record_tc_out: str
     detected_by: DetectedBy = "picture"
-    name_from: Literal["burnin", "template"] = "template"
+    name_from: NameFrom = "template"
     source_tc_from: Literal["burnin", "plate"] = "plate"
 
     @property
@@ -56,11 +55,6 @@ class CutPlan:
     def cut_last_frame(self) -> int:
         """0-based plate frame of ``cut_out``."""
         return self.first_frame + self.fields.cut_out - self.fields.media_in
-
-
-def safe_name(text: str) -> str:
-    """A file-system-safe cut name (letters, digits, ``_ . -``)."""
-    return _UNSAFE.sub("_", text).strip("._") or "cut"
 
 
 def render_name(template: str, plate: str, index: int) -> str:
@@ -113,6 +107,26 @@ def plan_cuts(info: PlateInfo, boundaries: list[Boundary], stamps: Timestamps,
     if labels:
         cuts = [_labelled(c, label, rate) for c, label in zip(cuts, labels, strict=True)]
     return _unique_names(cuts)
+
+
+def plan_listed(info: PlateInfo, cut_list: CutList, transitions: list[Transition],
+                stamps: Timestamps, numbering: Numbering = DEFAULT_NUMBERING) -> list[CutPlan]:
+    """The cuts of ``cut_list`` (checked against the plate: every cut starts on it), named
+    as it names them, timed and numbered as :func:`plan_cuts` does.
+
+    A listed boundary on the edit frame of one of the detected ``transitions`` is that
+    transition (a dissolve or fade); any other is a hard cut. Every listed boundary has
+    confidence 1: the list is what an editor approved."""
+    edits = {t.edit_frame: t for t in transitions}
+    bounds = [_listed_boundary(cut, edits.get(cut.first_frame)) for cut in cut_list.cuts[1:]]
+    cuts = plan_cuts(info, bounds, stamps, "plate", DEFAULT_NAME_TEMPLATE, None, numbering)
+    return [replace(plan, name=cut.name, name_from="cut_list", detected_by=cut.detected_by)
+            for plan, cut in zip(cuts, cut_list.cuts, strict=True)]
+
+
+def _listed_boundary(cut: ListedCut, transition: Transition | None) -> Boundary:
+    kind: BoundaryKind = transition.kind if transition else "cut"
+    return Boundary(cut.first_frame, kind, 1.0, transition, cut.detected_by)
 
 
 def _labelled(cut: CutPlan, label: CutLabel, rate: FrameRate) -> CutPlan:

@@ -1,5 +1,5 @@
-"""The package boundaries the design fixes: the manifest is light, jobs never imports api;
-and the manifest's schemas: 2 is written, 1 is still read."""
+"""The package boundaries the design fixes: the contract modules (the manifest, the cut list) are
+light, jobs never imports api; and the manifest's schemas: 2 is written, 1 is still read."""
 
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ V1 = MANIFESTS / "v1_A001C003.json"  # written by the schema 1 job: 2 cuts of 12
 V2_SCAN = MANIFESTS / "v2_A001C004_scan.json"  # schema 2, a scan: 28 and 30 frames, 8/8 handles
 
 
-def test_manifest_module_imports_nothing_heavy() -> None:
-    code = ("import sys, jobs.manifest; heavy = {'numpy', 'ffmpeg', 'PIL', 'opentimelineio', "
-            "'api'} & set(sys.modules); print(sorted(heavy))")
+@pytest.mark.parametrize("module", ["jobs.manifest", "jobs.cut_list"])
+def test_contract_modules_import_nothing_heavy(module: str) -> None:
+    code = (f"import sys, {module}; heavy = {{'numpy', 'ffmpeg', 'PIL', 'opentimelineio', "
+            "'api', 'jobs.segments', 'jobs.pipeline'} & set(sys.modules); print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -92,6 +93,7 @@ def test_a_schema_1_manifest_reads_as_schema_2_without_handles() -> None:
     assert [(c.head_in, c.head_out) for c in m.cuts] == [(1001, 1012), (1001, 1014)]  # v1 names
     assert [(c.cut_first_frame, c.cut_last_frame) for c in m.cuts] == [(0, 11), (12, 25)]
     assert [c.picture_hash for c in m.cuts] == [None, None]
+    assert m.split.cut_list_version is None  # detected, not written from a cut list
     # everything else as it was
     assert [(c.first_frame, c.last_frame, c.frame_count) for c in m.cuts] == [(0, 11, 12), (12, 25, 14)]
     assert m.outputs.edl is not None and m.outputs.edl.path == "A001C003.edl"
@@ -118,6 +120,7 @@ def test_a_schema_2_scan_manifest() -> None:
     assert [(c.cut_first_frame, c.cut_last_frame) for c in m.cuts] == [(8, 19), (36, 49)]
     assert [c.plate_frame(1001) for c in m.cuts] == [0, 28]
     assert all(c.picture_hash and len(c.picture_hash) == 16 for c in m.cuts)
+    assert m.split.cut_list_version is None
     assert load_manifest(m.to_json()) == m
 
 
@@ -175,3 +178,16 @@ def test_picture_distance_counts_the_bits_that_differ() -> None:
 def test_manifest_rejects_what_the_contract_does_not_allow(change: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         _manifest(**change)
+
+
+def test_a_manifest_written_from_a_cut_list_says_which_version() -> None:
+    data = json.loads(V2_SCAN.read_text())
+    data["split"]["cut_list_version"] = 4
+    data["cuts"][1].update(detected_by="editor", name_from="cut_list")
+    m = load_manifest(json.dumps(data))
+    assert m.split.cut_list_version == 4
+    assert (m.cuts[1].detected_by, m.cuts[1].name_from) == ("editor", "cut_list")
+    assert load_manifest(m.to_json()) == m
+    data["split"]["cut_list_version"] = 0
+    with pytest.raises(ValidationError, match="cut_list_version"):
+        load_manifest(json.dumps(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -104,6 +105,55 @@ def test_s3_job_uploads_every_output_then_the_manifest(small_in_s3: tuple[str, P
     for stage in ("download: done", "detect: started", "split: finished 2/2", "upload: done",
                   "done: ok: 2 cuts"):
         assert any(stage in line for line in lines), stage
+
+
+@pytest.mark.slow
+def test_s3_job_writes_the_cuts_of_a_cut_list(small_in_s3: tuple[str, Path, bytes], s3_server: S3Server,
+                                              bucket: str, tmp_path: Path) -> None:
+    source, _, data = small_in_s3  # two shots of 12 frames: an editor split the first at 5
+    listed = {"schema_version": 1, "version": 2, "cuts": [
+        {"first_frame": 0, "name": "sh010", "detected_by": "picture"}, {"first_frame": 5, "name": "sh015"},
+        {"first_frame": 12, "name": "sh020", "detected_by": "picture"}]}
+    client = s3_server.client()
+    client.put_object(Bucket=bucket, Key="cut-lists/p-1/v2.json", Body=json.dumps(listed).encode())
+    prefix, term, scratch = "outputs/p-1/v2", tmp_path / "term", tmp_path / "scratch"
+    result = job_run("--source", source, "--output", f"s3://{bucket}/{prefix}", "--sha256", sha256(data),
+                     "--size", str(len(data)), "--cut-list", f"s3://{bucket}/cut-lists/p-1/v2.json",
+                     "--scratch", str(scratch),  # OCR is on, with models that are not there
+                     env=s3_server.env(PLATECUT_TERMINATION_LOG=str(term),
+                                       PLATECUT_OCR_DET_DIR=str(tmp_path / "no-models")))
+    assert result.returncode == 0, result.stderr
+    m = Manifest.from_json(client.get_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")["Body"].read())
+    assert [(c.name, c.first_frame, c.last_frame, c.detected_by) for c in m.cuts] == [
+        ("sh010", 0, 4, "picture"), ("sh015", 5, 11, "editor"), ("sh020", 12, 23, "picture")]
+    assert m.split.cut_list_version == 2 and m.burnin is None and "ocr" not in m.timings
+    assert s3_server.keys(bucket, prefix + "/") == {f"{prefix}/{p}" for p in expected_outputs(m)}
+    assert {c.media.frames for c in m.cuts if c.media} == {5, 7, 12}
+    assert re.fullmatch(r"ok: 3 cuts, 24 frames, cut version 2, \d+\.\d s\n", term.read_text())
+    assert any("cut version 2, 3 cuts" in line for line in result.stderr.splitlines())
+    assert not list(scratch.iterdir())
+
+
+@pytest.mark.parametrize(("body", "code", "words"), [
+    (None, ExitCode.NO_INPUT, "cut-lists/v9.json: no such object"),
+    (b'{"version": 9, "cuts": [{"first_frame": 0, "name": "a"}, {"first_frame": 0, "name": "b"}]}',
+     ExitCode.BAD_INPUT, "cut list s3://{bucket}/cut-lists/v9.json: cut 2 (b) starts at frame 0, not after"),
+], ids=["missing", "invalid"])
+def test_a_bad_cut_list_fails_the_job_before_the_plate_comes(
+        small_in_s3: tuple[str, Path, bytes], s3_server: S3Server, bucket: str, tmp_path: Path,
+        body: bytes | None, code: int, words: str) -> None:
+    source, _, _ = small_in_s3
+    if body is not None:
+        s3_server.client().put_object(Bucket=bucket, Key="cut-lists/v9.json", Body=body)
+    term = tmp_path / "term"
+    result = job_run("--source", source, "--output", f"s3://{bucket}/out", "--no-ocr",
+                     "--cut-list", f"s3://{bucket}/cut-lists/v9.json",
+                     env=s3_server.env(PLATECUT_TERMINATION_LOG=str(term)))
+    assert result.returncode == code, result.stderr
+    line = term.read_text()
+    assert line.startswith(f"error {int(code)}: ") and words.format(bucket=bucket) in line
+    assert "Traceback" not in result.stderr and "job_small.mp4 (" not in result.stderr  # never downloaded
+    assert s3_server.keys(bucket, "out") == set()
 
 
 @pytest.mark.parametrize(("flag", "words"), [("--sha256", "SHA-256 is"), ("--size", "bytes, expected")])
@@ -458,7 +508,9 @@ def test_the_job_takes_the_split_options_of_platecut_split() -> None:
                 if isinstance(p, click.Option)}
 
     split, job = options("split"), options("run")
-    shared = set(split) - {"fps", "overwrite", "as_json", "out_dir"}
+    # --cut-list is a file for platecut split, a location (s3://, file://) for the job
+    shared = set(split) - {"fps", "overwrite", "as_json", "out_dir", "cut_list"}
+    assert "cut_list" in job
     assert shared <= set(job) and {k: split[k] for k in shared} == {k: job[k] for k in shared}
 
 

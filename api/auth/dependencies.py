@@ -8,8 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import sessions
 from api.auth.cache import PrincipalCache
 from api.auth.principal import Principal
 from api.auth.service import authenticate, remembered
@@ -20,6 +22,7 @@ from api.rate_limit import RateLimiter
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer pct_...`")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 TokenRateLimiter = RateLimiter[uuid.UUID]  # by token id
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_principal_cache(request: Request) -> PrincipalCache | None:
@@ -28,7 +31,13 @@ async def get_principal_cache(request: Request) -> PrincipalCache | None:
 
 
 async def get_principal(request: Request, session: DbSession, credentials: Credentials) -> Principal:
-    """On the event loop when the token is remembered; its database lookup goes to the thread pool."""
+    """On the event loop when the token is remembered; its database lookup goes to the thread pool.
+    Without a bearer token, a browser's session cookie (and, on a request that changes something,
+    its CSRF token) stands for the token it signed in with."""
+    if credentials is None and sessions.COOKIE in request.cookies:
+        signed_in = await run_in_threadpool(_session_principal, request, session)
+        _count_request(request, signed_in)
+        return signed_in
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("An `Authorization: Bearer <token>` header is required.",
                            code="missing_token", headers={"WWW-Authenticate": "Bearer"})
@@ -38,6 +47,13 @@ async def get_principal(request: Request, session: DbSession, credentials: Crede
         principal = await run_in_threadpool(authenticate, session, credentials.credentials, cache)
     _count_request(request, principal)
     return principal
+
+
+def _session_principal(request: Request, session: Session) -> Principal:
+    found = sessions.current(session, request.cookies.get(sessions.COOKIE))
+    if request.method not in SAFE_METHODS:
+        sessions.check_csrf(found.csrf, request.headers.get(sessions.CSRF_HEADER))
+    return found.principal
 
 
 def _count_request(request: Request, principal: Principal) -> None:

@@ -34,3 +34,20 @@ class ApiToken(Base):
 
     site: Mapped[Site] = relationship(lazy="joined")
     projects: Mapped[list[Project]] = relationship(secondary=token_projects, lazy="selectin")
+
+
+class WebSession(Base):
+    """A browser's sign-in with a token: the cookie holds a secret of which only the SHA-256 is
+    stored; ``csrf`` is the value every changing request of the session must send back."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(comment="Signed out")
+
+    token: Mapped[ApiToken] = relationship(lazy="joined", innerjoin=True)

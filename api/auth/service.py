@@ -127,12 +127,17 @@ def authenticate(session: Session, token: str, cache: PrincipalCache | None = No
     if row is None:
         raise Unauthorized("The bearer token is not valid.", code="invalid_token",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now  # written when the request's unit of work commits
-    scope = frozenset(p.id for p in row.projects) if row.projects else None
-    principal = Principal(token_id=row.id, site_id=row.site_id, site_name=row.site.name,
-                          is_admin=row.is_admin, project_ids=scope)
+    principal = principal_of(row)
     if cache:
         cache.put(token_hash, principal)
     return principal
+
+
+def principal_of(row: ApiToken) -> Principal:
+    """Who a valid token is (its use recorded, written when the unit of work commits)."""
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+    scope = frozenset(p.id for p in row.projects) if row.projects else None
+    return Principal(token_id=row.id, site_id=row.site_id, site_name=row.site.name,
+                     is_admin=row.is_admin, project_ids=scope)

@@ -9,14 +9,14 @@ Cuts are addressed by ``order``, 1-based, as the cut table shows them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from jobs.cut_list import NAME_MAX, safe_name
+
 EDITOR = "editor"  # detected_by of a boundary an editor placed or moved
-MAX_NAME_LENGTH = 120
-_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]")  # names become file names of the cut media
+MAX_NAME_LENGTH = NAME_MAX
 
 
 class EditError(ValueError):
@@ -165,8 +165,8 @@ def rename(state: CutState, order: int, name: str) -> CutState:
     position = _position(state, order)
     name = name.strip()
     check_name(name)
-    others = {cut.name for i, cut in enumerate(state.cuts) if i != position}
-    if name in others:
+    others = {cut.name.casefold() for i, cut in enumerate(state.cuts) if i != position}
+    if name.casefold() in others:  # file names: some file systems ignore case
         raise EditError("duplicate_name", f"Another cut is already named {name!r}.")
     cuts = list(state.cuts)
     cuts[position] = replace(cuts[position], name=name)
@@ -176,9 +176,10 @@ def rename(state: CutState, order: int, name: str) -> CutState:
 def check_name(name: str) -> None:
     if not name:
         raise EditError("empty_name", "A cut's name cannot be empty.")
-    if len(name) > MAX_NAME_LENGTH or _UNSAFE_NAME.search(name) or name in {".", ".."}:
-        raise EditError("invalid_name", f"{name[:40]!r} cannot name a cut's file: at most "
-                        f"{MAX_NAME_LENGTH} characters, no slashes or control characters.")
+    if len(name) > MAX_NAME_LENGTH or safe_name(name) != name:
+        raise EditError("invalid_name", f"{name[:40]!r} cannot name a cut's files: at most "
+                        f"{MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', not starting or "
+                        "ending with '.' or '_'.")
 
 
 def _position(state: CutState, order: int) -> int:
@@ -196,8 +197,8 @@ def _check_suspicious(state: CutState, frame: int, suspicious: frozenset[int]) -
 
 def _free_name(state: CutState, base: str) -> str:
     """``base`` with the first free suffix (``_2``, ``_3``...): a split's new cut, until renamed."""
-    taken = {cut.name for cut in state.cuts}
+    taken = {cut.name.casefold() for cut in state.cuts}
     number = 2
-    while f"{base}_{number}" in taken:
+    while f"{base}_{number}".casefold() in taken:
         number += 1
-    return f"{base}_{number}"[-MAX_NAME_LENGTH:]
+    return f"{base[:MAX_NAME_LENGTH - 8]}_{number}"

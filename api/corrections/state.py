@@ -3,11 +3,11 @@ manifest's cuts as a cut state."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from api.corrections.edits import CutState, Edit, ListedCut
 from api.corrections.models import CutVersion
+from jobs.cut_list import CutList
 from jobs.manifest import Manifest
 
 
@@ -46,4 +46,5 @@ def edits_json(edits: list[Edit]) -> list[dict[str, Any]]:
 
 def cut_list_json(version: CutVersion) -> bytes:
     """The cut list a publish job reads (``jobs.cut_list``)."""
-    return json.dumps({"schema": 1, "version": version.number, "cuts": version.cuts}).encode()
+    cut_list = CutList.model_validate({"version": version.number, "cuts": version.cuts})
+    return cut_list.model_dump_json().encode()

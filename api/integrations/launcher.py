@@ -33,22 +33,23 @@ class JobRequest:
     plate_kind: str = "reference"  # reference: the segments hold the cuts alone; scan: their handles too
     head_handles: int = 8
     tail_handles: int = 8
-    cut_list_uri: str | None = None  # a cut version to write (``jobs.cut_list``) instead of detecting
     extra_args: tuple[str, ...] = ()  # e.g. ("--no-ocr",)
+    cut_list_uri: str | None = None  # a cut version's cut list (jobs.cut_list): its cuts, no detection
 
 
 def job_run_arguments(request: JobRequest) -> list[str]:
-    """``job run --plate-id ... --source ... --output ... [--sha256 HEX] --size N --plate-kind K
-    --head-handles H --tail-handles T [extra]``: the arguments of the job program (``platecut``) for
-    ``request``, whichever launcher runs it."""
+    """``job run --plate-id ... --source ... --output ... [--sha256 HEX] [--cut-list URI] --size N
+    --plate-kind K --head-handles H --tail-handles T [extra]``: the arguments of the job program
+    (``platecut``) for ``request``, whichever launcher runs it."""
     args = ["job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
             "--output", request.output_uri]
     if request.sha256:
         args += ["--sha256", request.sha256]
+    if request.cut_list_uri:
+        args += ["--cut-list", request.cut_list_uri]
     editorial = ["--plate-kind", request.plate_kind, "--head-handles", str(request.head_handles),
                  "--tail-handles", str(request.tail_handles)]
-    cut_list = ["--cut-list", request.cut_list_uri] if request.cut_list_uri else []
-    return [*args, "--size", str(request.size_bytes), *editorial, *cut_list, *request.extra_args]
+    return [*args, "--size", str(request.size_bytes), *editorial, *request.extra_args]
 
 
 class JobPhase(enum.StrEnum):

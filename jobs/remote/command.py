@@ -65,13 +65,18 @@ def job() -> None:
               envvar="PLATECUT_TERMINATION_LOG",
               help="File for the one-line outcome (env: PLATECUT_TERMINATION_LOG); "
                    "ignored when it cannot be written.")
+@click.option("--cut-list", metavar="URI",
+              help="A cut version's cut list (JSON, s3://bucket/key, file:///path or a path): "
+                   "its cuts are written, none detected, no burn-in read.")
 @split_options
 def run(plate_id: str, source: str, output: str, sha256: str | None, size: int | None,
-        scratch: Path | None, stale_scratch_seconds: float, termination_log: str, **split: Any) -> None:
+        scratch: Path | None, stale_scratch_seconds: float, termination_log: str,
+        cut_list: str | None, **split: Any) -> None:
     """Download a plate, split it, upload every output with manifest.json last.
 
-    Exit codes: 0 done; 65 the plate is not what was expected or not a readable movie;
-    66 it does not exist; 75 storage or network trouble (retry); 70 a bug.
+    Exit codes: 0 done; 65 the plate is not what was expected or not a readable movie, or the
+    cut list is not valid or does not fit the plate; 66 the plate or the cut list does not
+    exist; 75 storage or network trouble (retry); 70 a bug.
     """
     from jobs.remote.download import Expected
     from jobs.remote.progress import JobLog
@@ -80,6 +85,8 @@ def run(plate_id: str, source: str, output: str, sha256: str | None, size: int |
 
     started = time.monotonic()
     with reporting_errors(termination_log):
+        listed = _uri(cut_list, "--cut-list") if cut_list is not None else None
         request = JobRequest(plate_id, _uri(source, "--source"), _uri(output, "--output"),
-                             Expected(size=size, sha256=sha256), scratch, stale_scratch_seconds)
+                             Expected(size=size, sha256=sha256), scratch, stale_scratch_seconds,
+                             listed)
         execute(request, build_split_options(**split), JobLog(), termination_log, started)

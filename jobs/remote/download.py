@@ -1,4 +1,5 @@
-"""Stage 1 of a job: bring the plate into the scratch folder, hashing it on the way.
+"""Stage 1 of a job: bring the plate into the scratch folder, hashing it on the way (and the
+cut list of a cut version, when the job writes one: :func:`fetch_cut_list`).
 
 One movie object only (``s3://bucket/plates/A001.mov`` or a local file): an image
 sequence, one object per frame, is out of scope here. The bytes are streamed in
@@ -13,12 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.cut_list import CutList, load_cut_list
 from jobs.errors import BadInputError, OutputError, TransientError
 from jobs.remote.progress import Log, Meter, megabytes
 from jobs.remote.store_protocol import ObjectStore
 from jobs.remote.uri import ObjectUri
 
 CHUNK = 8 << 20
+CUT_LIST_LIMIT = 16 << 20  # bytes: a cut list of 100,000 cuts is about 8 MB
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,21 @@ def download(store: ObjectStore, source: ObjectUri, folder: Path, expected: Expe
     if expected.sha256 is not None and digest != expected.sha256.lower():
         raise BadInputError(f"{source}: SHA-256 is {digest}, expected {expected.sha256.lower()}")
     return dest
+
+
+def fetch_cut_list(store: ObjectStore, uri: ObjectUri, log: Log) -> CutList:
+    """The cut list at ``uri`` (read into memory: it is small). A missing object is
+    ``InputMissingError``; one too big, not JSON or not a valid cut list ``BadInputError``."""
+    size = store.size(uri.key)
+    if size > CUT_LIST_LIMIT:
+        raise BadInputError(f"cut list {uri}: {size:,} bytes, more than the "
+                            f"{CUT_LIST_LIMIT:,} a cut list may have")
+    data = b"".join(store.read(uri.key, CHUNK))
+    if len(data) != size:
+        raise TransientError(f"{uri}: the transfer ended after {len(data):,} of {size:,} bytes")
+    listed = load_cut_list(data, str(uri))
+    log("download", f"{uri}: cut version {listed.version}, {len(listed.cuts)} cuts")
+    return listed
 
 
 def _write(chunks: Iterable[bytes], dest: Path, meter: Meter) -> str:

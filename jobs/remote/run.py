@@ -7,6 +7,7 @@ once, 75 (storage or network trouble) and the rest retry.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from jobs.manifest import Manifest
 from jobs.pipeline import Progress, SplitOptions, run_split
-from jobs.remote.download import Expected, download
+from jobs.remote.download import Expected, download, fetch_cut_list
 from jobs.remote.progress import Log, LogProgress
 from jobs.remote.scratch import STALE_SECONDS, scratch_root, sweep_stale, work_folder
 from jobs.remote.store import open_store
@@ -33,6 +34,7 @@ class JobRequest:
     expected: Expected
     scratch: Path | None = None  # default: TMPDIR
     stale_scratch_seconds: float = STALE_SECONDS  # dead jobs' work folders older are removed (0: never)
+    cut_list: ObjectUri | None = None  # a cut version's cut list (jobs.cut_list): no detection
 
 
 @contextmanager
@@ -55,7 +57,11 @@ def pipeline_progress(log: Log) -> Iterator[Progress]:
 
 def split_plate(plate: Path, out_dir: Path, options: SplitOptions, log: Log) -> Manifest:
     """Run the split engine on the downloaded plate; logs each stage and the time each took."""
-    log("pipeline", f"{plate.name}: started" + (", reading burn-ins" if options.ocr else ", no OCR"))
+    if options.cut_list:
+        how = f", the cuts of cut version {options.cut_list.version}"
+    else:
+        how = ", reading burn-ins" if options.ocr else ", no OCR"
+    log("pipeline", f"{plate.name}: started{how}")
     with pipeline_progress(log) as progress:
         manifest = run_split(str(plate), out_dir, options, progress)
     times = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in manifest.timings.items())
@@ -68,6 +74,9 @@ def run_job(request: JobRequest, options: SplitOptions, log: Log) -> Manifest:
     source_store, output_store = open_store(request.source), open_store(request.output)
     log("job", f"plate {request.plate_id}: {request.source} -> {request.output}")
     output_store.check_output(request.output.key)
+    if request.cut_list:  # small, and checked before the plate comes
+        listed = fetch_cut_list(open_store(request.cut_list), request.cut_list, log)
+        options = dataclasses.replace(options, cut_list=listed)
     root = scratch_root(request.scratch)
     if request.stale_scratch_seconds > 0:
         for folder in sweep_stale(root, request.stale_scratch_seconds):

@@ -26,9 +26,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def success_line(manifest: Manifest, seconds: float) -> str:
-    """``ok: 12 cuts, 2,400 frames, names from burn-ins 12/12, 95.3 s`` (no names part without OCR)."""
+    """``ok: 12 cuts, 2,400 frames, names from burn-ins 12/12, 95.3 s`` (no names part without OCR;
+    ``cut version 3`` instead when a cut list gave the cuts)."""
     cuts = manifest.cuts
     parts = [_plural(len(cuts), "cut"), _plural(manifest.plate.frame_count, "frame")]
+    if manifest.split.cut_list_version is not None:
+        parts.append(f"cut version {manifest.split.cut_list_version}")
     if manifest.burnin is not None:
         named = sum(cut.name_from == "burnin" for cut in cuts)
         parts.append(f"names from burn-ins {named}/{len(cuts)}")

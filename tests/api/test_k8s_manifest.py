@@ -47,6 +47,7 @@ def _requests(make_request: MakeRequest) -> dict[str, JobRequest]:
         "no-sha-extra-args": make_request(attempt=3, sha256=None, extra_args=("--no-ocr",)),
         "huge-with-frames": make_request(size_bytes=800 * 10**9, frame_count_hint=250_000,
                                          site="x" * 80, project="ÆØÅ / weird :: name__"),
+        "cut-list": make_request(attempt=2, cut_list_uri="s3://plates/cut-lists/v3.json"),
     }
 
 
@@ -180,6 +181,19 @@ def test_container_command_and_environment(make_request: MakeRequest) -> None:
     assert "--sha256" not in no_sha["args"]
     assert {"name": "PLATECUT_OCR_DEVICE", "value": "cpu"} in no_sha["env"]
     assert "envFrom" not in no_sha
+
+
+def test_a_cut_list_is_an_argument_of_the_job(make_request: MakeRequest) -> None:
+    request = make_request(cut_list_uri="s3://plates/cut-lists/0b5c/v3.json", extra_args=("--no-ocr",))
+    job = build_job(request, TEMPLATES["cpu"])
+    assert _container(job)["args"] == [
+        "job", "run", "--plate-id", request.plate_id, "--source", request.source_uri,
+        "--output", request.output_uri, "--sha256", request.sha256,
+        "--cut-list", "s3://plates/cut-lists/0b5c/v3.json", "--size", str(request.size_bytes),
+        "--plate-kind", "reference", "--head-handles", "8", "--tail-handles", "8", "--no-ocr"]
+    for version in VERSIONS:
+        kubernetes_validate.validate(job, version, strict=True)
+    assert "--cut-list" not in _container(build_job(make_request(), TEMPLATES["cpu"]))["args"]
 
 
 def test_deadline_and_scratch_scale_with_the_plate(make_request: MakeRequest) -> None:

@@ -6,13 +6,14 @@ import os
 import signal
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from api.integrations.launcher import JobPhase, JobRequest, LauncherError
 from api.integrations.local import LocalLauncher, default_command, job_arguments
-from api.integrations.local.jobdir import group_alive
+from api.integrations.local.jobdir import JobDir, group_alive
 from api.runs.names import job_name_for
 from tests.api.runs_support import FINISHED, standin_command, wait_for
 
@@ -210,6 +211,19 @@ def test_job_arguments_and_the_default_command(tmp_path: Path) -> None:
                                   "--plate-kind", "reference", "--head-handles", "8", "--tail-handles", "8"]
     command = default_command()
     assert command[0].endswith("platecut") or command[1:] == ("-m", "jobs.cli")
+
+
+def test_a_cut_list_is_an_argument_of_the_job_and_kept_with_it(tmp_path: Path) -> None:
+    job = replace(request(tmp_path, "ok"), cut_list_uri=f"{tmp_path / 'v3.json'}")
+    args = job_arguments(job)
+    assert args[args.index("--cut-list") + 1] == job.cut_list_uri
+    assert args[:8] == job_arguments(request(tmp_path, "ok", plate_id=job.plate_id))[:8]
+    folder = JobDir(tmp_path / "jobs" / job.job_name)
+    folder.write_request(job)  # what a restarted launcher starts the job from
+    held = folder.read_request()
+    assert held is not None and held.request == job
+    folder.write_request(replace(job, cut_list_uri=None))
+    assert (held := folder.read_request()) is not None and "--cut-list" not in job_arguments(held.request)
 
 
 def test_log_tail(tmp_path: Path, root: Path) -> None:

@@ -31,13 +31,13 @@ def chart_settings(manifests: list[Manifest], monkeypatch: pytest.MonkeyPatch) -
     return Settings()
 
 
-def plate_request(size_bytes: int = 40 * 10**9) -> JobRequest:
+def plate_request(size_bytes: int = 40 * 10**9, cut_list_uri: str | None = None) -> JobRequest:
     plate_id = "0b5c2b9e-51f4-4f55-9a57-2f7c3c8a1d10"
     return JobRequest(plate_id=plate_id, attempt=1, job_name=job_name_for(plate_id, 1), site="london",
                       project="feature-x", plate_name="A001C003_230101_R1AB.mov",
                       source_uri=f"s3://platecut/plates/{plate_id}/A001C003.mov",
                       output_uri=f"s3://platecut/outputs/{plate_id}/1/", size_bytes=size_bytes,
-                      sha256="0" * 64, frame_count_hint=120_000)
+                      sha256="0" * 64, frame_count_hint=120_000, cut_list_uri=cut_list_uri)
 
 
 def holds(value: object, text: str) -> bool:
@@ -169,3 +169,16 @@ def test_small_site_job_runs_on_cpus_beside_the_release(render: Render,
     env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
     assert env["PLATECUT_OCR_DEVICE"] == "cpu" and env["PLATECUT_OCR_ENGINE"] == "onnx"
     assert env["PLATECUT_S3_ENDPOINT"].startswith("http://pc-platecut-minio.")
+
+
+def test_a_cut_list_job_from_the_chart_settings(render: Render, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = next(c for c in CASES if c.name == "site-gpu-kueue")
+    template = job_template(chart_settings(render(case), monkeypatch))
+    cut_list = "s3://platecut/cut-lists/0b5c2b9e-51f4-4f55-9a57-2f7c3c8a1d10/3.json"
+    job = build_job(plate_request(cut_list_uri=cut_list), template)
+    for version in KUBE_VERSIONS:
+        kubernetes_validate.validate(job, version, strict=True)
+    args = job["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--cut-list") + 1] == cut_list
+    detected = build_job(plate_request(), template)["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert [a for a in args if a not in ("--cut-list", cut_list)] == detected

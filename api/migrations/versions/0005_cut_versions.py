@@ -1,4 +1,7 @@
-"""cut versions: every cut list a plate has had, detected or corrected, and which one is published
+"""cut versions and browser sessions
+
+Cut versions: every cut list a plate has had, detected or corrected, and which one is published.
+Browser sessions: a sign-in with a token, named by a cookie's secret (its SHA-256 stored).
 
 Plates split before this have no cut version: their first re-detection or correction starts at 1
 (a correction needs a version to be based on, so such a plate is re-detected first).
@@ -50,6 +53,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cut_versions")),
         sa.UniqueConstraint("plate_id", "number", name=op.f("uq_cut_versions_plate_id_number")),
     )
+    op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("token_id", sa.Uuid(), nullable=False),
+        sa.Column("csrf", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True, comment="Signed out"),
+        sa.ForeignKeyConstraint(["token_id"], ["api_tokens.id"], ondelete="CASCADE",
+                                name=op.f("fk_web_sessions_token_id_api_tokens")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_web_sessions_secret_hash")),
+    )
+    op.create_index(op.f("ix_web_sessions_token_id"), "web_sessions", ["token_id"])
     with op.batch_alter_table("plates") as batch:
         batch.add_column(sa.Column("published_cut_version", sa.Integer(), nullable=True,
                                    comment="The cut version its cut routes serve"))
@@ -71,4 +89,6 @@ def downgrade() -> None:
         batch.drop_column("detector_args")
         batch.drop_column("publishing_cut_version")
         batch.drop_column("published_cut_version")
+    op.drop_index(op.f("ix_web_sessions_token_id"), table_name="web_sessions")
+    op.drop_table("web_sessions")
     op.drop_table("cut_versions")
