@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.auth.cache import PrincipalCache
 from api.auth.dependencies import TokenRateLimiter
@@ -38,9 +39,19 @@ from api.runs.context import RunContext
 from api.runs.router import router as runs_router
 from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
+from api.web.dependencies import SignInRequired, sign_in_redirect
+from api.web.router import router as web_router
+from api.web.templating import STATIC_DIR, STATIC_PATH
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
                   reels_router, changes_router, corrections_router)
+
+
+def _wire_pages(app: FastAPI) -> None:
+    """The browser pages (``/ui``), their static files and the redirect to sign in."""
+    app.include_router(web_router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="ui-static")
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
 
 
 def create_app(settings: Settings | None = None, storage: Storage | None = None,
@@ -95,6 +106,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
         app.include_router(metrics_router)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    _wire_pages(app)
     _wire_disk_storage(app, storage)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body, prefix="/api/",
                        exempt=STORAGE_PREFIX)
