@@ -1,14 +1,20 @@
 """The browser fixtures themselves (``tests/browser_fixtures.py``): a page that reached for another
-server, or logged an error nobody expected, fails its test at teardown. Run in a pytest of its own."""
+server, or logged an error nobody expected, fails its test at teardown (run in a pytest of its own);
+the live caller talks to the live server over HTTP."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-pytest_plugins = ["pytester"]
+if TYPE_CHECKING:  # imported by pytest as a plugin (pytest_plugins), so that its asserts are rewritten
+    from tests.api.conftest import Caller
+    from tests.browser_fixtures import LiveServer
+
+pytest_plugins = ["pytester", "tests.browser_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,3 +62,12 @@ def test_a_page_that_reaches_out_or_logs_an_error_fails_its_test(pytester: pytes
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_logs_an_error*", "console errors:",
                                  "  something broke*"])
     result.stdout.no_fnmatch_line("*ERROR at teardown of test_logs_an_expected_error*")
+
+
+def test_the_live_caller_uploads_through_the_live_server(live_server: LiveServer,
+                                                         live_caller: Caller) -> None:
+    created = live_caller.create_plate(7, name="other.mov")
+    assert created["upload"]["put"]["url"].startswith(f"{live_server.url}/api/v1/storage/")
+    plate = live_caller.uploaded_plate(b"a plate")  # signed to the live server, sent over HTTP
+    assert plate["state"] == "uploaded"
+    assert live_server.client.get("/api/v1/plates").status_code == 401  # no token
