@@ -1,6 +1,6 @@
 // The plate page: scrub the proxy frame by frame, see every boundary on the timeline, correct cuts.
-import { call, element, notice } from "/ui/static/api.js";
-import { offsetTimecode } from "/ui/static/timecode.js";
+import { call, element, notice } from "/static/api.js";
+import { offsetTimecode } from "/static/timecode.js";
 
 const root = document.getElementById("plate");
 const plateId = root.dataset.plate;

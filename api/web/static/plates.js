@@ -1,5 +1,5 @@
 // The plates page: states of the plates shown update live while jobs run (polling the JSON API).
-import { call } from "/ui/static/api.js";
+import { call } from "/static/api.js";
 
 const POLL_MS = 2000;
 const FINAL = new Set(["succeeded", "failed", "rejected", "cancelled"]);
