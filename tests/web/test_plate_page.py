@@ -1,0 +1,177 @@
+"""The plate page end to end on the embedded default, in Chromium: sign in, a generated plate split by
+the real job, scrub to a boundary, split a cut, merge two, rename one, publish; the published EDL and
+the API's cut list change exactly as done. A stale edit and another site's token are refused."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from api.app import create_app
+from api.config import environment_names
+from api.db.migrate import upgrade
+from jobs import synth
+from tests.api.conftest import Caller, Callers, make_settings
+from tests.demo_truth import cut_names
+from tests.support.uvicorn_thread import loopback_socket, serving_in_thread, url_of
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from tests.browser_fixtures import LiveServer, Screenshot
+
+pytest_plugins = ["tests.browser_fixtures"]
+pytestmark = pytest.mark.slow
+JOB_TIMEOUT = 180.0  # seconds for a split or publish job of the demo plate on a loaded machine
+FINAL = {"succeeded", "failed", "rejected", "cancelled"}
+SINGLE_PUT_MAX = 64 * 2**20  # the demo plate goes up in one PUT
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The embedded default as ``platecut serve`` runs it: SQLite, disk storage, jobs as local
+    subprocesses (the real job program), the reconcile in-process."""
+    root = tmp_path_factory.mktemp("embedded")
+    database = f"sqlite:///{root / 'platecut.db'}"
+    upgrade(database)
+    sock = loopback_socket()
+    with pytest.MonkeyPatch.context() as env:
+        for name in environment_names():
+            env.delenv(name, raising=False)
+        settings = make_settings(database, root / "data", public_url=url_of(sock), launcher="local",
+                                 reconcile_seconds=0.3, single_put_max=SINGLE_PUT_MAX)
+    app = create_app(settings)
+    from tests.browser_fixtures import LiveServer  # a plugin of this module: imported once registered
+    with serving_in_thread(app, sock) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield LiveServer(url, app, client, Callers(client, app.state.session_factory))
+
+
+@pytest.fixture(scope="module")
+def demo_plate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, int]]]:
+    """The demo plate and its truth: each cut's name and first frame."""
+    path = tmp_path_factory.mktemp("plate") / "ep101_r1_v07.mov"
+    spec = synth.demo_spec()
+    truth = synth.make_plate(spec, path)
+    return path, list(zip(cut_names(spec), [0, *truth.cut_starts], strict=True))
+
+
+def wait_state(caller: Caller, plate_id: str, timeout: float = JOB_TIMEOUT) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        plate: dict[str, Any] = caller.get(f"/api/v1/plates/{plate_id}").json()
+        if plate["state"] in FINAL:
+            return plate
+        time.sleep(0.3)
+    raise AssertionError(f"plate {plate_id} still {plate['state']} after {timeout} s")
+
+
+def sign_in(page: Page, token: str) -> None:
+    page.goto("/ui/plates")
+    expect(page).to_have_url(re.compile(r"/ui/sign-in\?next="))
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Plates")).to_be_visible()
+
+
+def frame_of(page: Page) -> int:
+    return int(page.locator("#frame").inner_text())
+
+
+def published_names(caller: Caller, plate_id: str) -> list[tuple[str, int, int]]:
+    items = caller.get(f"/api/v1/plates/{plate_id}/cuts").json()["items"]
+    return [(c["name"], c["first_frame"], c["last_frame"]) for c in items]
+
+
+def save_and_wait(page: Page, key: str, version: int) -> None:
+    page.keyboard.press(key)
+    expect(page.locator("#notice")).to_have_text(f"Saved as version {version}.")
+    expect(page.locator("#version-line")).to_contain_text(f"cut version {version}")
+
+
+def test_review_correct_and_publish_a_plate(page: Page, live_caller: Caller, live_server: LiveServer,
+                                            demo_plate: tuple[Path, list[tuple[str, int]]],
+                                            screenshot: Screenshot) -> None:
+    path, truth = demo_plate
+    plate = live_caller.uploaded_plate(path.read_bytes(), name=path.name)
+    assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
+    sign_in(page, live_caller.token)
+    page.goto(f"/ui/plates/{plate['id']}")
+    rows = page.locator("#cuts tbody tr")
+    expect(rows).to_have_count(len(truth))
+    frames = live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions/1").json()["frame_count"]
+
+    # scrub: the third cut's boundary from its table row, then frame by frame with the keyboard
+    rows.nth(2).click()
+    name, start = truth[2]
+    assert frame_of(page) == start
+    expect(page.locator("#cut-name")).to_have_text(f"3 {name}")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    assert frame_of(page) == start + 5
+    page.keyboard.press("ArrowLeft")
+    assert frame_of(page) == start + 4
+    screenshot(page, "plate-page", full_page=True)
+
+    # split the third cut 4 frames in: version 2; merge the sixth cut (now the seventh) into the one
+    # before: version 3; rename the first: version 4
+    save_and_wait(page, "s", 2)
+    expect(rows).to_have_count(len(truth) + 1)
+    rows.nth(6).click()
+    save_and_wait(page, "m", 3)
+    expect(rows).to_have_count(len(truth))
+    rows.nth(0).locator("td.name").dblclick()
+    page.get_by_label("New name").fill("SH005_0010")
+    page.get_by_label("New name").press("Enter")
+    expect(page.locator("#notice")).to_have_text("Saved as version 4.")
+
+    expected = [("SH005_0010", truth[0][1]), truth[1], truth[2], (f"{name}_2", start + 4), truth[3], truth[4],
+                truth[6], truth[7], truth[8]]
+    ends = [s - 1 for _, s in expected[1:]] + [frames - 1]
+    assert published_names(live_caller, plate["id"]) == [(n, s, e) for (n, s), e in zip(
+        truth, [s - 1 for _, s in truth[1:]] + [frames - 1], strict=True)]  # nothing published yet
+
+    page.get_by_role("button", name="Publish version").click()
+    expect(page.locator("#notice")).to_contain_text("Publishing version 4")
+    assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
+    expect(page.locator("#notice")).to_have_text("Published.", timeout=15_000)
+    published = published_names(live_caller, plate["id"])
+    assert published == [(n, s, e) for (n, s), e in zip(expected, ends, strict=True)]
+    edl = httpx.get(live_caller.get(f"/api/v1/plates/{plate['id']}/edl?redirect=false").json()["url"]).text
+    assert re.findall(r"^\* COMMENT: (\S+)$", edl, re.MULTILINE) == [n for n, _ in expected]
+    versions = live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions").json()
+    assert (versions["latest"], versions["published"]) == (4, 4)
+
+
+def test_a_stale_edit_says_someone_saved_meanwhile(page: Page, live_caller: Caller,
+                                                  demo_plate: tuple[Path, list[tuple[str, int]]]) -> None:
+    path, truth = demo_plate
+    plate = live_caller.uploaded_plate(path.read_bytes(), name="stale.mov")
+    assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
+    sign_in(page, live_caller.token)
+    page.goto(f"/ui/plates/{plate['id']}")
+    expect(page.locator("#cuts tbody tr")).to_have_count(len(truth))
+    other = live_caller.post(f"/api/v1/plates/{plate['id']}/cut-versions",
+                             json={"base_version": 1, "edits": [{"op": "merge", "order": 2}]})
+    assert other.status_code == 201
+    page.locator("#cuts tbody tr").nth(3).click()
+    page.keyboard.press("m")
+    expect(page.locator("#notice")).to_contain_text("Version 1 is no longer the latest")
+    expect(page.locator("#notice")).to_contain_text("Reload the page")
+    assert len(live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions").json()["items"]) == 2
+
+
+def test_another_sites_session_cannot_open_the_plate(page: Page, live_caller: Caller,
+                                                    live_server: LiveServer) -> None:
+    plate = live_caller.create_plate(10)["plate"]
+    stranger = live_server.callers("elsewhere")
+    sign_in(page, stranger.token)
+    answer = page.goto(f"/ui/plates/{plate['id']}")
+    assert answer is not None and answer.status == 404
+    expect(page.locator("#plates")).to_have_count(0)
