@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -42,11 +41,17 @@ from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
 from api.web.dependencies import SignInRequired, sign_in_redirect
 from api.web.router import router as web_router
-
-WEB_STATIC = Path(__file__).parent / "web" / "static"
+from api.web.templating import STATIC_DIR, STATIC_PATH
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
                   reels_router, changes_router, corrections_router)
+
+
+def _wire_pages(app: FastAPI) -> None:
+    """The browser pages (``/ui``), their static files and the redirect to sign in."""
+    app.include_router(web_router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="ui-static")
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
 
 
 def create_app(settings: Settings | None = None, storage: Storage | None = None,
@@ -101,8 +106,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
         app.include_router(metrics_router)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
-    _wire_disk_storage(app, storage)
     _wire_pages(app)
+    _wire_disk_storage(app, storage)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body, prefix="/api/",
                        exempt=STORAGE_PREFIX)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
@@ -125,13 +130,6 @@ def _metrics_server(settings: Settings, metrics: HttpMetrics) -> MetricsServer |
         return None
     server = MetricsServer(metrics.registry, settings.metrics_host, settings.metrics_port)
     return server if server.start() else None
-
-
-def _wire_pages(app: FastAPI) -> None:
-    """The browser pages under ``/ui`` and their static files."""
-    app.include_router(web_router)
-    app.mount("/ui/static", StaticFiles(directory=WEB_STATIC), name="ui-static")
-    app.add_exception_handler(SignInRequired, sign_in_redirect)
 
 
 def _wire_disk_storage(app: FastAPI, storage: Storage) -> None:

@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 from api.auth.principal import Principal
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/ui/static"
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
