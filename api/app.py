@@ -42,6 +42,8 @@ from api.urls import STORAGE_PREFIX
 from api.web.dependencies import SignInRequired, sign_in_redirect
 from api.web.router import router as web_router
 from api.web.templating import STATIC_DIR, STATIC_PATH
+from api.web.assets import mount_static
+from api.web.docs import router as docs_router
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
                   reels_router, changes_router, corrections_router)
@@ -87,7 +89,7 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
                 await asyncio.to_thread(loop.stop)
             engine.dispose()
 
-    app = FastAPI(title="platecut", version="1", lifespan=lifespan,
+    app = FastAPI(title="platecut", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Upload original plates, split them into cuts, download the cuts.")
     app.state.settings = settings
     app.state.engine = engine
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None,
         app.include_router(router, responses=PROBLEM_RESPONSES)
     _wire_pages(app)
     _wire_disk_storage(app, storage)
+    app.include_router(docs_router)  # /docs and /redoc, their scripts served by the app (api.web)
+    mount_static(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body, prefix="/api/",
                        exempt=STORAGE_PREFIX)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

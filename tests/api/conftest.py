@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
@@ -141,9 +142,10 @@ def db(app: FastAPI) -> Iterator[Session]:
 
 @dataclass
 class Caller:
-    """A client holding one token; ``site`` and ``projects`` are what the token was made for."""
+    """A client holding one token; ``site`` and ``projects`` are what the token was made for. Its client
+    is the app's ``TestClient``, or an ``httpx.Client`` on a live server (``tests.browser_fixtures``)."""
 
-    client: TestClient
+    client: TestClient | httpx.Client
     token: str
     site: str
     projects: tuple[str, ...]
@@ -203,7 +205,7 @@ class Caller:
 class Callers:
     """Makes tokens; each test's sites get names of their own, so tests never see each other."""
 
-    def __init__(self, client: TestClient, factory: SessionFactory) -> None:
+    def __init__(self, client: TestClient | httpx.Client, factory: SessionFactory) -> None:
         self.client = client
         self.factory = factory
         self.run = uuid.uuid4().hex[:8]

@@ -1,4 +1,5 @@
-"""Real servers on loopback for the storage tests: moto's S3 and uvicorn with the disk routes.
+"""Real servers on loopback for the storage tests: moto's S3 and uvicorn with the disk routes (on a
+thread: ``tests.support.uvicorn_thread``).
 
 Tests use them through ``pytest_plugins = ["tests.api.storage_fixtures"]`` and import
 from here only under ``TYPE_CHECKING`` (so pytest imports this module first, as a plugin,
@@ -9,21 +10,19 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from moto.server import ThreadedMotoServer
 
 from api.integrations.disk import DiskStorage
 from api.integrations.disk.router import get_disk_storage, router
 from api.integrations.s3 import S3Storage
+from tests.support.uvicorn_thread import loopback_socket, serving_in_thread, url_of
 
 SECRET = b"test-secret-of-at-least-16-bytes"
 
@@ -100,25 +99,10 @@ def storage_app(storage: DiskStorage) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def disk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiskServer]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    storage = DiskStorage(Path(tmp_path_factory.mktemp("disk")), base_url, SECRET)
-    config = uvicorn.Config(storage_app(storage), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
+    sock = loopback_socket()
+    storage = DiskStorage(Path(tmp_path_factory.mktemp("disk")), url_of(sock), SECRET)
+    with serving_in_thread(storage_app(storage), sock, lifespan="off") as base_url:
         yield DiskServer(storage, base_url)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture
