@@ -39,11 +39,11 @@ from api.runs.context import RunContext
 from api.runs.router import router as runs_router
 from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
+from api.web.assets import mount_static
 from api.web.dependencies import SignInRequired, sign_in_redirect
+from api.web.docs import router as docs_router
 from api.web.router import router as web_router
 from api.web.templating import STATIC_DIR, STATIC_PATH
-from api.web.assets import mount_static
-from api.web.docs import router as docs_router
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
                   reels_router, changes_router, corrections_router)

@@ -22,8 +22,8 @@ def sign_in(client: TestClient, token: str, next_url: str = "/ui/plates") -> Tes
     assert form.status_code == 200
     form_csrf = re.search(r'name="form_csrf" value="([^"]+)"', form.text)
     assert form_csrf
-    answer = client.post("/ui/sign-in", data={"token": token, "form_csrf": form_csrf.group(1), "next": next_url},
-                         follow_redirects=False)
+    fields = {"token": token, "form_csrf": form_csrf.group(1), "next": next_url}
+    answer = client.post("/ui/sign-in", data=fields, follow_redirects=False)
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == next_url
     cookie = answer.headers["set-cookie"]
@@ -43,7 +43,8 @@ def test_a_page_without_a_session_goes_to_sign_in(client: TestClient) -> None:
     assert answer.headers["location"] == "/ui/sign-in?next=%2Fui%2Fplates%3Fstate%3Drunning"
 
 
-def test_sign_in_shows_the_tokens_plates_and_the_api_answers_the_cookie(caller: Caller, client: TestClient) -> None:
+def test_sign_in_shows_the_tokens_plates_and_the_api_answers_the_cookie(caller: Caller,
+                                                                        client: TestClient) -> None:
     plate = caller.uploaded_plate(b"frames", name="ep101_r1_v07.mov")
     sign_in(client, caller.token)
     page = client.get("/ui/plates")
