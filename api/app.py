@@ -42,6 +42,7 @@ from api.web.assets import mount_static
 from api.web.dependencies import SignInRequired, sign_in_redirect
 from api.web.docs import router as docs_router
 from api.web.router import router as web_router
+from api.web.templating import problem_page
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
                   reels_router, changes_router, corrections_router)
@@ -50,6 +51,7 @@ DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router,
 def _wire_pages(app: FastAPI) -> None:
     """The browser pages (``/ui``), their static files and the redirect to sign in."""
     app.include_router(web_router)
+    app.state.page_problem = problem_page
     app.add_exception_handler(SignInRequired, sign_in_redirect)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
@@ -57,8 +57,15 @@ def problem_response(status: int, detail: str, code: str, *, title: str | None =
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-async def _problem(_request: Request, exc: Exception) -> JSONResponse:
+PAGES_PREFIX = "/ui/"  # the browser pages: a problem there is a page (``app.state.page_problem``)
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
+    page_problem = getattr(request.app.state, "page_problem", None)
+    if page_problem is not None and request.url.path.startswith(PAGES_PREFIX):
+        response: Response = page_problem(request, exc)
+        return response
     return problem_response(exc.status, exc.detail, exc.code, title=exc.title, extra=exc.extra,
                             headers=exc.headers)
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.auth.principal import Principal
+from api.errors import Problem
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -36,3 +37,9 @@ def render(request: Request, name: str, user: WebUser | None, status_code: int =
            **context: Any) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code,
                                       headers=PAGE_HEADERS)
+
+
+def problem_page(request: Request, problem: Problem) -> HTMLResponse:
+    """A problem of a page (a plate that is not there, one of another site's) as a page."""
+    return render(request, "problem.html", None, problem.status, title=problem.title, detail=problem.detail,
+                  status=problem.status, code=problem.code)

@@ -98,7 +98,9 @@ def test_a_second_sites_session_sees_nothing_of_the_first(caller: Caller, caller
     plate = caller.uploaded_plate(b"frames", name="secret_plate.mov")
     sign_in(client, callers("elsewhere").token)
     assert "secret_plate.mov" not in client.get("/ui/plates").text
-    assert client.get(f"/ui/plates/{plate['id']}").status_code == 404
+    missing = client.get(f"/ui/plates/{plate['id']}")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert f"No plate {plate['id']}." in missing.text
     assert client.get(f"/api/v1/plates/{plate['id']}/cut-versions").status_code == 404
 
 

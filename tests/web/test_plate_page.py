@@ -7,15 +7,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
 from api.app import create_app
+from api.auth.models import WebSession
 from api.config import environment_names
+from api.db.base import utcnow
 from api.db.migrate import upgrade
 from jobs import synth
 from tests.api.conftest import Caller, Callers, make_settings
@@ -149,24 +153,52 @@ def test_review_correct_and_publish_a_plate(page: Page, live_caller: Caller, liv
     assert (versions["latest"], versions["published"]) == (4, 4)
 
 
-def test_a_stale_edit_says_someone_saved_meanwhile(page: Page, live_caller: Caller,
-                                                  demo_plate: tuple[Path, list[tuple[str, int]]]) -> None:
+@pytest.mark.console_errors(r"status of (422|409|401) ")  # the refusals the test provokes
+def test_edits_that_cannot_apply_and_a_stale_edit_are_refused_clearly(
+        page: Page, live_caller: Caller, live_server: LiveServer,
+        demo_plate: tuple[Path, list[tuple[str, int]]]) -> None:
     path, truth = demo_plate
-    plate = live_caller.uploaded_plate(path.read_bytes(), name="stale.mov")
+    plate = live_caller.uploaded_plate(path.read_bytes(), name="refusals.mov")
     assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
     sign_in(page, live_caller.token)
     page.goto(f"/ui/plates/{plate['id']}")
-    expect(page.locator("#cuts tbody tr")).to_have_count(len(truth))
+    rows, notice = page.locator("#cuts tbody tr"), page.locator("#notice")
+    expect(rows).to_have_count(len(truth))
+
+    rows.nth(1).click()  # on the second cut's first frame: a boundary
+    page.keyboard.press("s")
+    expect(notice).to_contain_text(f"Frame {truth[1][1]} already starts cut 2")
+    rows.nth(0).click()
+    page.keyboard.press("m")
+    expect(notice).to_have_text("The first cut has no cut before it to merge into.")
+    for name, message in (("  ", "A cut's name cannot be empty."),
+                          (truth[2][0], f"Another cut is already named '{truth[2][0]}'.")):
+        rows.nth(1).locator("td.name").dblclick()
+        page.get_by_label("New name").fill(name)
+        page.get_by_label("New name").press("Enter")
+        expect(notice).to_have_text(message)
+        page.get_by_label("New name").press("Escape")
+    assert len(live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions").json()["items"]) == 1
+
     other = live_caller.post(f"/api/v1/plates/{plate['id']}/cut-versions",
                              json={"base_version": 1, "edits": [{"op": "merge", "order": 2}]})
-    assert other.status_code == 201
-    page.locator("#cuts tbody tr").nth(3).click()
+    assert other.status_code == 201  # someone else saved version 2 meanwhile
+    rows.nth(3).click()
     page.keyboard.press("m")
-    expect(page.locator("#notice")).to_contain_text("Version 1 is no longer the latest")
-    expect(page.locator("#notice")).to_contain_text("Reload the page")
+    expect(notice).to_contain_text("Version 1 is no longer the latest")
+    expect(notice).to_contain_text("Reload the page")
     assert len(live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions").json()["items"]) == 2
 
+    with live_server.session_factory() as db:  # the session expires: the next edit signs in again
+        db.execute(update(WebSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.commit()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("s")
+    expect(page).to_have_url(re.compile(r"/ui/sign-in\?expired=1&next="))
+    expect(page.get_by_role("alert")).to_have_text("Your session has expired: sign in again.")
 
+
+@pytest.mark.console_errors(r"status of 404 ")
 def test_another_sites_session_cannot_open_the_plate(page: Page, live_caller: Caller,
                                                     live_server: LiveServer) -> None:
     plate = live_caller.create_plate(10)["plate"]
@@ -174,4 +206,4 @@ def test_another_sites_session_cannot_open_the_plate(page: Page, live_caller: Ca
     sign_in(page, stranger.token)
     answer = page.goto(f"/ui/plates/{plate['id']}")
     assert answer is not None and answer.status == 404
-    expect(page.locator("#plates")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_text(f"No plate {plate['id']}.")
