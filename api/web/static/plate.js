@@ -93,8 +93,11 @@ function readout() {
   const rate = page.rate;
   text("source-tc", row?.source_tc_in ? offsetTimecode(row.source_tc_in, offset, rate.num, rate.den) : "–");
   text("cut-name", `${cut.order} ${cut.name}`);
-  for (const tr of document.querySelectorAll("#cuts tbody tr")) {
-    tr.classList.toggle("current", Number(tr.dataset.order) === cut.order);
+  const current = document.querySelector(`#cuts tbody tr[data-order="${cut.order}"]`);
+  if (current !== page.currentRow) {  // only the rows that change: a seek costs the same with 1,500 cuts
+    page.currentRow?.classList.remove("current");
+    current?.classList.add("current");
+    page.currentRow = current;
   }
 }
 
@@ -116,19 +119,35 @@ function triptych() {
   const cut = cutAt(page.frame);
   if (!cut || page.strips.length === 0) { holder.replaceChildren(); return; }
   const at = cut.first_frame === 0 ? page.frame : cut.first_frame;
+  if (holder.dataset.at === String(at)) return;
+  holder.dataset.at = String(at);
   const figure = (frame, label, cls) => element("figure", { class: cls }, tile(frame), element("figcaption", {}, `${label} ${frame}`));
   holder.replaceChildren(figure(Math.max(0, at - 1), "out", "out"), figure(at, "cut", "cutframe"),
                          figure(Math.min(page.frameCount - 1, at + 1), "in", "in"));
 }
 
-// ---- the timeline ----
+// ---- the timeline: what does not move drawn once (per version, width and scores), then the playhead ----
 function drawTimeline() {
   const width = canvas.clientWidth || 800;
-  canvas.width = width;
-  const height = canvas.height;
+  const key = `${page.version?.number}:${width}:${page.scores ? 1 : 0}:${page.manifest ? 1 : 0}`;
+  if (page.timelineKey !== key) {
+    page.timeline = drawStatic(width, canvas.height);
+    page.timelineKey = key;
+  }
+  if (canvas.width !== width) canvas.width = width;
   const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, width, canvas.height);
+  ctx.drawImage(page.timeline, 0, 0);
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(Math.floor((page.frame / page.frameCount) * width), 0, 2, canvas.height);
+}
+
+function drawStatic(width, height) {
+  const layer = document.createElement("canvas");
+  layer.width = width;
+  layer.height = height;
+  const ctx = layer.getContext("2d");
   const x = (frame) => (frame / page.frameCount) * width;
-  ctx.clearRect(0, 0, width, height);
   if (page.scores?.scores) {
     const values = page.scores.scores;
     ctx.strokeStyle = "#6a7b8c";
@@ -152,8 +171,7 @@ function drawTimeline() {
     const px = x(s.frame);
     ctx.beginPath(); ctx.moveTo(px - 5, 0); ctx.lineTo(px + 5, 0); ctx.lineTo(px, 9); ctx.fill();
   }
-  ctx.fillStyle = "#ffffff";
-  ctx.fillRect(Math.floor(x(page.frame)), 0, 2, height);
+  return layer;
 }
 
 canvas.addEventListener("pointerdown", (event) => {
@@ -301,7 +319,7 @@ const KEYS = {
 };
 
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if ((event.target instanceof Element && event.target.closest("input, select, textarea")) || event.ctrlKey || event.metaKey || event.altKey) return;
   const action = KEYS[event.key] ?? KEYS[event.key.toLowerCase()];
   if (!action) return;
   event.preventDefault();
