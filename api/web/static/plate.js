@@ -54,12 +54,13 @@ async function loadManifest() {
 
 async function loadReview(review) {
   if (!review) { document.getElementById("no-proxy").hidden = false; return; }
-  const url = async (path) => (await call("GET", `${base}/review/${path}?redirect=false`)).url;
-  video.src = await url(review.proxy.file.path);
+  const url = async (route) => (await call("GET", `${base}/review/${route}?redirect=false`)).url;
+  video.src = await url("proxy");
   video.hidden = false;
-  page.strips = await Promise.all(review.strips.map(async (sheet) => ({ ...sheet, url: await url(sheet.file.path) })));
-  try { page.scores = await (await fetch(await url(review.scores.file.path))).json(); } catch { page.scores = null; }
+  page.strips = await Promise.all(review.strips.map(async (sheet, i) => ({ ...sheet, url: await url(`strips/${i + 1}`) })));
+  try { page.scores = await (await fetch(await url("scores"))).json(); } catch { page.scores = null; }
   drawTimeline();
+  triptych();
 }
 
 // ---- where a frame is ----
