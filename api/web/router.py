@@ -6,20 +6,27 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.auth import sessions
+from api.auth.principal import Principal
+from api.cuts.service import list_cuts
 from api.db.unit_of_work import DbSession, Uow
-from api.dependencies import SettingsDep
-from api.errors import Unauthorized
+from api.dependencies import ProjectCacheDep, SettingsDep
+from api.errors import Conflict, Unauthorized
 from api.plates import flows as plates
 from api.plates.models import PlateState
 from api.plates.repository import get_plate
-from api.projects.service import visible_projects
+from api.projects.service import project_ref, visible_projects
+from api.reels import service as reels
+from api.reels.changes import Category
+from api.reels.report import ChangeReport, ChangeRow
 from api.web.dependencies import SIGN_IN, CurrentUser
 from api.web.templating import render
 
@@ -115,3 +122,76 @@ def plates_page(request: Request, uow: Uow, user: CurrentUser,
 def plate_page(request: Request, plate_id: uuid.UUID, session: DbSession, user: CurrentUser) -> Response:
     plate = get_plate(session, user.principal, plate_id)
     return render(request, "plate.html", user, plate=plate)
+
+
+@router.get("/reels", response_class=HTMLResponse)
+def reels_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    """The reels of the projects the token sees: versions of each and the newest."""
+    return render(request, "reels.html", user, reels=reels.list_reels(session, user.principal, None))
+
+
+@router.get("/reels/{project}/{reel}", response_class=HTMLResponse)
+def reel_page(request: Request, project: str, reel: str, session: DbSession, user: CurrentUser,
+              projects: ProjectCacheDep,
+              old: Annotated[str | None, Query(alias="from", max_length=12)] = None,
+              new: Annotated[str | None, Query(alias="to", max_length=12)] = None,
+              changed: Annotated[str | None, Query(max_length=8)] = None) -> Response:
+    """A reel's versions, newest first, and the cut changes between two of them (by default the
+    previous and the newest): a 404 page for a project or reel the token does not see."""
+    ref = project_ref(session, user.principal, project, projects)
+    found = reels.reel_versions(session, user.principal, ref.id, ref.name, reel)
+    by_number = {v.version: v for v in found.items}
+    newest = found.items[0].version
+    previous = found.items[1].version if len(found.items) > 1 else newest
+    comparison = Comparison(old=_version_number(old, previous), new=_version_number(new, newest),
+                            changed_only=bool(changed))
+    older, newer = by_number.get(comparison.old), by_number.get(comparison.new)
+    if len(found.items) < 2:
+        comparison.message = f"Reel {reel} has one version only: there is nothing to compare it with yet."
+    elif older is None or newer is None:
+        comparison.message = f"Reel {reel} has no version {old if older is None else new}."
+    elif older.version == newer.version:
+        comparison.message = (f"From and to are the same version (v{newer.version:02d}): choose two "
+                              "different versions to compare.")
+    else:
+        try:
+            comparison.report = reels.cut_changes(session, user.principal, newer.plate_id, older.plate_id)
+        except Conflict as exc:  # a version whose cuts are not there yet
+            comparison.message = exc.detail
+        else:
+            comparison.thumbnails = {"old": _thumbnails(session, user.principal, older.plate_id),
+                                     "new": _thumbnails(session, user.principal, newer.plate_id)}
+    return render(request, "reel.html", user, project=ref.name, reel=found, comparison=comparison,
+                  categories=list(Category))
+
+
+@dataclass
+class Comparison:
+    """What the reel page compares: the chosen versions, and the report or why there is none."""
+
+    old: int
+    new: int
+    changed_only: bool
+    message: str | None = None
+    report: ChangeReport | None = None
+    thumbnails: dict[str, set[int]] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[ChangeRow]:
+        items = self.report.items if self.report else []
+        return [row for row in items if not (self.changed_only and row.category is Category.UNCHANGED
+                                              and not row.reordered)]
+
+
+def _version_number(text: str | None, default: int) -> int:
+    """A version as the form sends it (``3`` or ``v03``); ``default`` when none is sent, -1 (no
+    version) for what is not a number."""
+    if not text:
+        return default
+    digits = text.strip().lower().removeprefix("v")
+    return int(digits) if digits.isdecimal() else -1
+
+
+def _thumbnails(session: Session, principal: Principal, plate_id: uuid.UUID) -> set[int]:
+    """The plate's cuts that have a thumbnail: the others get no ``<img>``."""
+    return {cut.index for cut in list_cuts(session, principal, plate_id) if cut.thumbnail_key}
