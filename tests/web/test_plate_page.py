@@ -5,6 +5,7 @@ the API's cut list change exactly as done. A stale edit and another site's token
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
@@ -93,6 +95,36 @@ def published_names(caller: Caller, plate_id: str) -> list[tuple[str, int, int]]
     return [(c["name"], c["first_frame"], c["last_frame"]) for c in items]
 
 
+SMALL = (32, 18)  # the picture compared between the browser's proxy frame and the plate's
+VIDEO_FRAME = """async ([width, height]) => {
+    const video = document.getElementById("proxy");
+    while (video.readyState < 2 || video.seeking) await new Promise((done) => setTimeout(done, 20));
+    const canvas = document.createElement("canvas");
+    [canvas.width, canvas.height] = [width, height];
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+    return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data);
+}"""
+
+
+def plate_frame(path: Path, index: int) -> np.ndarray:
+    """Plate frame ``index`` as small RGB, decoded by FFmpeg itself."""
+    scale = f"select=eq(n\\,{index}),scale={SMALL[0]}:{SMALL[1]}:flags=area"
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vf", scale, "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(SMALL[1], SMALL[0], 3).astype(float)
+
+
+def shown_frame(page: Page) -> np.ndarray:
+    rgba = np.array(page.evaluate(VIDEO_FRAME, list(SMALL)), dtype=float).reshape(SMALL[1], SMALL[0], 4)
+    return rgba[:, :, :3]
+
+
+def closest(shown: np.ndarray, path: Path, candidates: list[int]) -> int:
+    """Which of the plate's frames the browser shows (the least mean absolute difference)."""
+    return min(candidates, key=lambda index: float(np.abs(plate_frame(path, index) - shown).mean()))
+
+
 def save_and_wait(page: Page, key: str, version: int) -> None:
     page.keyboard.press(key)
     expect(page.locator("#notice")).to_have_text(f"Saved as version {version}.")
@@ -121,6 +153,14 @@ def test_review_correct_and_publish_a_plate(page: Page, live_caller: Caller, liv
     assert frame_of(page) == start + 5
     page.keyboard.press("ArrowLeft")
     assert frame_of(page) == start + 4
+
+    # the proxy shows exactly the frame the readout names, either side of a boundary
+    expect(page.locator("#proxy")).to_be_visible()
+    for frame in (start - 1, start, start + 1):
+        page.evaluate("(frame) => window.platecut.seek(frame)", frame)
+        assert closest(shown_frame(page), path, [start - 2, start - 1, start, start + 1]) == frame
+    expect(page.locator("#triptych figure")).to_have_count(3)
+    page.evaluate("(frame) => window.platecut.seek(frame)", start + 4)
     screenshot(page, "plate-page", full_page=True)
 
     # split the third cut 4 frames in: version 2; merge the sixth cut (now the seventh) into the one

@@ -11,7 +11,7 @@ const SHUTTLE_RATES = [1, 2, 4, 8];
 const POLL_MS = 2000;
 const page = { frame: 0, frameCount: 1, rate: { num: 24, den: 1 }, version: null, latest: null,
                published: new Map(), manifest: null, scores: null, strips: [], shuttle: 0, timer: null };
-window.platecut = page;  // for the browser tests and the curious
+window.platecut = page;  // for the browser tests and the curious (page.seek(frame) too)
 
 const text = (id, value) => { document.getElementById(id).textContent = value; };
 
@@ -73,6 +73,8 @@ function cutAt(frame) {
   }
   return items[low];
 }
+
+page.seek = (frame) => seek(frame);
 
 function seek(frame) {
   page.frame = Math.max(0, Math.min(page.frameCount - 1, Math.round(frame)));
