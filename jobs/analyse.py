@@ -13,6 +13,7 @@ from jobs.detect import Detection
 from jobs.features import describe
 from jobs.framestore import FrameStore
 from jobs.manifest import DetectorSettings, PlateInfo
+from jobs.review import ReviewPlan
 from jobs.source import PlateSource
 from jobs.streaming import StreamingDetector
 
@@ -28,13 +29,14 @@ class Analysis:
 
 def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
             progress: Callable[[int], None] | None = None,
-            store: FrameStore | None = None) -> Analysis:
-    """Decode and detect in one pass; with ``store``, the pass also fills the frame store."""
+            store: FrameStore | None = None, review: ReviewPlan | None = None) -> Analysis:
+    """Decode and detect in one pass; with ``store``, the pass also fills the frame store,
+    with ``review`` it writes the review proxy and strip sheets."""
     stamps = Timestamps()
     detector = StreamingDetector(settings)
     lumas = []
     for batch in decode_frames(source, info, settings.analysis_width, settings.analysis_height,
-                               stamps, progress=progress, store=store):
+                               stamps, progress=progress, store=store, review=review):
         features = describe(batch.start, batch.yuv)
         detector.push(features)
         lumas.append(features.luma)

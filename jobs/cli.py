@@ -82,7 +82,8 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("plate")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Folder for the cuts, thumbnails, contact sheet, EDL, OTIO and manifest.")
+              help="Folder for the cuts, thumbnails, contact sheet, EDL, OTIO, review files "
+                   "and manifest.")
 @split_options
 @click.option("--cut-list", type=click.Path(path_type=Path),
               help="A cut version's cut list (JSON, see jobs/cut_list.py): write its cuts, "
@@ -90,8 +91,8 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
 @click.option("--fps", help="Frame rate of an image sequence (default 24).")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
-def split(plate: str, out_dir: Path, no_split: bool, head_in: int, plate_kind: str,
-          head_handles: int, tail_handles: int, codec: str, fps: str | None,
+def split(plate: str, out_dir: Path, no_split: bool, no_review: bool, head_in: int,
+          plate_kind: str, head_handles: int, tail_handles: int, codec: str, fps: str | None,
           name_template: str, detector_set: tuple[str, ...], no_ocr: bool,
           ocr_engine: str | None, regions: tuple[str, ...], shot_pattern: str | None,
           cut_list: Path | None, overwrite: bool, as_json: bool) -> None:
@@ -103,7 +104,7 @@ def split(plate: str, out_dir: Path, no_split: bool, head_in: int, plate_kind: s
     options = build_split_options(no_split, head_in, codec, name_template, detector_set, no_ocr,
                                   ocr_engine, regions, shot_pattern, plate_kind=plate_kind,
                                   head_handles=head_handles, tail_handles=tail_handles,
-                                  sequence_rate=_rate(fps), overwrite=overwrite,
+                                  no_review=no_review, sequence_rate=_rate(fps), overwrite=overwrite,
                                   cut_list=read_cut_list(cut_list) if cut_list else None)
     with RichProgress(err_console) as bar:
         manifest = run_split(plate, out_dir, options, bar)

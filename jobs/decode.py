@@ -24,6 +24,7 @@ from jobs import ffmpeg_cli
 from jobs.errors import BadInputError
 from jobs.framestore import FrameStore
 from jobs.manifest import PlateInfo
+from jobs.review import ReviewPlan
 from jobs.source import PlateSource
 
 _SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:")
@@ -61,18 +62,24 @@ class FrameBatch:
 
 
 def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int,
-                     store: FrameStore | None = None) -> list[str]:
-    """The FFmpeg command of the pass; with ``store`` it also writes the frame store."""
+                     store: FrameStore | None = None, review: ReviewPlan | None = None) -> list[str]:
+    """The FFmpeg command of the pass; with ``store`` it also writes the frame store, with
+    ``review`` the review proxy and strip sheets."""
     input_opts: dict[str, Any] = dict(source.input_args(info.frame_rate.as_frame_rate()))
     # deblocking only polishes pixels: neither the analysis frames nor thumbnails need
-    # it, but the strips kept for reading burn-ins do
-    if info.codec in _FAST_DECODE and not (store and store.strips):
+    # it, nor a proxy scaled down enough, but the strips kept for reading burn-ins do
+    sharp = (store is not None and store.strips) or (review is not None
+                                                      and review.decodes_sharp(info))
+    if info.codec in _FAST_DECODE and not sharp:
         input_opts.update(skip_loop_filter="all", flags2="fast")
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
+    writers = [w.outputs for w in (store, review) if w is not None]
     kept: list[Any] = []
-    if store is not None:
+    if writers:
         branches = stream.split()
-        stream, kept = branches[0], store.outputs(branches[1])
+        stream = branches[0]
+        for i, outputs in enumerate(writers, start=1):
+            kept += outputs(branches[i])
     stream = stream.filter("scale", width, height, flags="area").filter("format", "yuv444p")
     stream = stream.filter("showinfo")
     out = ffmpeg.output(stream, "pipe:1", f="rawvideo", pix_fmt="yuv444p", fps_mode="passthrough")
@@ -85,9 +92,10 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
 def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
                   stamps: Timestamps, batch: int = 256,
                   progress: Callable[[int], None] | None = None,
-                  store: FrameStore | None = None) -> Iterator[FrameBatch]:
+                  store: FrameStore | None = None,
+                  review: ReviewPlan | None = None) -> Iterator[FrameBatch]:
     """Yield batches of small frames; ``stamps`` is complete once the iterator is exhausted."""
-    cmd = analysis_command(source, info, width, height, store)
+    cmd = analysis_command(source, info, width, height, store, review)
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     frame_bytes = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)

@@ -12,7 +12,7 @@ also raises the change but is no blend, so it is not reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -56,10 +56,16 @@ class Boundary:
     detected_by: DetectedBy = "picture"
 
 
+def _no_margins() -> F32:
+    return np.zeros(0, dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class Detection:
     boundaries: list[Boundary]
     transitions: list[Transition]
+    # the hard-cut margin of every frame (see :func:`cut_margins`); index k: frame start + k
+    margins: F32 = field(default_factory=_no_margins)
 
 
 @dataclass(frozen=True)
@@ -114,13 +120,23 @@ def _is_transient(features: Features, frame: int, change: float,
     return bool(nearest < settings.flash_similarity * change)
 
 
-def hard_cuts(features: Features, changes: Changes, settings: DetectorSettings) -> list[Boundary]:
-    """Frames where any change signal stands out from its own neighbourhood."""
-    margin = np.zeros(len(features), dtype=np.float32)
+def cut_margins(changes: Changes, settings: DetectorSettings) -> F32:
+    """How far the change into each frame stands out: the largest, over the change signals, of
+    the signal over its threshold (its floor, or ``cut_ratio`` times its local baseline plus a
+    noise allowance). A frame whose margin is 1 or more is a hard cut unless it is a transient;
+    frame 0 has no change into it (0)."""
+    margin = np.zeros(len(changes.picture), dtype=np.float32)
     for series, floor, noise in changes.signals:
         baseline = local_baseline(series, settings.window)
         threshold = np.maximum(floor, settings.cut_ratio * (baseline + noise))
         margin = np.maximum(margin, series / threshold)
+    return margin
+
+
+def hard_cuts(features: Features, changes: Changes, settings: DetectorSettings,
+              margin: F32) -> list[Boundary]:
+    """Frames where any change signal stands out from its own neighbourhood (``margin``:
+    :func:`cut_margins`)."""
     out = []
     for found in np.nonzero(margin >= 1.0)[0]:
         frame = int(found)
@@ -135,7 +151,8 @@ def detect_window(features: Features, settings: DetectorSettings) -> Detection:
     """Boundaries and transitions of the frames in ``features`` (plate indices from
     ``features.start``)."""
     changes = frame_changes(features, settings)
-    cuts = hard_cuts(features, changes, settings)
+    margins = cut_margins(changes, settings)
+    cuts = hard_cuts(features, changes, settings, margins)
     cut_idx = {b.frame - features.start for b in cuts}
     transitions = gradual_transitions(features, changes.picture, cut_idx, settings)
     bounds = list(cuts)
@@ -144,4 +161,4 @@ def detect_window(features: Features, settings: DetectorSettings) -> Detection:
         if t.first_frame <= t.edit_frame <= t.last_frame and not inside:
             bounds.append(Boundary(t.edit_frame, t.kind, t.confidence, t))
     bounds.sort(key=lambda b: b.frame)
-    return Detection(bounds, transitions)
+    return Detection(bounds, transitions, margins)

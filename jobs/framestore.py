@@ -98,19 +98,21 @@ class FrameStore:
         branches = stream.split()
         thumbs = (branches[0].filter("scale", "trunc(iw*sar/2)*2", "ih").filter("setsar", 1)
                   .filter("scale", THUMB_WIDTH, -2))
-        outs = [_jpeg_files(thumbs, self.thumbs_dir, _THUMB_QUALITY)]
+        outs = [jpeg_files(thumbs, self.thumbs_dir / "%08d.jpg", _THUMB_QUALITY)]
         if self.strips:
             self.strips_dir.mkdir(parents=True, exist_ok=True)
             rows = strip_height(self.height)
             top = branches[1].filter("crop", "iw", rows, 0, 0)
             bottom = branches[2].filter("crop", "iw", rows, 0, f"ih-{rows}")
             both = ffmpeg.filter([top, bottom], "vstack")
-            outs.append(_jpeg_files(both, self.strips_dir, _STRIP_QUALITY))
+            outs.append(jpeg_files(both, self.strips_dir / "%08d.jpg", _STRIP_QUALITY))
         return outs
 
 
-def _jpeg_files(stream: Any, folder: Path, quality: int) -> Any:
-    return ffmpeg.output(stream, str(folder / "%08d.jpg"), f="image2", start_number=0,
+def jpeg_files(stream: Any, pattern: Path, quality: int, start_number: int = 0) -> Any:
+    """An FFmpeg output writing each frame of ``stream`` as a JPEG file, ``pattern``'s number
+    (printf style) counting from ``start_number``; no frame dropped or repeated."""
+    return ffmpeg.output(stream, str(pattern), f="image2", start_number=start_number,
                          fps_mode="passthrough", **{"q:v": quality, "c:v": "mjpeg"}
                          ).overwrite_output()
 

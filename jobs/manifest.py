@@ -290,6 +290,85 @@ class Software(_Model):
     ffmpeg: str
 
 
+class ReviewProxy(OutputFile):
+    """``review/proxy.mp4``: the plate for a browser to play and scrub, frame for frame.
+
+    H.264 (yuv420p, BT.709 matrix, limited range) in MP4 with its index first
+    (``+faststart``), every frame a keyframe (all-intra, so a seek to any frame decodes that
+    frame alone), square pixels, the plate's picture aspect, at most 360 lines (never more
+    than the plate's), even width and height, no audio. It holds ``frames`` frames at the
+    constant ``frame_rate`` (the plate's), and its frame N (0-based; presentation time
+    ``N / frame_rate`` seconds from 0) is plate frame N, also on a plate whose own timestamps
+    are irregular (variable frame rate): there the proxy's times are not the plate's, its
+    frames are. A page shows frame N by seeking to ``(N + 0.5) / frame_rate``."""
+
+    frames: int = Field(gt=0, description="Frames, one for each decoded plate frame")
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    frame_rate: Rational = Field(description="Constant, exact: the plate's frame rate")
+
+
+class StripSheet(OutputFile):
+    """One JPEG sprite sheet of the thumbnail strip (``review/strip-0001.jpg``, numbered from 1):
+    a grid of ``columns`` x ``rows`` tiles of ``tile_width`` x ``tile_height`` pixels (square
+    pixels, the plate's picture aspect), no gap between them. Tile k (0-based, row by row:
+    column ``k % columns``, row ``k // columns``, top left pixel ``(column * tile_width,
+    row * tile_height)``) shows plate frame ``first_frame + k``; tiles from ``frames`` on
+    (the last sheet only) are black. The sheets follow each other: every plate frame is on
+    exactly one tile."""
+
+    first_frame: int = Field(ge=0, description="0-based plate frame of the first tile")
+    frames: int = Field(gt=0, description="Tiles that show a frame")
+    columns: int = Field(gt=0)
+    rows: int = Field(gt=0)
+    tile_width: int = Field(gt=0)
+    tile_height: int = Field(gt=0)
+
+
+class ReviewScores(OutputFile):
+    """``review/scores.json``: the hard-cut detector's score of every frame, for a confidence
+    graph. Compact JSON::
+
+        {"frame_count": N, "threshold": 0.5, "scores": [s0, s1, ...], "transients": [f, ...]}
+
+    ``scores[k]`` (N values, 0..1, 3 decimals) is the score of the boundary before frame k,
+    the change from frame k - 1 to frame k (``scores[0]`` is 0: nothing comes before).
+    The detector measures that change with three signals (motion-compensated picture,
+    colour histogram, mean tone) against each signal's own threshold there (its floor, or
+    ``cut_ratio`` times its local baseline plus a noise allowance) and keeps the largest
+    ratio m; m >= 1 is a hard cut. The score is that ratio mapped onto 0..1 with the
+    threshold at 0.5: ``m / 2`` below it, ``1 - 1 / (2 m)`` from it on (at and above the
+    threshold it is the confidence a hard cut found there gets). Rounding never carries a
+    score across ``threshold``: ``score >= threshold`` exactly where m >= 1.
+
+    Every frame k > 0 scoring at or above the threshold is a hard cut the picture shows,
+    but for the frames of ``transients``: a frame shortly before matched one shortly after,
+    so the detector took it for a flash or strobe, not a cut. Not on this curve: dissolves
+    and fades (the manifest's ``transitions``), and cuts only the burn-ins show
+    (``burnin.burnin_only``); the manifest's ``cuts`` are what was decided."""
+
+    frames: int = Field(gt=0, description="Values in scores: the plate's decoded frames")
+    threshold: float = Field(0.5, gt=0, lt=1, description="Score of a hard cut, at least")
+
+
+class ReviewOutputs(_Model):
+    """What a browser review page shows, written by the job's decoding pass (``review/``)."""
+
+    proxy: ReviewProxy
+    strips: list[StripSheet] = Field(min_length=1)
+    scores: ReviewScores
+
+    @model_validator(mode="after")
+    def _every_frame_once(self) -> ReviewOutputs:
+        starts = [sheet.first_frame for sheet in self.strips]
+        expected = [sum(s.frames for s in self.strips[:i]) for i in range(len(self.strips))]
+        total = sum(s.frames for s in self.strips)
+        if starts != expected or not (total == self.proxy.frames == self.scores.frames):
+            raise ValueError("the review's proxy, strip sheets and scores do not cover the same "
+                             "frames, each once and in order")
+        return self
+
+
 class Outputs(_Model):
     contact_sheet: OutputFile | None = None
     edl: OutputFile | None = None
@@ -311,6 +390,8 @@ class Manifest(_Model):
     split: SplitSettings
     outputs: Outputs
     burnin: BurnInReport | None = None
+    review: ReviewOutputs | None = Field(None, description="Proxy, thumbnail strip and detector "
+                                         "scores for a review page; None: not written")
     software: Software
     timings: dict[str, float] = Field(description="Seconds spent in each stage")
 

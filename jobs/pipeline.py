@@ -1,5 +1,8 @@
 """The split job: probe -> decode features -> detect -> burn-ins -> split -> pictures -> outputs.
 
+The decoding pass also writes the review files (proxy, thumbnail strip; :mod:`jobs.review`),
+whose scores follow detection.
+
 Each stage is a function of its own module; this one runs them in order, times
 them and writes the manifest last. With a cut list (``SplitOptions.cut_list``) the
 burn-ins are not read and the list's cuts are planned instead of the detected ones.
@@ -50,6 +53,7 @@ from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
 from jobs.pictures import write_thumbnails
 from jobs.probe import probe
+from jobs.review import ReviewPlan, finish_review
 from jobs.segments import DEFAULT_NAME_TEMPLATE, CutPlan, plan_cuts, plan_listed
 from jobs.source import PlateSource, resolve_source
 from jobs.split import DEFAULT_CODEC, SplitResult, output_kind, split_all
@@ -68,6 +72,7 @@ class NoProgress:
 @dataclass
 class SplitOptions:
     split: bool = True
+    review: bool = True  # review/: proxy, thumbnail strip and detector scores (jobs.review)
     codec: str = DEFAULT_CODEC
     head_in: int = DEFAULT_HEAD_IN
     plate_kind: PlateKind = DEFAULT_PLATE_KIND
@@ -163,9 +168,14 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         # fails before any work; a cut list names its cuts: no burn-in is read
         engine = load_engine(options.ocr) if options.ocr and not listed else None
     with staged(out_dir, options.overwrite) as stage, frame_store(info, engine is not None) as store:
+        review = ReviewPlan.for_plate(info, stage) if options.review else None
         with timer("detect"):
             found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count),
-                            store)
+                            store, review)
+        review_files = None
+        if review:
+            with timer("review"):
+                review_files = finish_review(review, found.detection, len(found.stamps.pts))
         burnins, burnin_report = None, None
         if engine:
             with timer("ocr"):
@@ -192,6 +202,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
                                   options.detector, settings, software)
         if burnin_report:
             manifest = manifest.model_copy(update={"burnin": burnin_report})
+        if review_files:
+            manifest = manifest.model_copy(update={"review": review_files})
         with timer("outputs"):
             manifest = editorial_outputs(stage, manifest)
         manifest = manifest.model_copy(update={"timings": dict(timer.timings)})

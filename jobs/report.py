@@ -102,4 +102,5 @@ def print_cuts(m: Manifest, out_dir: Path) -> None:
     total = sum(m.timings.values())
     console.print(f"Outputs in [bold]{out_dir}[/]: {MANIFEST_NAME}, contact_sheet.png, "
                   f"{m.plate_name}.edl, {m.plate_name}.otio, cuts.csv"
-                  + (", cuts/" if m.split.enabled else "") + f"  ({total:.1f} s)")
+                  + (", cuts/" if m.split.enabled else "") + (", review/" if m.review else "")
+                  + f"  ({total:.1f} s)")

@@ -24,6 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _SPLIT_OPTIONS = [
     click.option("--no-split", is_flag=True, help="Detect and describe only; write no cut media."),
+    click.option("--no-review", is_flag=True,
+                 help="Write no review/ folder (the proxy, thumbnail strip and detector scores "
+                      "a review page shows)."),
     click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
                  envvar="PLATECUT_HEAD_IN",
                  help="Frame number of each cut's first frame, head handles included."),
@@ -149,7 +152,8 @@ def build_split_options(no_split: bool, head_in: int, codec: str, name_template:
                         detector_set: tuple[str, ...], no_ocr: bool, ocr_engine: str | None,
                         regions: tuple[str, ...], shot_pattern: str | None,
                         plate_kind: str = DEFAULT_PLATE_KIND, head_handles: int = DEFAULT_HANDLES,
-                        tail_handles: int = DEFAULT_HANDLES, **extra: Any) -> SplitOptions:
+                        tail_handles: int = DEFAULT_HANDLES, no_review: bool = False,
+                        **extra: Any) -> SplitOptions:
     """``SplitOptions`` from the split options (OCR on by default), for ``platecut split``
     and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields.
 
@@ -157,7 +161,8 @@ def build_split_options(no_split: bool, head_in: int, codec: str, name_template:
     from jobs.pipeline import SplitOptions
 
     check_output_options(codec, name_template)
-    return SplitOptions(split=not no_split, codec=codec, name_template=name_template,
+    return SplitOptions(split=not no_split, review=not no_review, codec=codec,
+                        name_template=name_template,
                         detector=detector_settings(detector_set),
                         **numbering_options(head_in, plate_kind, head_handles, tail_handles),
                         **burnin_options(no_ocr, ocr_engine, regions, shot_pattern), **extra)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from jobs.detect import Boundary, Detection, detect_window
-from jobs.features import Features
+from jobs.features import F32, Features
 from jobs.manifest import DetectorSettings, Transition
 
 # Frames each window reports on; with its two margins, the most frames held at once
@@ -32,6 +34,7 @@ class StreamingDetector:
         self._core_lo = 0  # first plate frame not yet reported on
         self.boundaries: list[Boundary] = []
         self.transitions: list[Transition] = []
+        self._margins: list[F32] = []
 
     def push(self, features: Features) -> None:
         self._parts.append(features)
@@ -42,7 +45,9 @@ class StreamingDetector:
     def finish(self) -> Detection:
         if self._parts:
             self._run(self._buffer_end())
-        return Detection(self.boundaries, self.transitions)
+        if not self._margins:
+            return Detection(self.boundaries, self.transitions)
+        return Detection(self.boundaries, self.transitions, np.concatenate(self._margins))
 
     def _buffer_end(self) -> int:
         return self._parts[0].start + self._buffered if self._parts else 0
@@ -55,6 +60,7 @@ class StreamingDetector:
         self.boundaries += [b for b in found.boundaries
                             if lo <= (b.transition.first_frame if b.transition else b.frame) < top]
         self.transitions += [t for t in found.transitions if lo <= t.first_frame < top]
+        self._margins.append(found.margins[lo - window.start : top - window.start])
         self._core_lo = core_hi
         keep_from = max(window.start, core_hi - self.margin)
         rest = window.slice(keep_from, self._buffer_end())

@@ -45,7 +45,9 @@ def test_split_prints_the_cut_table_and_writes_everything(plates: PlateMaker, tm
     assert "12-23" in result.stdout  # the second cut's plate frames
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["cli_small.edl", "cli_small.otio", "contact_sheet.png", "cuts", "cuts.csv",
-                     "manifest.json", "thumbnails"]
+                     "manifest.json", "review", "thumbnails"]
+    assert sorted(p.name for p in (tmp_path / "out" / "review").iterdir()) == [
+        "proxy.mp4", "scores.json", "strip-0001.jpg"]
     assert not list(tmp_path.glob(".out.*"))  # no staging folder left behind
 
 
@@ -58,6 +60,16 @@ def test_split_json_is_the_manifest(plates: PlateMaker, tmp_path: Path) -> None:
     manifest = Manifest.model_validate(json.loads(result.stdout))
     assert [c.name for c in manifest.cuts] == ["SH0010", "SH0020"]
     assert manifest == Manifest.from_json((tmp_path / "o" / "manifest.json").read_text())
+
+
+def test_no_review_writes_no_review_folder(plates: PlateMaker, tmp_path: Path) -> None:
+    plate, _ = plates("cli_small.mp4", SMALL)
+    result = platecut("split", str(plate), "-o", str(tmp_path / "o"), "--json", "--no-split",
+                      "--no-ocr", "--no-review")
+    assert result.returncode == 0, result.stderr
+    assert Manifest.model_validate(json.loads(result.stdout)).review is None
+    assert not (tmp_path / "o" / "review").exists()
+    assert "review" not in json.loads(result.stdout)["timings"]
 
 
 def test_probe_table_and_json(plates: PlateMaker) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from jobs.manifest import (
     Outputs,
     PlateInfo,
     Rational,
+    ReviewOutputs,
     Software,
     SplitSettings,
     load_manifest,
@@ -71,6 +73,44 @@ def test_manifest_round_trips_through_json() -> None:
     m = _manifest()
     assert Manifest.from_json(m.to_json()) == m
     assert '"schema_version": 2' in m.to_json() and SCHEMA_VERSION == 2  # was 1
+
+
+def _review(frames: int = 48, sheets: tuple[int, ...] = (40, 8)) -> dict[str, object]:
+    hashed = {"sha256": "a" * 64, "size_bytes": 10}
+    starts = [sum(sheets[:i]) for i in range(len(sheets))]
+    return {
+        "proxy": {"path": "review/proxy.mp4", "frames": frames, "width": 640, "height": 360,
+                  "frame_rate": {"num": 24000, "den": 1001}, **hashed},
+        "strips": [{"path": f"review/strip-{i + 1:04d}.jpg", "first_frame": first, "frames": n,
+                    "columns": 8, "rows": 5, "tile_width": 96, "tile_height": 54, **hashed}
+                   for i, (first, n) in enumerate(zip(starts, sheets, strict=True))],
+        "scores": {"path": "review/scores.json", "frames": frames, "threshold": 0.5, **hashed},
+    }
+
+
+def test_a_manifest_with_review_files_round_trips_and_one_without_still_reads() -> None:
+    m = _manifest().model_copy(update={"review": ReviewOutputs.model_validate(_review())})
+    data = json.loads(m.to_json())
+    assert data["review"]["proxy"]["frame_rate"] == {"num": 24000, "den": 1001}
+    assert [s["first_frame"] for s in data["review"]["strips"]] == [0, 40]
+    assert Manifest.from_json(m.to_json()) == m
+    without = json.loads(_manifest().to_json())
+    assert without["review"] is None
+    del without["review"]  # as the jobs before it wrote them
+    assert Manifest.model_validate(without) == _manifest()
+    for old in (V1, V2_SCAN):
+        assert load_manifest(old.read_text()).review is None
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"sheets": (40, 7)}, "do not cover the same frames"),  # a frame missing from the strip
+    ({"sheets": (40, 9)}, "do not cover the same frames"),
+    ({"frames": 0, "sheets": (1,)}, "greater than 0"),
+])
+def test_review_files_that_do_not_cover_the_plate_once_are_refused(change: dict[str, Any],
+                                                                    words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        ReviewOutputs.model_validate(_review(**change))
 
 
 # --- schema 1 is still read, as schema 2 --------------------------------------------------------

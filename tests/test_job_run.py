@@ -71,7 +71,8 @@ def small_in_s3(plates: PlateMaker, s3_server: S3Server, bucket: str) -> tuple[s
 def expected_outputs(m: Manifest) -> set[str]:
     files = {c.media.path for c in m.cuts if c.media} | {c.thumbnail.path for c in m.cuts if c.thumbnail}
     outputs = [m.outputs.contact_sheet, m.outputs.edl, m.outputs.otio, m.outputs.csv]
-    return files | {o.path for o in outputs if o} | {MANIFEST_NAME}
+    review = [m.review.proxy, m.review.scores, *m.review.strips] if m.review else []
+    return files | {o.path for o in [*outputs, *review] if o} | {MANIFEST_NAME}
 
 
 # --- end to end, S3 ----------------------------------------------------------------------------
@@ -98,6 +99,9 @@ def test_s3_job_uploads_every_output_then_the_manifest(small_in_s3: tuple[str, P
     assert body["ContentType"] == content_type(media.path) == "video/quicktime"
     head = client.head_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")
     assert head["ContentType"] == "application/json"
+    assert m.review is not None and len(m.review.strips) == 1  # review/ went up too
+    proxy = client.head_object(Bucket=bucket, Key=f"{prefix}/{m.review.proxy.path}")
+    assert proxy["ContentType"] == "video/mp4" and proxy["ContentLength"] == m.review.proxy.size_bytes
     assert re.fullmatch(r"ok: 2 cuts, 24 frames, \d+\.\d s\n", term.read_text())
     assert not list(scratch.iterdir())  # the work folder is gone
     lines = result.stderr.splitlines()
@@ -252,10 +256,11 @@ def test_the_job_numbers_a_scan_as_asked(plates: PlateMaker, tmp_path: Path) -> 
     plate, _ = plates("job_small.mp4", SMALL)  # two shots of 12 frames
     out = tmp_path / "outputs"
     result = job_run("--source", str(plate), "--output", str(out), "--no-ocr", "--plate-kind", "scan",
-                     "--head-handles", "4", "--tail-handles", "4", "--termination-log",
+                     "--head-handles", "4", "--tail-handles", "4", "--no-review", "--termination-log",
                      str(tmp_path / "term"), "--scratch", str(tmp_path / "scratch"))
     assert result.returncode == 0, result.stderr
     m = Manifest.from_json((out / MANIFEST_NAME).read_text())
+    assert m.review is None and not (out / "review").exists()
     assert (m.split.plate_kind, m.split.head_handles, m.split.tail_handles) == ("scan", 4, 4)
     assert [(c.media_in, c.cut_in, c.cut_out, c.tail_out) for c in m.cuts] == [(1001, 1005, 1008, 1012)] * 2
 

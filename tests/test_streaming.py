@@ -40,6 +40,8 @@ def test_small_windows_match_one_pass(plates: PlateMaker) -> None:
     windowed = streaming.finish()
     assert windowed.boundaries == whole.boundaries
     assert windowed.transitions == whole.transitions
+    assert windowed.margins.tolist() == whole.margins.tolist()  # the review's scores
+    assert len(whole.margins) == len(features)
     assert [b.frame for b in whole.boundaries] == truth.cut_starts
 
 

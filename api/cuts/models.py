@@ -21,6 +21,11 @@ class OutputKind(enum.StrEnum):
     EDL = "edl"
     OTIO = "otio"
     CSV = "csv"
+    # the review files (the manifest's ``review``): a review page's proxy, thumbnail strip
+    # sheets (one row each) and detector scores
+    PROXY = "proxy"
+    STRIP = "strip"
+    SCORES = "scores"
 
 
 class Cut(Base):
@@ -75,14 +80,19 @@ class Cut(Base):
 
 
 class PlateOutput(Base):
-    """A plate-level file of a split: the manifest itself, contact sheet, EDL, OTIO, CSV."""
+    """A plate-level file of a split: the manifest itself, contact sheet, EDL, OTIO, CSV, and the
+    review files (proxy, strip sheets, scores)."""
 
     __tablename__ = "plate_outputs"
-    __table_args__ = (UniqueConstraint("plate_id", "kind"),)
+    __table_args__ = (UniqueConstraint("plate_id", "kind", "part"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     plate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plates.id", ondelete="CASCADE"))
     kind: Mapped[OutputKind] = mapped_column(str_enum(OutputKind, "output_kind"))
+    # defaulted in the database too: an older API, which writes no part, runs on this schema
+    part: Mapped[int] = mapped_column(default=0, server_default="0",
+                                      comment="Which file of its kind: a strip sheet's number "
+                                              "(from 1); 0 for the kinds of one file")
     key: Mapped[str] = mapped_column(String(1024))
     sha256: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)

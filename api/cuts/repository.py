@@ -23,9 +23,12 @@ def outputs_of_plate(session: Session, plate_id: uuid.UUID) -> Sequence[PlateOut
     return session.scalars(select(PlateOutput).where(PlateOutput.plate_id == plate_id)).all()
 
 
-def output_of_plate(session: Session, plate_id: uuid.UUID, kind: OutputKind) -> PlateOutput | None:
+def output_of_plate(session: Session, plate_id: uuid.UUID, kind: OutputKind,
+                    part: int = 0) -> PlateOutput | None:
+    """The plate's output of ``kind`` (``part``: a strip sheet's number, from 1)."""
     return session.scalar(select(PlateOutput).where(PlateOutput.plate_id == plate_id,
-                                                    PlateOutput.kind == kind))
+                                                    PlateOutput.kind == kind,
+                                                    PlateOutput.part == part))
 
 
 def delete_for_plate(session: Session, plate_id: uuid.UUID) -> None:

@@ -1,6 +1,8 @@
 """/api/v1/plates/{id}/cuts and the plate's outputs: listings and presigned download URLs.
 
-Download routes answer ``302`` to a presigned URL, or ``{"url": ...}`` with ``?redirect=false``.
+Download routes answer ``302`` to a presigned URL, or ``{"url": ...}`` with ``?redirect=false``. The review
+files (``/review/proxy``, ``/review/scores``, ``/review/strips/{sheet}``) are what the manifest's ``review``
+lists.
 """
 
 from __future__ import annotations
@@ -75,5 +77,17 @@ def _output_route(path: str, kind: OutputKind) -> None:
 
 
 for _path, _kind in {"contact-sheet": OutputKind.CONTACT_SHEET, "manifest": OutputKind.MANIFEST,
-                     "edl": OutputKind.EDL, "otio": OutputKind.OTIO, "csv": OutputKind.CSV}.items():
+                     "edl": OutputKind.EDL, "otio": OutputKind.OTIO, "csv": OutputKind.CSV,
+                     "review/proxy": OutputKind.PROXY, "review/scores": OutputKind.SCORES}.items():
     _output_route(_path, _kind)
+
+
+@router.get("/review/strips/{sheet}", responses=DOWNLOAD_RESPONSES, response_class=Response,
+            summary="Download a sheet of the plate's thumbnail strip")
+def strip_sheet(plate_id: uuid.UUID, sheet: Annotated[int, Path(ge=1, le=MAX_INDEX)],
+                session: DbSession, storage: StorageDep, settings: SettingsDep,
+                principal: CurrentPrincipal, redirect: Redirect = True) -> Response:
+    """Sheet ``sheet`` (from 1, the manifest's ``review.strips`` in order)."""
+    download = service.output_download(session, storage, settings.uploads.url_ttl, principal,
+                                       plate_id, OutputKind.STRIP, sheet)
+    return _answer(download, redirect)

@@ -37,15 +37,26 @@ def cut_row(plate: Plate, cut: ManifestCut, prefix: str | None = None) -> Cut:
     return row
 
 
+def _files(manifest: Manifest) -> list[tuple[OutputKind, int, OutputFile | None]]:
+    """Every plate-level file of the manifest: its kind, its part (a strip sheet's number from 1,
+    else 0) and the file (None: not written)."""
+    outputs = manifest.outputs
+    files: list[tuple[OutputKind, int, OutputFile | None]] = [
+        (OutputKind.CONTACT_SHEET, 0, outputs.contact_sheet), (OutputKind.EDL, 0, outputs.edl),
+        (OutputKind.OTIO, 0, outputs.otio), (OutputKind.CSV, 0, outputs.csv)]
+    review = manifest.review
+    if review is not None:
+        files += [(OutputKind.PROXY, 0, review.proxy), (OutputKind.SCORES, 0, review.scores)]
+        files += [(OutputKind.STRIP, n, sheet) for n, sheet in enumerate(review.strips, start=1)]
+    return files
+
+
 def output_rows(plate: Plate, manifest: Manifest, prefix: str | None = None) -> list[PlateOutput]:
-    rows = [PlateOutput(plate_id=plate.id, kind=OutputKind.MANIFEST,
+    rows = [PlateOutput(plate_id=plate.id, kind=OutputKind.MANIFEST, part=0,
                         key=output_key(plate, MANIFEST_NAME, prefix))]
-    files: dict[OutputKind, OutputFile | None] = {
-        OutputKind.CONTACT_SHEET: manifest.outputs.contact_sheet, OutputKind.EDL: manifest.outputs.edl,
-        OutputKind.OTIO: manifest.outputs.otio, OutputKind.CSV: manifest.outputs.csv,
-    }
-    for kind, file in files.items():
+    for kind, part, file in _files(manifest):
         if file is not None:
-            rows.append(PlateOutput(plate_id=plate.id, kind=kind, key=output_key(plate, file.path, prefix),
-                                    sha256=file.sha256, size_bytes=file.size_bytes))
+            rows.append(PlateOutput(plate_id=plate.id, kind=kind, part=part,
+                                    key=output_key(plate, file.path, prefix), sha256=file.sha256,
+                                    size_bytes=file.size_bytes))
     return rows

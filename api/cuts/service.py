@@ -45,11 +45,13 @@ def cut_download(session: Session, storage: Storage, url_ttl: int, principal: Pr
 
 
 def output_download(session: Session, storage: Storage, url_ttl: int, principal: Principal,
-                    plate_id: uuid.UUID, kind: OutputKind) -> Download:
+                    plate_id: uuid.UUID, kind: OutputKind, part: int = 0) -> Download:
+    """A plate-level output (``part``: which strip sheet, from 1; 0 for the other kinds)."""
     plate = get_plate(session, principal, plate_id)
-    output = repository.output_of_plate(session, plate.id, kind)
+    output = repository.output_of_plate(session, plate.id, kind, part)
     if output is None:
-        raise NotFound(f"Plate {plate_id} has no {kind.value.replace('_', ' ')}.", code="output_not_found")
+        what = kind.value.replace("_", " ") + (f" sheet {part}" if part else "")
+        raise NotFound(f"Plate {plate_id} has no {what}.", code="output_not_found")
     return _download(storage, url_ttl, output.key)
 
 

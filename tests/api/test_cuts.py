@@ -24,8 +24,12 @@ from jobs.manifest import (
     Outputs,
     PlateInfo,
     Rational,
+    ReviewOutputs,
+    ReviewProxy,
+    ReviewScores,
     Software,
     SplitSettings,
+    StripSheet,
     Transition,
 )
 from tests.api.conftest import Caller
@@ -150,3 +154,53 @@ def test_download_urls(ingested: tuple[dict[str, Any], Plate], caller: Caller, c
         assert response.status_code == 404 and response.json()["code"] == code
     assert caller.get(f"{base}/cuts/0/media").status_code == 422
     assert caller.get(f"{base}/cuts/1/sound").status_code == 422
+
+
+def review(frames: int = 72) -> ReviewOutputs:
+    """A review section: the proxy, the scores and two strip sheets (40 + 32 tiles)."""
+    hashed = {"sha256": "1" * 64, "size_bytes": 99}
+    sheet = {"columns": 8, "rows": 5, "tile_width": 96, "tile_height": 54, **hashed}
+    return ReviewOutputs(
+        proxy=ReviewProxy(path="review/proxy.mp4", frames=frames, width=640, height=360,
+                          frame_rate=Rational(num=24, den=1), **hashed),
+        strips=[StripSheet(path="review/strip-0001.jpg", first_frame=0, frames=40, **sheet),
+                StripSheet(path="review/strip-0002.jpg", first_frame=40, frames=frames - 40, **sheet)],
+        scores=ReviewScores(path="review/scores.json", frames=frames, **hashed))
+
+
+def test_review_files_become_outputs_with_their_kinds(caller: Caller, db: Session,
+                                                      client: TestClient) -> None:
+    data = caller.uploaded_plate(b"r" * 100)
+    plate = db.get(Plate, uuid.UUID(data["id"]))
+    assert plate is not None
+    ingest_manifest(db, plate, manifest().model_copy(update={"review": review()}))
+    db.commit()
+    rows = db.scalars(select(PlateOutput).where(PlateOutput.plate_id == plate.id,
+                                                PlateOutput.kind.in_([OutputKind.PROXY, OutputKind.SCORES,
+                                                                      OutputKind.STRIP])))
+    prefix = plate.output_prefix
+    assert sorted((r.kind.value, r.part, r.key, r.sha256, r.size_bytes) for r in rows) == [
+        ("proxy", 0, prefix + "review/proxy.mp4", "1" * 64, 99),
+        ("scores", 0, prefix + "review/scores.json", "1" * 64, 99),
+        ("strip", 1, prefix + "review/strip-0001.jpg", "1" * 64, 99),
+        ("strip", 2, prefix + "review/strip-0002.jpg", "1" * 64, 99)]
+    objects = client.app.state.settings.storage_dir() / "objects"  # type: ignore[attr-defined]
+    base = f"/api/v1/plates/{data['id']}"
+    for path, name in (("review/proxy", "proxy.mp4"), ("review/scores", "scores.json"),
+                       ("review/strips/1", "strip-0001.jpg"), ("review/strips/2", "strip-0002.jpg")):
+        stored = objects / prefix / "review" / name
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_bytes(name.encode())
+        body = caller.get(f"{base}/{path}", params={"redirect": "false"}).json()
+        assert body["filename"] == name and client.get(body["url"]).content == name.encode()
+    missing = caller.get(f"{base}/review/strips/3")
+    assert missing.status_code == 404 and missing.json()["code"] == "output_not_found"
+    assert caller.get(f"{base}/review/strips/0").status_code == 422
+
+
+def test_a_plate_split_without_review_has_no_review_files(ingested: tuple[dict[str, Any], Plate],
+                                                          caller: Caller) -> None:
+    data, _ = ingested
+    for path in ("review/proxy", "review/scores", "review/strips/1"):
+        response = caller.get(f"/api/v1/plates/{data['id']}/{path}")
+        assert response.status_code == 404 and response.json()["code"] == "output_not_found"

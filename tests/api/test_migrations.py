@@ -89,3 +89,28 @@ def test_constraints_are_named(empty_url: str) -> None:
 
 def test_one_head() -> None:
     assert len(current_heads()) == 1
+
+
+def _plate_outputs_constraints(url: str) -> tuple[set[str], str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            inspector = inspect(connection)
+            unique = {c["name"] for c in inspector.get_unique_constraints("plate_outputs")}
+            checks = [c["sqltext"] for c in inspector.get_check_constraints("plate_outputs")
+                      if c["name"] == "ck_plate_outputs_output_kind"]
+    finally:
+        engine.dispose()
+    assert len(checks) == 1
+    return unique, checks[0]
+
+
+def test_review_outputs_take_their_kinds_and_several_parts(empty_url: str) -> None:
+    upgrade(empty_url)
+    unique, kinds = _plate_outputs_constraints(empty_url)
+    assert unique == {"uq_plate_outputs_plate_id_kind_part"}
+    assert all(f"'{kind}'" in kinds for kind in ("manifest", "csv", "proxy", "strip", "scores"))
+    downgrade(empty_url, "0005")
+    unique, kinds = _plate_outputs_constraints(empty_url)
+    assert unique == {"uq_plate_outputs_plate_id_kind"}
+    assert "'csv'" in kinds and "'strip'" not in kinds

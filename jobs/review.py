@@ -1,0 +1,213 @@
+"""What a browser review page shows, written by the analysis pass itself (``review/``).
+
+The decoding pass that feeds the detector (:mod:`jobs.decode`) also writes, from the same
+decoded frames, so the plate is decoded once:
+
+- ``review/proxy.mp4``: the plate at most 360 lines high, H.264 all-intra, constant frame
+  rate, frame N = plate frame N (:class:`~jobs.manifest.ReviewProxy`);
+- ``review/strip-0001.jpg``...: every frame as a small tile, packed into sprite sheets of
+  :data:`SHEET_COLUMNS` x :data:`SHEET_ROWS` tiles (:class:`~jobs.manifest.StripSheet`).
+
+After the pass, ``review/scores.json`` holds the hard-cut detector's score of every frame
+(:class:`~jobs.manifest.ReviewScores`, where the file's format is described).
+
+The frames are numbered before anything else: the review branch of the pass stamps frame N
+with time N / rate (``setpts=N`` in a time base of 1 / rate), so the proxy has the plate's
+rate exactly and no frame is dropped or repeated whatever the plate's own timestamps are
+(variable frame rate, gaps, an image sequence's numbering).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+import numpy as np
+import numpy.typing as npt
+
+from jobs.detect import Detection
+from jobs.framestore import jpeg_files
+from jobs.hashing import sha256_files
+from jobs.manifest import (
+    PlateInfo,
+    Rational,
+    ReviewOutputs,
+    ReviewProxy,
+    ReviewScores,
+    StripSheet,
+)
+
+REVIEW_DIR = "review"  # in the output folder
+PROXY_NAME = "proxy.mp4"
+SCORES_NAME = "scores.json"
+SHEET_PATTERN = "strip-%04d.jpg"  # numbered from 1
+SHEET_FIRST_NUMBER = 1
+
+PROXY_MAX_HEIGHT = 360  # lines; a smaller plate keeps its own (even) height
+# libx264, every frame an IDR frame (keyint 1): a browser seeks to any frame by decoding it
+# alone. veryfast: CABAC and the usual analysis at a speed where the encoder costs little next
+# to decoding the plate; CRF 26 is sharp enough to judge a frame at 360 lines
+PROXY_CODEC: dict[str, Any] = {"c:v": "libx264", "preset": "veryfast", "crf": 26, "g": 1,
+                               "pix_fmt": "yuv420p", "colorspace": "bt709",
+                               "color_range": "tv", "movflags": "+faststart"}
+
+TILE_WIDTH = 96  # pixels of a strip tile, at most (and never wider than the proxy)
+SHEET_COLUMNS = 20  # tiles across a strip sheet
+SHEET_ROWS = 20  # tiles down: 400 frames a sheet, 1920 x 1080 pixels for a 16:9 plate
+MAX_SHEET_SIDE = 4096  # pixels: what every browser decodes and draws without trouble
+_SHEET_QUALITY = 5  # FFmpeg -q:v for MJPEG (2 best .. 31)
+
+# scores.json: the score of a hard cut's margin of exactly 1 (see ReviewScores)
+SCORE_THRESHOLD = 0.5
+_SCORE_DECIMALS = 3
+
+Size = tuple[int, int]  # width, height
+
+
+def _even(value: float | Fraction) -> int:
+    """The nearest even whole number, at least 2."""
+    return max(2, 2 * round(value / 2))
+
+
+def _even_down(value: int) -> int:
+    return max(2, value - value % 2)
+
+
+def picture_aspect(info: PlateInfo) -> Fraction:
+    """Width over height of the plate as it is shown (its pixel aspect applied)."""
+    num, _, den = info.pixel_aspect.partition(":")
+    sar = Fraction(int(num), int(den)) if num.isdigit() and den.isdigit() and int(num) and int(den) \
+        else Fraction(1)
+    return Fraction(info.width) * sar / info.height
+
+
+def proxy_size(info: PlateInfo) -> Size:
+    """Square pixels, the plate's picture aspect, at most :data:`PROXY_MAX_HEIGHT` lines."""
+    height = _even_down(min(PROXY_MAX_HEIGHT, info.height))
+    return _even(height * picture_aspect(info)), height
+
+
+def tile_size(proxy: Size) -> Size:
+    """A strip tile: :data:`TILE_WIDTH` wide (the proxy's width if narrower), the proxy's
+    aspect; a very tall picture is narrowed so that a sheet stays within
+    :data:`MAX_SHEET_SIDE`."""
+    width, height = proxy
+    tile_w = min(TILE_WIDTH, width)
+    tile_h = _even(tile_w * height / width)
+    tallest = _even_down(MAX_SHEET_SIDE // SHEET_ROWS)
+    if tile_h > tallest:
+        tile_w, tile_h = _even(tallest * width / height), tallest
+    return tile_w, tile_h
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    """Where and how the decoding pass writes the review files of one plate."""
+
+    root: Path  # the output folder: review/ is under it
+    frame_rate: Rational
+    proxy: Size
+    tile: Size
+
+    @classmethod
+    def for_plate(cls, info: PlateInfo, root: Path) -> ReviewPlan:
+        proxy = proxy_size(info)
+        return cls(root, info.frame_rate, proxy, tile_size(proxy))
+
+    @property
+    def folder(self) -> Path:
+        return self.root / REVIEW_DIR
+
+    def sheet_path(self, number: int) -> Path:
+        return self.folder / (SHEET_PATTERN % number)
+
+    def decodes_sharp(self, info: PlateInfo) -> bool:
+        """Whether the plate must be decoded with its deblocking filter: unless the proxy is
+        at most half the plate's height, where the filter's work is averaged away."""
+        return 2 * self.proxy[1] > info.height
+
+    def outputs(self, stream: Any) -> list[Any]:
+        """FFmpeg outputs that write the proxy and the strip sheets from ``stream`` (the
+        decoded frames, in presentation order)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        rate = self.frame_rate
+        numbered = (stream.filter("settb", f"{rate.den}/{rate.num}").filter("setpts", "N")
+                    .filter("scale", *self.proxy, flags="area", out_color_matrix="bt709",
+                            out_range="tv")
+                    .filter("setsar", 1))
+        branches = numbered.split()
+        proxy = ffmpeg.output(branches[0], str(self.folder / PROXY_NAME), r=str(rate),
+                              fps_mode="passthrough", **PROXY_CODEC).overwrite_output()
+        tiles = (branches[1].filter("scale", *self.tile, flags="area")
+                 .filter("tile", f"{SHEET_COLUMNS}x{SHEET_ROWS}"))
+        sheets = jpeg_files(tiles, self.folder / SHEET_PATTERN, _SHEET_QUALITY,
+                            SHEET_FIRST_NUMBER)
+        return [proxy, sheets]
+
+
+def scores(margins: npt.NDArray[np.float32]) -> list[float]:
+    """The detector's margins (1 at a hard cut's threshold) mapped onto 0..1, the threshold at
+    :data:`SCORE_THRESHOLD`; rounded without crossing it (see ReviewScores)."""
+    scale = 10**_SCORE_DECIMALS
+    out = []
+    for m in margins.astype(np.float64).tolist():
+        if m >= 1.0:
+            out.append(round(1 - 1 / (2 * m), _SCORE_DECIMALS))
+        else:
+            out.append(math.floor(m / 2 * scale) / scale)
+    return out
+
+
+def transients(detection: Detection) -> list[int]:
+    """Frames over the threshold that are no hard cut: flashes and strobes."""
+    cuts = {b.frame for b in detection.boundaries if b.kind == "cut"}
+    return [int(f) for f in np.nonzero(detection.margins >= 1.0)[0] if f > 0 and f not in cuts]
+
+
+def write_scores(path: Path, detection: Detection) -> None:
+    values = [int(v) if v.is_integer() else v for v in scores(detection.margins)]
+    data = {"frame_count": len(values), "threshold": SCORE_THRESHOLD, "scores": values,
+            "transients": transients(detection)}
+    path.write_text(json.dumps(data, separators=(",", ":")))
+
+
+def sheet_ranges(frames: int) -> list[tuple[int, int]]:
+    """(first frame, frames) of each strip sheet."""
+    per_sheet = SHEET_COLUMNS * SHEET_ROWS
+    return [(first, min(per_sheet, frames - first)) for first in range(0, frames, per_sheet)]
+
+
+def finish_review(plan: ReviewPlan, detection: Detection, frames: int) -> ReviewOutputs:
+    """Write ``scores.json`` after the pass, check what the pass wrote, and describe it all
+    (every file hashed) for the manifest."""
+    if len(detection.margins) != frames:
+        raise RuntimeError(f"detector scores for {len(detection.margins)} frames, {frames} decoded")
+    write_scores(plan.folder / SCORES_NAME, detection)
+    ranges = sheet_ranges(frames)
+    written = sorted(p.name for p in plan.folder.glob(SHEET_PATTERN.replace("%04d", "*")))
+    expected = [plan.sheet_path(SHEET_FIRST_NUMBER + i).name for i in range(len(ranges))]
+    if written != expected:
+        raise RuntimeError(f"the decoding pass wrote {len(written)} strip sheets, "
+                           f"{len(expected)} expected")
+    strips = [StripSheet(**_hashed(plan.root, name), first_frame=first, frames=count,
+                         columns=SHEET_COLUMNS, rows=SHEET_ROWS, tile_width=plan.tile[0],
+                         tile_height=plan.tile[1])
+              for name, (first, count) in zip(expected, ranges, strict=True)]
+    return ReviewOutputs(
+        proxy=ReviewProxy(**_hashed(plan.root, PROXY_NAME), frames=frames, width=plan.proxy[0],
+                          height=plan.proxy[1], frame_rate=plan.frame_rate),
+        strips=strips,
+        scores=ReviewScores(**_hashed(plan.root, SCORES_NAME), frames=frames,
+                            threshold=SCORE_THRESHOLD))
+
+
+def _hashed(root: Path, name: str) -> dict[str, Any]:
+    """Path (relative to ``root``), SHA-256 and size of the review file ``name``."""
+    path = f"{REVIEW_DIR}/{name}"
+    digest, size = sha256_files([root / path])
+    return {"path": path, "sha256": digest, "size_bytes": size}
