@@ -27,6 +27,7 @@ from jobs import synth
 from tests.api.conftest import Caller, Callers, make_settings
 from tests.demo_truth import cut_names
 from tests.support.uvicorn_thread import loopback_socket, serving_in_thread, url_of
+from tests.support.wait import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -185,8 +186,11 @@ def test_review_correct_and_publish_a_plate(page: Page, live_caller: Caller, liv
     expect(page.locator("#notice")).to_contain_text("Publishing version 4")
     assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
     expect(page.locator("#notice")).to_have_text("Published.", timeout=15_000)
+    wanted = [(n, s, e) for (n, s), e in zip(expected, ends, strict=True)]
+    wait_until(lambda: published_names(live_caller, plate["id"]) == wanted, timeout=15,
+               what="the published cut list")
     published = published_names(live_caller, plate["id"])
-    assert published == [(n, s, e) for (n, s), e in zip(expected, ends, strict=True)]
+    assert published == wanted
     edl = httpx.get(live_caller.get(f"/api/v1/plates/{plate['id']}/edl?redirect=false").json()["url"]).text
     assert re.findall(r"^\* COMMENT: (\S+)$", edl, re.MULTILINE) == [n for n, _ in expected]
     versions = live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions").json()

@@ -227,9 +227,9 @@ async function save(edits) {
   if (page.version.number !== page.latest) { notice(`You are viewing version ${page.version.number}; corrections apply to the latest (${page.latest}).`); return; }
   try {
     const saved = await call("POST", `${base}/cut-versions`, { base_version: page.latest, edits });
-    notice(`Saved as version ${saved.number}.`, "info");
     history.replaceState(null, "", location.pathname);
-    await load();
+    await load();  // the page shows the new version before it says so: nothing acts on the old one
+    notice(`Saved as version ${saved.number}.`, "info");
   } catch (problem) {
     const reload = problem.code === "stale_version" ? " Reload the page to see it." : "";
     notice(`${problem.message}${reload}`);
