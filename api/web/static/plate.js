@@ -206,7 +206,8 @@ function renderCuts() {
 
 function renderSuspicious() {
   const list = document.getElementById("suspicious");
-  list.replaceChildren(...(page.version.suspicious ?? []).map((s) => element("li", { class: "suspicious" },
+  if (!page.version.suspicious?.length) { list.replaceChildren(element("li", { class: "hint" }, "None.")); return; }
+  list.replaceChildren(...page.version.suspicious.map((s) => element("li", { class: "suspicious" },
     element("a", { href: "#", onclick: (e) => { e.preventDefault(); seek(s.frame); } }, `frame ${s.frame}`), ` ${s.reason} `,
     s.dismissed ? "(dismissed)" : element("span", {},
       element("button", { onclick: () => save([{ op: "accept", frame: s.frame }]) }, "Accept as cut"), " ",
@@ -217,7 +218,8 @@ function renderVersions(versions) {
   document.getElementById("versions").replaceChildren(...versions.items.map((v) => element("li",
     { class: v.published ? "published" : "" },
     element("a", { href: `?version=${v.number}` }, `v${v.number}`),
-    ` ${v.origin} by ${v.author}, ${new Date(v.created_at).toLocaleString()} · ${v.cuts} cuts`,
+    ` ${v.origin === "detected" ? "detected by the job" : `corrected by ${v.author}`}, ` +
+    `${new Date(v.created_at).toLocaleString()} · ${v.cuts} cuts`,
     v.edits.length ? ` · ${v.edits.map((e) => e.op).join(", ")}` : "",
     v.published ? " · published" : "", v.publishing ? " · publishing…" : "")));
 }
