@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,10 +22,15 @@ from sqlalchemy import update
 from api.app import create_app
 from api.auth.models import WebSession
 from api.config import environment_names
+from api.corrections.service import record_manifest
+from api.cuts.ingest import ingest_manifest
 from api.db.base import utcnow
 from api.db.migrate import upgrade
+from api.db.unit_of_work import unit_of_work
+from api.plates.models import Plate, PlateState
 from jobs import synth
 from tests.api.conftest import Caller, Callers, make_settings
+from tests.api.test_reel_changes_api import manifest
 from tests.demo_truth import cut_names
 from tests.support.uvicorn_thread import loopback_socket, serving_in_thread, url_of
 from tests.support.wait import wait_until
@@ -77,6 +83,23 @@ def wait_state(caller: Caller, plate_id: str, timeout: float = JOB_TIMEOUT) -> d
             return plate
         time.sleep(0.3)
     raise AssertionError(f"plate {plate_id} still {plate['state']} after {timeout} s")
+
+
+def split_in_python(caller: Caller, live_server: LiveServer) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """A plate whose split "succeeded" with cuts of a manifest made here (no job, no media): for
+    what the page does with cuts alone."""
+    shots = [(f"SH{i:03d}0", i * 1000, 24 + i) for i in range(1, 10)]
+    plate = caller.create_plate(10, name="refusals.mov")["plate"]
+    made = manifest(shots)
+    with unit_of_work(live_server.session_factory) as uow:
+        row = uow.session.get(Plate, uuid.UUID(plate["id"]))
+        assert row is not None
+        ingest_manifest(uow.session, row, made)
+        record_manifest(uow.session, row, made)
+        row.state = PlateState.SUCCEEDED
+        key = row.output_prefix + "manifest.json"
+    live_server.app.state.storage.put_bytes(key, made.to_json().encode(), "application/json")
+    return plate, [(cut.name, cut.first_frame) for cut in made.cuts]
 
 
 def sign_in(page: Page, token: str) -> None:
@@ -136,10 +159,16 @@ def test_review_correct_and_publish_a_plate(page: Page, live_caller: Caller, liv
                                             demo_plate: tuple[Path, list[tuple[str, int]]],
                                             screenshot: Screenshot) -> None:
     path, truth = demo_plate
-    plate = live_caller.uploaded_plate(path.read_bytes(), name=path.name)
-    assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
-    sign_in(page, live_caller.token)
-    page.goto(f"/ui/plates/{plate['id']}")
+    sign_in(page, live_caller.token)  # upload from the plates page; its state updates there live
+    page.select_option("#upload select[name=project]", "proj")
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.click("#upload button.start")
+    expect(page.locator("#notice")).to_contain_text("is uploaded", timeout=60_000)
+    row = page.locator("#plates tbody tr[data-plate]").first
+    plate = live_caller.get(f"/api/v1/plates/{row.get_attribute('data-plate')}").json()
+    assert plate["name"] == path.name
+    expect(row.locator("td.state")).to_have_text("succeeded", timeout=JOB_TIMEOUT * 1000)
+    row.get_by_role("link", name=path.name).click()
     rows = page.locator("#cuts tbody tr")
     expect(rows).to_have_count(len(truth))
     frames = live_caller.get(f"/api/v1/plates/{plate['id']}/cut-versions/1").json()["frame_count"]
@@ -197,17 +226,27 @@ def test_review_correct_and_publish_a_plate(page: Page, live_caller: Caller, liv
     assert (versions["latest"], versions["published"]) == (4, 4)
 
 
-@pytest.mark.console_errors(r"status of (422|409|401) ")  # the refusals the test provokes
+# the refusals the test provokes; the cuts made here have no thumbnail files
+@pytest.mark.console_errors(r"status of (422|409|401) ", r"status of 404 .*/thumbnails/")
 def test_edits_that_cannot_apply_and_a_stale_edit_are_refused_clearly(
         page: Page, live_caller: Caller, live_server: LiveServer,
-        demo_plate: tuple[Path, list[tuple[str, int]]]) -> None:
-    path, truth = demo_plate
-    plate = live_caller.uploaded_plate(path.read_bytes(), name="refusals.mov")
-    assert wait_state(live_caller, plate["id"])["state"] == "succeeded"
+        ) -> None:
+    plate, truth = split_in_python(live_caller, live_server)
     sign_in(page, live_caller.token)
     page.goto(f"/ui/plates/{plate['id']}")
     rows, notice = page.locator("#cuts tbody tr"), page.locator("#notice")
     expect(rows).to_have_count(len(truth))
+
+    rows.nth(2).click()  # J/K/L: play on, stop, play back
+    page.keyboard.press("l")
+    wait_until(lambda: frame_of(page) >= truth[2][1] + 3, timeout=5, what="L to play on")
+    page.keyboard.press("k")
+    stopped = frame_of(page)
+    page.wait_for_timeout(200)
+    assert frame_of(page) == stopped
+    page.keyboard.press("j")
+    wait_until(lambda: frame_of(page) <= stopped - 3, timeout=5, what="J to play back")
+    page.keyboard.press("k")
 
     rows.nth(1).click()  # on the second cut's first frame: a boundary
     page.keyboard.press("s")

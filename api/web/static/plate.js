@@ -45,8 +45,13 @@ async function loadManifest() {
   if (page.manifest) return;
   try {
     const link = await call("GET", `${base}/manifest?redirect=false`);
-    page.manifest = await (await fetch(link.url)).json();
-  } catch { return; }
+    const response = await fetch(link.url);
+    if (!response.ok) throw new Error(`manifest: HTTP ${response.status}`);
+    page.manifest = await response.json();
+  } catch {  // the cuts are shown without it: no frame rate, transitions or review files
+    notice("The plate's manifest could not be read: no proxy, timeline scores or timecodes.");
+    return;
+  }
   const rate = page.manifest.plate.frame_rate;
   page.rate = { num: rate.num, den: rate.den };
   await loadReview(page.manifest.review);
