@@ -284,7 +284,8 @@ class Software(_Model):
 class ReviewProxy(OutputFile):
     """``review/proxy.mp4``: the plate for a browser to play and scrub, frame for frame.
 
-    H.264 (yuv420p, BT.709 matrix, limited range) in MP4 with its index first
+    H.264 (yuv420p; a YUV plate's colours as they are, RGB ones converted with the BT.709
+    matrix) in MP4 with its index first
     (``+faststart``), every frame a keyframe (all-intra, so a seek to any frame decodes that
     frame alone), square pixels, the plate's picture aspect, at most 360 lines (never more
     than the plate's), even width and height, no audio. It holds ``frames`` frames at the
