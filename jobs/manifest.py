@@ -20,6 +20,10 @@ a reference plate's. Schema 1's ``head_out`` (the last frame number of the cut's
 ``media_out`` in schema 2 and no longer written: trackers' "head out" is another frame
 (``cut_in - 1``, the last of the head handles); ``Cut.head_out`` still reads it, for code
 written against schema 1.
+
+The optional ``review`` section (:class:`ReviewOutputs`: a proxy, the thumbnail strip and the
+hard-cut detector's per-frame scores, for a review page) came later within schema 2: a manifest
+without it (an older job's, or one split with ``--no-review``) reads as before, with ``None``.
 """
 
 from __future__ import annotations
