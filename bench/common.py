@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import os
@@ -156,6 +157,22 @@ def many_cuts_spec(total_frames: int, size: tuple[int, int], repeat: int = 1) ->
     if repeat > 1 and shots[0].source == shots[-1].source:
         raise BenchError("the shot list cannot be repeated: its last shot matches its first")
     return PlateSpec(shots=shots * repeat, width=size[0], height=size[1], codec="h264")
+
+
+def add_plate_options(parser: argparse.ArgumentParser, runs_of: str) -> None:
+    """``--repeat``, ``--size``, ``--frames`` and ``--quick``: the options of the benchmarks that
+    time runs on bench.speed's plate (``runs_of``: what each run is, for the help)."""
+    parser.add_argument("--repeat", type=int, default=3, help=f"runs of each {runs_of} (default 3)")
+    parser.add_argument("--size", default="1920x1080", help="plate size (default 1920x1080)")
+    parser.add_argument("--frames", type=int, default=3100, help="plate length (default 3100)")
+    parser.add_argument("--quick", action="store_true", help="640x360, 300 frames, 1 run")
+
+
+def apply_quick(args: argparse.Namespace) -> argparse.Namespace:
+    """``--quick``: a small plate and one run, to check that it all works."""
+    if args.quick:
+        args.size, args.frames, args.repeat = "640x360", 300, 1
+    return args
 
 
 def parse_size(text: str) -> tuple[int, int]:

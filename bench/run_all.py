@@ -1,4 +1,5 @@
-"""Run the accuracy, speed, memory, burn-in and control-plane benchmarks in sequence (``make bench``).
+"""Run the accuracy, speed, memory, review-files, burn-in and control-plane benchmarks in sequence
+(``make bench``).
 
 ``python -m bench.run_all [--quick] [--repeat N]`` prints every table and writes them all to
 ``bench/results/summary.md`` (each benchmark also writes its own JSON file there).
@@ -10,7 +11,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import accuracy, api_load, burnin, memory, reconcile, seeds, speed
+from bench import accuracy, api_load, burnin, memory, reconcile, review, seeds, speed
 from bench.common import RESULTS, log, machine_info, machine_lines
 
 Benchmark = Callable[[list[str] | None], str]
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> str:
         ("accuracy", accuracy.main, quick),
         ("speed", speed.main, [*quick, "--repeat", str(args.repeat)]),  # --quick means 1 run
         ("memory", memory.main, quick),
+        ("review", review.main, [*quick, "--modes", "detect"]),  # --modes full: 20 minutes more
         ("burnin", burnin.main, quick),  # one timing run of each split variant
         ("seeds", seeds.main, ["--last", "5"] if args.quick else []),
         ("api_load", api_load.main, ["--duration", "5"] if args.quick else []),

@@ -23,6 +23,8 @@ from bench.common import (
     PYTHON,
     WORK,
     Timing,
+    add_plate_options,
+    apply_quick,
     ensure_plate,
     heading,
     interleaved_timings,
@@ -89,14 +91,8 @@ def report(plate: Path, info: dict[str, Any], timings: dict[str, Timing], frames
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
-    parser.add_argument("--size", default="1920x1080", help="plate size (default 1920x1080)")
-    parser.add_argument("--frames", type=int, default=3100, help="plate length (default 3100)")
-    parser.add_argument("--quick", action="store_true", help="640x360, 300 frames, 1 run")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.size, args.frames, args.repeat = "640x360", 300, 1
-    return args
+    add_plate_options(parser, "measurement")
+    return apply_quick(parser.parse_args(argv))
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -25,6 +25,10 @@ A split that wrote a cut version's cut list (:mod:`jobs.cut_list`) instead of de
 says so in ``split.cut_list_version``; its cuts are ``name_from = "cut_list"``, and those
 whose boundary an editor placed ``detected_by = "editor"``. Manifests without them read as
 detected (``None``).
+
+The optional ``review`` section (:class:`ReviewOutputs`: a proxy, the thumbnail strip and the
+hard-cut detector's per-frame scores, for a review page) came later within schema 2: a manifest
+without it (an older job's, or one split with ``--no-review``) reads as before, with ``None``.
 """
 
 from __future__ import annotations
@@ -293,7 +297,8 @@ class Software(_Model):
 class ReviewProxy(OutputFile):
     """``review/proxy.mp4``: the plate for a browser to play and scrub, frame for frame.
 
-    H.264 (yuv420p, BT.709 matrix, limited range) in MP4 with its index first
+    H.264 (yuv420p; a YUV plate's colours as they are, RGB ones converted with the BT.709
+    matrix) in MP4 with its index first
     (``+faststart``), every frame a keyframe (all-intra, so a seek to any frame decodes that
     frame alone), square pixels, the plate's picture aspect, at most 360 lines (never more
     than the plate's), even width and height, no audio. It holds ``frames`` frames at the

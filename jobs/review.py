@@ -50,11 +50,12 @@ SHEET_FIRST_NUMBER = 1
 
 PROXY_MAX_HEIGHT = 360  # lines; a smaller plate keeps its own (even) height
 # libx264, every frame an IDR frame (keyint 1): a browser seeks to any frame by decoding it
-# alone. veryfast: CABAC and the usual analysis at a speed where the encoder costs little next
-# to decoding the plate; CRF 26 is sharp enough to judge a frame at 360 lines
-PROXY_CODEC: dict[str, Any] = {"c:v": "libx264", "preset": "veryfast", "crf": 26, "g": 1,
-                               "pix_fmt": "yuv420p", "colorspace": "bt709",
-                               "color_range": "tv", "movflags": "+faststart"}
+# alone. ultrafast: about 0.8 ms a 640x360 frame on one core, under a twentieth of decoding a
+# 1080p H.264 frame; veryfast took 3.5 times as long for files a sixth smaller at the same
+# quality. CRF 28: 33 dB PSNR on the busy pictures of the speed benchmark's plate, 20 kB a
+# frame (3.8 Mbit/s at 24 fps). docs/BENCHMARKS.md: "Cost of the review files"
+PROXY_CODEC: dict[str, Any] = {"c:v": "libx264", "preset": "ultrafast", "crf": 28, "g": 1,
+                               "pix_fmt": "yuv420p", "movflags": "+faststart"}
 
 TILE_WIDTH = 96  # pixels of a strip tile, at most (and never wider than the proxy)
 SHEET_COLUMNS = 20  # tiles across a strip sheet
@@ -81,9 +82,11 @@ def _even_down(value: int) -> int:
 def picture_aspect(info: PlateInfo) -> Fraction:
     """Width over height of the plate as it is shown (its pixel aspect applied)."""
     num, _, den = info.pixel_aspect.partition(":")
-    sar = Fraction(int(num), int(den)) if num.isdigit() and den.isdigit() and int(num) and int(den) \
-        else Fraction(1)
-    return Fraction(info.width) * sar / info.height
+    try:
+        sar = Fraction(int(num), int(den))
+    except (ValueError, ZeroDivisionError):  # not "N:D", or "0:0": unknown, taken as square
+        sar = Fraction(1)
+    return Fraction(info.width) * (sar if sar > 0 else 1) / info.height
 
 
 def proxy_size(info: PlateInfo) -> Size:
@@ -113,11 +116,13 @@ class ReviewPlan:
     frame_rate: Rational
     proxy: Size
     tile: Size
+    rgb: bool  # the plate's pictures are RGB (image sequences, mostly), not YUV
 
     @classmethod
     def for_plate(cls, info: PlateInfo, root: Path) -> ReviewPlan:
         proxy = proxy_size(info)
-        return cls(root, info.frame_rate, proxy, tile_size(proxy))
+        rgb = "rgb" in info.pix_fmt or "bgr" in info.pix_fmt or info.pix_fmt.startswith("gbr")
+        return cls(root, info.frame_rate, proxy, tile_size(proxy), rgb)
 
     @property
     def folder(self) -> Path:
@@ -136,13 +141,16 @@ class ReviewPlan:
         decoded frames, in presentation order)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         rate = self.frame_rate
+        # a YUV plate keeps its colours as they are (its colour tags go with them): converting
+        # them to another matrix would cost swscale's slow path, 2.7 ms a 1080p frame; RGB is
+        # converted anyway, to the BT.709 matrix, and tagged so
+        colours = {"out_color_matrix": "bt709"} if self.rgb else {}
         numbered = (stream.filter("settb", f"{rate.den}/{rate.num}").filter("setpts", "N")
-                    .filter("scale", *self.proxy, flags="area", out_color_matrix="bt709",
-                            out_range="tv")
-                    .filter("setsar", 1))
+                    .filter("scale", *self.proxy, flags="area", **colours).filter("setsar", 1))
         branches = numbered.split()
+        tags = {"colorspace": "bt709"} if self.rgb else {}
         proxy = ffmpeg.output(branches[0], str(self.folder / PROXY_NAME), r=str(rate),
-                              fps_mode="passthrough", **PROXY_CODEC).overwrite_output()
+                              fps_mode="passthrough", **PROXY_CODEC, **tags).overwrite_output()
         tiles = (branches[1].filter("scale", *self.tile, flags="area")
                  .filter("tile", f"{SHEET_COLUMNS}x{SHEET_ROWS}"))
         sheets = jpeg_files(tiles, self.folder / SHEET_PATTERN, _SHEET_QUALITY,

@@ -107,8 +107,11 @@ def test_platecut_demo_runs_the_whole_embedded_flow(tmp_path: Path) -> None:
         cuts = db.execute('SELECT name, first_frame, last_frame FROM cuts WHERE plate_id = ? '
                           'ORDER BY "index"', (plates[0][0],)).fetchall()
         total = db.execute("SELECT count(*) FROM cuts").fetchone()[0]
+        review = db.execute("SELECT kind, part FROM plate_outputs WHERE kind IN ('proxy', 'scores', "
+                            "'strip') ORDER BY kind, part").fetchall()
     assert [tuple(row) for row in cuts] == expected_cuts()
     assert total == len(KNOWN)
+    assert [tuple(row) for row in review] == [("proxy", 0), ("scores", 0), ("strip", 1)]  # the review files
 
 
 def test_the_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
