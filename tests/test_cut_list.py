@@ -190,7 +190,8 @@ def test_the_listed_cuts_are_written_and_nothing_is_detected(
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert files == {MANIFEST_NAME, "contact_sheet.png", "cut_list.edl", "cut_list.otio",
                      "cuts.csv", *(f"cuts/{n}.mov" for n, *_ in EXPECTED),
-                     *(f"thumbnails/{n}.jpg" for n, *_ in EXPECTED)}
+                     *(f"thumbnails/{n}.jpg" for n, *_ in EXPECTED),
+                     "review/proxy.mp4", "review/scores.json", "review/strip-0001.jpg"}
 
 
 def test_each_cut_file_holds_exactly_its_listed_frames(

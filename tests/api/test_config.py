@@ -95,6 +95,8 @@ GROUP_ENVIRONMENTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
                "scratch_dir": Path("/nvme")}),
     "rate_limit": ({"PLATECUT_RATE_LIMIT_PER_SECOND": "2.5", "PLATECUT_RATE_LIMIT_BURST": "10"},
                    {"per_second": 2.5, "burst": 10}),
+    "web": ({"PLATECUT_WEB_SESSION_HOURS": "8", "PLATECUT_WEB_SECURE_COOKIES": "true"},
+            {"session_hours": 8.0, "secure_cookies": True}),
     "cluster": ({"PLATECUT_K8S_IN_CLUSTER": "false", "PLATECUT_K8S_KUBECONFIG": "/etc/kube/config"},
                 {"in_cluster": False, "kubeconfig": "/etc/kube/config"}),
     "k8s": ({"PLATECUT_K8S_IMAGE": "registry.example/platecut:2",
