@@ -110,6 +110,9 @@ def _show_outputs(client: ApiClient, plate_id: str, data: Path, plate: dict[str,
             err.print(f"{label:>13}: {outputs[suffix]}", soft_wrap=True, highlight=False)
     err.print(f"Through the API: GET /api/v1/plates/{plate_id}/edl, /otio, /contact-sheet",
               soft_wrap=True, highlight=False)
+    err.print(f"In a browser: PLATECUT_DATA_DIR={data} platecut serve, then "
+              f"http://127.0.0.1:8000/ui/plates/{plate_id} (sign in with a token of site demo: "
+              f"PLATECUT_DATA_DIR={data} platecut token create --site demo)", soft_wrap=True, highlight=False)
 
 
 @click.command("demo")
