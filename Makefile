@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test test-fast lint typecheck unit bench bench-deps ocr-models system-deps clean
+ZOU_VENV ?= .venv-zou
+
+.PHONY: zou demo test test-fast lint typecheck unit bench bench-deps ocr-models system-deps clean
 
 ## demo: generate a sample plate, split it, print the cut table (outputs in ./demo-output)
 demo: $(VENV)/.job system-deps
@@ -31,7 +33,7 @@ typecheck: $(VENV)/.dev
 PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL = -q -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1
 
-unit: $(VENV)/.dev system-deps
+unit: $(VENV)/.dev system-deps $(ZOU_VENV)/.zou
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 ## bench: accuracy, speed and memory figures for docs/BENCHMARKS.md
@@ -76,5 +78,14 @@ $(VENV)/.bench: pyproject.toml | $(VENV)/bin/python
 ocr-models: $(VENV)/.dev
 	$(BIN)/python -m jobs.ocr.models $(VENV)/ocr-models
 
+## zou: Kitsu's server in a venv of its own (its pins are not platecut's), for the tracker tests
+zou: $(ZOU_VENV)/.zou
+
+$(ZOU_VENV)/.zou:
+	$(PYTHON) -m venv $(ZOU_VENV)
+	$(ZOU_VENV)/bin/python -m pip install -q --upgrade pip
+	$(ZOU_VENV)/bin/pip install -q 'zou==1.0.97'
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) $(DEMO_OUT)-plate .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(ZOU_VENV) $(DEMO_OUT) $(DEMO_OUT)-plate .pytest_cache .mypy_cache .ruff_cache

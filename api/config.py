@@ -6,7 +6,7 @@ folder (``./platecut-data``), URLs signed with a secret generated once and kept 
 Each group is a settings model of its own, read from its own variables: ``settings.s3``
 (``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.sweep`` (``PLATECUT_SWEEP_*``),
 ``settings.local`` (``PLATECUT_LOCAL_*``), ``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``),
-``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate``
+``settings.trackers`` (Kitsu, ``PLATECUT_KITSU_*``), ``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate``
 (``PLATECUT_K8S_*``; lists and maps are JSON). ``env_names`` tells which variable each field is read
 from. ``Settings`` also takes a grouped field by the flat keyword of its variable, the name less
 ``PLATECUT_`` in lower case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.
@@ -15,13 +15,14 @@ from. ``Settings`` also takes a grouped field by the flat keyword of its variabl
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeGuard
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.integrations.kubernetes.config import JobTemplate
@@ -154,6 +155,42 @@ class WebSettings(BaseSettings):
                                         "the request came over HTTPS (X-Forwarded-Proto too)")
 
 
+DEFAULT_SHOT_PATTERN = r"^(?P<shot>(?P<sequence>[A-Za-z]+\d+)_\d+)$"
+
+
+class TrackerSettings(BaseSettings):
+    """Publishing cuts to a production tracker, Kitsu (``PLATECUT_KITSU_*``; the password is never
+    logged nor shown)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_KITSU_", extra="forbid", frozen=True)
+
+    url: str | None = Field(None, description="Kitsu's API root (Zou), e.g. https://kitsu.example/api; "
+                            "None: publishing answers 503 tracker_not_configured")
+    email: str | None = Field(None, description="The Kitsu user platecut signs in as")
+    password: SecretStr | None = Field(None, description="That user's password")
+    shot_pattern: str = Field(DEFAULT_SHOT_PATTERN, description="A cut's name -> its Kitsu shot and "
+                              "sequence: a regex with the named groups 'shot' and 'sequence' (default: "
+                              "SH010_0010 -> sequence SH010, shot SH010_0010); a name that does not "
+                              "match is published as shot <name> of sequence <reel>")
+    omitted_status: str = Field("canceled", description="What a shot of the reel that a later version "
+                                "no longer has becomes (Kitsu's entity status: canceled, standby...); "
+                                "shots are never deleted")
+    projects: dict[str, str] = Field(default_factory=dict, description="platecut project -> Kitsu "
+                                     "project name, where they differ (JSON); default the same name")
+    timeout_seconds: float = Field(10.0, gt=0, le=300, description="One request to Kitsu at most")
+
+    @field_validator("shot_pattern")
+    @classmethod
+    def _pattern_names_its_parts(cls, value: str) -> str:
+        try:
+            groups = re.compile(value).groupindex
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        if not {"shot", "sequence"} <= set(groups):
+            raise ValueError("the pattern needs the named groups 'shot' and 'sequence'")
+        return value
+
+
 class Settings(BaseSettings):
     """The control plane's settings: the process-wide ones here, the rest in frozen groups (change a
     copy: ``settings.model_copy(update={"runs": settings.runs.model_copy(update={...})})``)."""
@@ -194,6 +231,8 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings, description="Browser sign-in sessions")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings,
                                           description="Requests per token per API process")
+    trackers: TrackerSettings = Field(default_factory=TrackerSettings,
+                                      description="Publishing cuts to Kitsu")
     k8s: JobTemplate = Field(default_factory=JobTemplate,
                              description="launcher=kubernetes: the split Jobs' template")
 

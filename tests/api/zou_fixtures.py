@@ -1,0 +1,97 @@
+"""A real Kitsu server (Zou) for the tracker tests: ``make zou`` installs it in ``.venv-zou`` (its pins
+are not platecut's); the fixture makes its database ``zou_test`` on the local PostgreSQL (dropped
+first), initialises it, creates an admin and serves ``zou.app:app`` with gunicorn on a free port.
+Skipped when ``.venv-zou`` is absent, failed instead under ``CI``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ZOU_BIN = Path(os.environ.get("PLATECUT_TEST_ZOU_VENV", ROOT / ".venv-zou")) / "bin"
+PG_HOST = os.environ.get("PLATECUT_TEST_ZOU_DB_HOST", "127.0.0.1")
+PG_PORT = os.environ.get("PLATECUT_TEST_ZOU_DB_PORT", "5432")
+PG_USER = os.environ.get("PLATECUT_TEST_ZOU_DB_USER", "postgres")
+DATABASE = "zou_test"
+ADMIN_EMAIL = "pipeline@platecut-studio.com"
+
+
+@dataclass(frozen=True)
+class ZouServer:
+    url: str
+    email: str
+    password: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _recreate_database() -> None:
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DATABASE}")
+
+
+@pytest.fixture(scope="session")
+def zou_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZouServer]:
+    if not (ZOU_BIN / "zou").exists():
+        message = f"Zou is not installed in {ZOU_BIN.parent} (make zou)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    work = tmp_path_factory.mktemp("zou")
+    password = secrets.token_urlsafe(12)
+    env = {**os.environ, "DB_HOST": PG_HOST, "DB_PORT": PG_PORT, "DB_USERNAME": PG_USER, "DB_PASSWORD": "",
+           "DB_DATABASE": DATABASE, "KV_HOST": os.environ.get("PLATECUT_TEST_REDIS_HOST", "127.0.0.1"),
+           "KV_PORT": "6379", "SECRET_KEY": secrets.token_hex(32), "PREVIEW_FOLDER": str(work / "previews"),
+           "TMP_DIR": str(work / "tmp"), "INDEXER_HOST": "127.0.0.1", "INDEXER_KEY": "",
+           "ENABLE_JOB_QUEUE": "False", "MAIL_CHECK_DELIVERABILITY": "False",
+           "CACHE_TYPE": "simple",  # not Redis: a memo of an earlier zou_test would outlive its database
+           "LOGS_MODE": "", "PATH": f"{ZOU_BIN}:{os.environ['PATH']}"}
+    (work / "tmp").mkdir()
+    _recreate_database()
+    for command in (["init-db"], ["init-data"], ["create-admin", ADMIN_EMAIL, "--password", password]):
+        done = subprocess.run([str(ZOU_BIN / "zou"), *command], env=env, capture_output=True, text=True,
+                              timeout=300, check=False)
+        assert done.returncode == 0, f"zou {command[0]}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (work / "gunicorn.log").open("w")
+    server = subprocess.Popen([str(ZOU_BIN / "gunicorn"), "zou.app:app", "-b", f"127.0.0.1:{port}",
+                               "-w", "2", "--timeout", "120"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(url + "/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, (work / "gunicorn.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "Zou did not start in 90 s"
+            time.sleep(0.3)
+        yield ZouServer(url, ADMIN_EMAIL, password)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
