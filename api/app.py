@@ -36,6 +36,7 @@ from api.reels.router import router as reels_router
 from api.runs.background import ReconcileLoop
 from api.runs.context import RunContext
 from api.runs.router import router as runs_router
+from api.trackers.router import router as trackers_router
 from api.uploads.router import router as uploads_router
 from api.urls import STORAGE_PREFIX
 from api.web.assets import mount_static
@@ -45,7 +46,7 @@ from api.web.router import router as web_router
 from api.web.templating import problem_page
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
-                  reels_router, changes_router, corrections_router)
+                  reels_router, changes_router, corrections_router, trackers_router)
 
 
 def _wire_pages(app: FastAPI) -> None:

@@ -6,7 +6,8 @@ folder (``./platecut-data``), URLs signed with a secret generated once and kept 
 Each group is a settings model of its own, read from its own variables: ``settings.s3``
 (``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.sweep`` (``PLATECUT_SWEEP_*``),
 ``settings.local`` (``PLATECUT_LOCAL_*``), ``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``),
-``settings.trackers`` (Kitsu, ``PLATECUT_KITSU_*``), ``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate``
+``settings.trackers`` (Kitsu, ``PLATECUT_KITSU_*``),
+``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate``
 (``PLATECUT_K8S_*``; lists and maps are JSON). ``env_names`` tells which variable each field is read
 from. ``Settings`` also takes a grouped field by the flat keyword of its variable, the name less
 ``PLATECUT_`` in lower case: ``Settings(s3_bucket="b", k8s_queue_name="gpu")``.

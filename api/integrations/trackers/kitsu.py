@@ -26,7 +26,6 @@ from gazu.exception import (
 from api.integrations.trackers.base import (
     PublishRequest,
     PublishResult,
-    TrackerError,
     TrackerRefused,
     TrackerUnavailable,
 )
@@ -80,7 +79,7 @@ class KitsuTracker:
 
     def _log_in(self, client: raw.KitsuClient) -> None:
         try:
-            gazu.log_in(self._email, self._password, client=client)
+            gazu.log_in(self._email, self._password, client=client)  # type: ignore[no-untyped-call]
         except (ServerErrorException, requests.RequestException):
             raise
         except GazuException:

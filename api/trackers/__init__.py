@@ -1,0 +1,1 @@
+"""Publishing a plate's served cuts to a production tracker (Kitsu)."""
