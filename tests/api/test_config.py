@@ -62,6 +62,13 @@ def test_s3_storage_from_settings() -> None:
 
 # every variable of each group (k8s: its JSON-valued and renamed ones, the rest is in test_runs_setup)
 GROUP_ENVIRONMENTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "trackers": ({"PLATECUT_KITSU_URL": "http://kitsu:5000", "PLATECUT_KITSU_EMAIL": "p@studio.com",
+                  "PLATECUT_KITSU_PASSWORD": "pw",
+                  "PLATECUT_KITSU_SHOT_PATTERN": "^(?P<shot>(?P<sequence>sq\\d+)_\\d+)$",
+                  "PLATECUT_KITSU_OMITTED_STATUS": "standby", "PLATECUT_KITSU_PROJECTS": '{"proj": "Proj"}',
+                  "PLATECUT_KITSU_TIMEOUT_SECONDS": "5"},
+                 {"url": "http://kitsu:5000", "email": "p@studio.com", "password": SecretStr("pw"),
+                  "omitted_status": "standby", "projects": {"proj": "Proj"}, "timeout_seconds": 5.0}),
     "s3": ({"PLATECUT_S3_ENDPOINT": "http://minio:9000", "PLATECUT_S3_PUBLIC_ENDPOINT": "https://s3.example",
             "PLATECUT_S3_BUCKET": "plates", "PLATECUT_S3_REGION": "eu-west-3",
             "PLATECUT_S3_ACCESS_KEY_ID": "AK", "PLATECUT_S3_SECRET_ACCESS_KEY": "SK",
