@@ -1,4 +1,5 @@
-"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds."""
+"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds (each tick
+followed by sending the webhooks due, ``api.webhooks.delivery``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from api.runs.context import RunContext
 from api.runs.reconcile import reconcile_once
 from api.runs.report import TickFailed, TickReport
+from api.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,13 @@ class ReconcileLoop:
                 log.warning("in-process reconcile did not stop in time")
             self._thread = None
 
+    def _deliver_webhooks(self) -> None:
+        """The webhooks due, after each tick (with a broker, Celery beat's ``platecut.webhooks`` does it)."""
+        try:
+            deliver_due(self.ctx.session_factory, self.ctx.settings.webhooks)
+        except Exception:  # the database is away, or a bug: the next tick tries again
+            log.exception("webhook delivery failed")
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -59,5 +68,6 @@ class ReconcileLoop:
                 log.warning("reconcile tick failed", extra={"error": str(exc)})
             except Exception:  # a bug: keep the loop (and the API) going, say so loudly
                 log.exception("reconcile tick crashed")
+            self._deliver_webhooks()
             self.ticks += 1
             self._stop.wait(self.interval)
