@@ -28,6 +28,7 @@ from standardwebhooks.webhooks import Webhook
 from api.config import Settings, WebhookSettings
 from api.db.base import utcnow
 from api.integrations.launcher import JobPhase
+from api.plates.models import Plate
 from api.runs import uris
 from api.runs.names import job_name_for
 from api.runs.reconcile import reconcile_once
@@ -127,7 +128,6 @@ def deliver(app: FastAPI, settings: Settings, now: datetime | None = None) -> De
 
 def tick(app: FastAPI, launcher: ScriptedLauncher, plate_id: str, phase: JobPhase, db: Session) -> None:
     if phase is JobPhase.SUCCEEDED:
-        from api.plates.models import Plate
         db.expire_all()
         plate = db.get(Plate, uuid.UUID(plate_id))
         assert plate is not None
@@ -317,3 +317,41 @@ def test_another_site_sees_nothing_and_tokens_must_be_site_admins(
 ])
 def test_bad_subscriptions_are_422(admin: Caller, body: dict[str, Any]) -> None:
     assert admin.post("/api/v1/webhooks", json=body).status_code == 422
+
+
+def test_a_published_cut_version_is_announced(
+        admin: Caller, app: FastAPI, launcher: ScriptedLauncher, db: Session, settings: Settings,
+        receiver: Receiver) -> None:
+    subscribe(admin, receiver.url, ["cuts.published", "plate.succeeded"])
+    plate = admin.uploaded_plate(b"plate")
+    tick(app, launcher, plate["id"], JobPhase.SUCCEEDED, db)  # a detection: succeeded, not cuts.published
+    edit = {"base_version": 1, "edits": [{"op": "split", "frame": 30}]}
+    assert admin.post(f"/api/v1/plates/{plate['id']}/cut-versions", json=edit).status_code == 201
+    assert admin.post(f"/api/v1/plates/{plate['id']}/cut-versions/2/publish").status_code == 202
+    manifest = make_manifest(["sh010", "sh020", "sh020_2"])
+    split = manifest.split.model_copy(update={"cut_list_version": 2})
+    manifest = manifest.model_copy(update={"split": split})
+    db.expire_all()
+    row = db.get(Plate, uuid.UUID(plate["id"]))
+    assert row is not None
+    app.state.run_context.storage.put_bytes(uris.manifest_key(row, 2), manifest.to_json().encode(),
+                                            "application/json")
+    launcher.set(job_name_for(plate["id"], 2), JobPhase.SUCCEEDED)
+    reconcile_once(app.state.run_context)
+    deliver(app, settings)
+    assert receiver.types == ["plate.succeeded", "plate.succeeded", "cuts.published"]
+    published = receiver.requests[-1].payload["data"]
+    assert (published["cut_version"], published["attempt"], published["state"]) == (2, 2, "succeeded")
+
+
+@pytest.mark.parametrize(("exit_code", "event"), [(65, "plate.rejected"), (2, "plate.failed")])  # 2: no retry
+def test_a_rejected_or_failed_plate_is_announced(
+        admin: Caller, app: FastAPI, launcher: ScriptedLauncher, settings: Settings, receiver: Receiver,
+        exit_code: int, event: str) -> None:
+    subscribe(admin, receiver.url, ["plate.rejected", "plate.failed"])
+    plate = admin.uploaded_plate(b"plate")
+    launcher.set(job_name_for(plate["id"], 1), JobPhase.FAILED, exit_code=exit_code, message="no good")
+    reconcile_once(app.state.run_context)
+    deliver(app, settings)
+    assert receiver.types == [event]
+    assert receiver.requests[0].payload["data"]["state"] == event.removeprefix("plate.")
