@@ -30,12 +30,14 @@ from api.db.base import utcnow
 from api.integrations.launcher import JobPhase
 from api.plates.models import Plate
 from api.runs import uris
+from api.runs.background import ReconcileLoop
 from api.runs.names import job_name_for
 from api.runs.reconcile import reconcile_once
 from api.webhooks.delivery import DeliveryReport, deliver_due
 from api.webhooks.models import Delivery, WebhookEvent
 from tests.api.conftest import Caller, Callers
 from tests.api.runs_support import ScriptedLauncher, make_manifest
+from tests.support.wait import wait_until
 
 pytest_plugins = ["tests.api.runs_fixtures"]
 TIMEOUT = 0.3
@@ -355,3 +357,15 @@ def test_a_rejected_or_failed_plate_is_announced(
     deliver(app, settings)
     assert receiver.types == [event]
     assert receiver.requests[0].payload["data"]["state"] == event.removeprefix("plate.")
+
+
+def test_the_in_process_loop_delivers_after_its_ticks(
+        admin: Caller, app: FastAPI, settings: Settings, receiver: Receiver) -> None:
+    subscribe(admin, receiver.url, ["plate.uploaded"])
+    admin.uploaded_plate(b"plate")
+    loop = ReconcileLoop(app.state.run_context, 0.05)
+    loop.start()
+    try:
+        wait_until(lambda: receiver.types == ["plate.uploaded"], timeout=10)
+    finally:
+        loop.stop()
