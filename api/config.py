@@ -121,6 +121,7 @@ class WebhookSettings(BaseSettings):
         (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0),
         description="Seconds before each retry after a failed attempt (JSON list); after the last, given up")
     batch_size: int = Field(50, ge=1, description="Most deliveries one pass sends")
+    concurrency: int = Field(8, ge=1, le=64, description="Deliveries a pass sends at once")
 
 
 class LocalLauncherSettings(BaseSettings):

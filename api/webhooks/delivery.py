@@ -22,8 +22,10 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -35,8 +37,7 @@ from api.db.base import utcnow
 from api.db.engine import SessionFactory
 from api.db.unit_of_work import unit_of_work
 from api.webhooks import repository
-from api.webhooks.models import Delivery
-from api.webhooks.service import SECRET_PREFIX
+from api.webhooks.models import SECRET_PREFIX, Delivery
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN_SECONDS = 60.0
@@ -61,6 +62,15 @@ class DeliveryReport:
     delivered: int = 0
     failed: int = 0
     gave_up: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, outcome: str) -> None:
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "delivered": self.delivered, "failed": self.failed,
+                "gave_up": self.gave_up}
 
 
 def body_of(payload: object) -> str:
@@ -90,21 +100,28 @@ def deliver_due(factory: SessionFactory, settings: WebhookSettings, now: datetim
     own = client is None
     http = client or httpx.Client(timeout=settings.timeout_seconds, follow_redirects=False)
     try:
-        while report.sent < settings.batch_size:  # a delivery makes the plate's next event due
-            sends = _claim(factory, settings, now, settings.batch_size - report.sent)
-            if not sends:
-                break
-            for send in sends:
-                status, error = _post(http, send)
-                _record(factory, settings, send, now, status, error, report)
+        with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="webhook") as pool:
+            while report.sent < settings.batch_size:  # a delivery makes the plate's next event due
+                sends = _claim(factory, settings, now, settings.batch_size - report.sent)
+                if not sends:
+                    break
+                # one delivery per plate and subscription in a round (the later ones wait): side by side
+                list(pool.map(lambda send: _attempt(factory, settings, http, send, now, report), sends))
     finally:
         if own:
             http.close()
     return report
 
 
+def _attempt(factory: SessionFactory, settings: WebhookSettings, http: httpx.Client, send: Send,
+             now: datetime, report: DeliveryReport) -> None:
+    status, error = _post(http, send)
+    _record(factory, settings, send, now, status, error, report)
+
+
 def _claim(factory: SessionFactory, settings: WebhookSettings, now: datetime, limit: int) -> list[Send]:
-    lease = now + timedelta(seconds=settings.timeout_seconds + LEASE_MARGIN_SECONDS)
+    rounds = -(-limit // settings.concurrency)  # the sends of this claim, one after another per thread
+    lease = now + timedelta(seconds=rounds * settings.timeout_seconds + LEASE_MARGIN_SECONDS)
     with unit_of_work(factory) as uow:
         sends = []
         for delivery, event, subscription in repository.claim_due(uow.session, now, limit):
@@ -133,7 +150,7 @@ def _post(http: httpx.Client, send: Send) -> tuple[int | None, str | None]:
 
 def _record(factory: SessionFactory, settings: WebhookSettings, send: Send, now: datetime,
             status: int | None, error: str | None, report: DeliveryReport) -> None:
-    report.sent += 1
+    report.count("sent")
     with unit_of_work(factory) as uow:
         delivery = uow.session.get(Delivery, send.delivery_id)
         if delivery is None:  # its subscription was removed meanwhile
@@ -147,15 +164,15 @@ def _record(factory: SessionFactory, settings: WebhookSettings, send: Send, now:
         if error is None:
             delivery.delivered_at = now
             delivery.next_attempt_at = None
-            report.delivered += 1
+            report.count("delivered")
             log.info("webhook delivered", extra=extra)
             return
         delivery.next_attempt_at = retry_at(settings, delivery.attempts, now)
         if delivery.next_attempt_at is None:
             delivery.gave_up_at = now
-            report.gave_up += 1
+            report.count("gave_up")
             log.warning("webhook given up", extra={**extra, "error": error})
         else:
-            report.failed += 1
+            report.count("failed")
             log.info("webhook attempt failed", extra={**extra, "error": error,
                                                       "retry_at": delivery.next_attempt_at.isoformat()})

@@ -20,6 +20,7 @@ from api.db.base import Base, new_id, utcnow
 URL_LENGTH = 2000
 EVENT_ID_LENGTH = 40
 TYPE_LENGTH = 40
+SECRET_PREFIX = "whsec_"  # then the base64 of the key
 
 
 class EventType(enum.StrEnum):

@@ -22,9 +22,8 @@ from api.db.base import utcnow
 from api.errors import Forbidden, NotFound, Unprocessable
 from api.plates.models import Plate
 from api.webhooks import repository
-from api.webhooks.models import URL_LENGTH, Delivery, EventType, Subscription, WebhookEvent
+from api.webhooks.models import SECRET_PREFIX, URL_LENGTH, Delivery, EventType, Subscription, WebhookEvent
 
-SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 EVENT_PREFIX = "msg_"
 

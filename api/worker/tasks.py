@@ -26,4 +26,4 @@ def deliver_webhooks() -> dict[str, Any]:
     """Send the webhooks due (claimed with SKIP LOCKED: safe side by side)."""
     ctx = RunContext.from_settings()
     report = deliver_due(ctx.session_factory, ctx.settings.webhooks)
-    return dict(vars(report))
+    return report.as_dict()

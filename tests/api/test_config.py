@@ -63,8 +63,8 @@ def test_s3_storage_from_settings() -> None:
 # every variable of each group (k8s: its JSON-valued and renamed ones, the rest is in test_runs_setup)
 GROUP_ENVIRONMENTS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
     "webhooks": ({"PLATECUT_WEBHOOK_TIMEOUT_SECONDS": "2.5", "PLATECUT_WEBHOOK_RETRY_DELAYS": "[1, 60]",
-                  "PLATECUT_WEBHOOK_BATCH_SIZE": "7"},
-                 {"timeout_seconds": 2.5, "retry_delays": (1.0, 60.0), "batch_size": 7}),
+                  "PLATECUT_WEBHOOK_BATCH_SIZE": "7", "PLATECUT_WEBHOOK_CONCURRENCY": "3"},
+                 {"timeout_seconds": 2.5, "retry_delays": (1.0, 60.0), "batch_size": 7, "concurrency": 3}),
     "s3": ({"PLATECUT_S3_ENDPOINT": "http://minio:9000", "PLATECUT_S3_PUBLIC_ENDPOINT": "https://s3.example",
             "PLATECUT_S3_BUCKET": "plates", "PLATECUT_S3_REGION": "eu-west-3",
             "PLATECUT_S3_ACCESS_KEY_ID": "AK", "PLATECUT_S3_SECRET_ACCESS_KEY": "SK",
