@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ from api.integrations.launcher import JobPhase
 from api.plates.models import Plate
 from api.runs import uris
 from api.runs.background import ReconcileLoop
+from api.runs.context import RunContext
 from api.runs.names import job_name_for
 from api.runs.reconcile import reconcile_once
 from api.webhooks.delivery import DeliveryReport, deliver_due
@@ -369,3 +372,22 @@ def test_the_in_process_loop_delivers_after_its_ticks(
         wait_until(lambda: receiver.types == ["plate.uploaded"], timeout=10)
     finally:
         loop.stop()
+
+
+def test_the_celery_task_delivers(admin: Caller, settings: Settings, receiver: Receiver,
+                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Beat schedules ``platecut.webhooks`` beside the reconcile; the task is one delivery pass."""
+    subscribe(admin, receiver.url, ["plate.uploaded"])
+    admin.uploaded_plate(b"plate")
+    for name, value in {"PLATECUT_BROKER_URL": "redis://127.0.0.1:6379/15", "PLATECUT_LAUNCHER": "none",
+                        "PLATECUT_DATABASE_URL": str(settings.database_url),
+                        "PLATECUT_DATA_DIR": str(tmp_path / "worker")}.items():
+        monkeypatch.setenv(name, value)
+    tasks = importlib.import_module("api.worker.tasks")
+    worker = importlib.import_module("api.worker.app")
+    try:
+        assert worker.app.conf.beat_schedule["webhooks"]["task"] == worker.WEBHOOKS_TASK
+        assert tasks.deliver_webhooks() == {"sent": 1, "delivered": 1, "failed": 0, "gave_up": 0}
+    finally:
+        RunContext.clear_cache()
+    assert receiver.types == ["plate.uploaded"]
