@@ -37,7 +37,7 @@ from api.db.base import utcnow
 from api.db.engine import SessionFactory
 from api.db.unit_of_work import unit_of_work
 from api.webhooks import repository
-from api.webhooks.models import SECRET_PREFIX, Delivery
+from api.webhooks.models import SECRET_PREFIX
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN_SECONDS = 60.0
@@ -54,6 +54,7 @@ class Send:
     url: str
     secret: str = field(repr=False)
     body: str
+    lease: datetime  # the claim's next_attempt_at: another value when it is redelivered meanwhile
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _claim(factory: SessionFactory, settings: WebhookSettings, now: datetime, li
         for delivery, event, subscription in repository.claim_due(uow.session, now, limit):
             delivery.next_attempt_at = lease
             sends.append(Send(delivery.id, event.id, event.type, subscription.url, subscription.secret,
-                              body_of(event.payload)))
+                              body_of(event.payload), lease))
         uow.session.flush()
     return sends
 
@@ -152,9 +153,10 @@ def _record(factory: SessionFactory, settings: WebhookSettings, send: Send, now:
             status: int | None, error: str | None, report: DeliveryReport) -> None:
     report.count("sent")
     with unit_of_work(factory) as uow:
-        delivery = uow.session.get(Delivery, send.delivery_id)
+        delivery = repository.lock_delivery(uow.session, send.delivery_id)
         if delivery is None:  # its subscription was removed meanwhile
             return
+        redelivered = delivery.next_attempt_at != send.lease  # asked for during this attempt: keep it
         delivery.attempts += 1
         delivery.last_attempt_at = now
         delivery.last_status_code = status
@@ -163,11 +165,12 @@ def _record(factory: SessionFactory, settings: WebhookSettings, send: Send, now:
                  "host": urlsplit(send.url).hostname, "attempt": delivery.attempts, "status": status}
         if error is None:
             delivery.delivered_at = now
-            delivery.next_attempt_at = None
+            delivery.next_attempt_at = delivery.next_attempt_at if redelivered else None
             report.count("delivered")
             log.info("webhook delivered", extra=extra)
             return
-        delivery.next_attempt_at = retry_at(settings, delivery.attempts, now)
+        if not redelivered:
+            delivery.next_attempt_at = retry_at(settings, delivery.attempts, now)
         if delivery.next_attempt_at is None:
             delivery.gave_up_at = now
             report.count("gave_up")

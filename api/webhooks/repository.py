@@ -63,6 +63,12 @@ def delivery_of_site(session: Session, site_id: uuid.UUID, delivery_id: uuid.UUI
     return session.scalar(query)
 
 
+def lock_delivery(session: Session, delivery_id: uuid.UUID) -> Delivery | None:
+    """The delivery, row-locked, to record an attempt's result (call it first in a transaction)."""
+    take_write_lock(session)
+    return session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+
+
 def claim_due(session: Session, now: datetime,
               limit: int) -> list[tuple[Delivery, WebhookEvent, Subscription]]:
     """Due deliveries, row-locked (skipping those another transaction holds), oldest first."""

@@ -391,3 +391,41 @@ def test_the_celery_task_delivers(admin: Caller, settings: Settings, receiver: R
     finally:
         RunContext.clear_cache()
     assert receiver.types == ["plate.uploaded"]
+
+
+def test_passes_side_by_side_send_each_event_once(admin: Caller, app: FastAPI, settings: Settings,
+                                                  receiver: Receiver) -> None:
+    subscribe(admin, receiver.url, ["plate.uploaded"])
+    plates = [admin.uploaded_plate(b"plate", name=f"p{n}.mov")["id"] for n in range(6)]
+    receiver.script = [0.1] * 6  # slow answers: the passes overlap
+    one = settings.webhooks.model_copy(update={"concurrency": 1, "batch_size": 2})
+    reports: list[DeliveryReport] = []
+
+    def run() -> None:
+        while (report := deliver_due(app.state.session_factory, one)).sent:
+            reports.append(report)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.payload["data"]["plate_id"] for r in receiver.requests) == sorted(plates)
+    assert len(set(receiver.ids)) == 6 and sum(r.delivered for r in reports) == 6
+
+
+def test_a_redelivery_asked_for_during_an_attempt_is_kept(
+        admin: Caller, app: FastAPI, settings: Settings, db: Session, receiver: Receiver) -> None:
+    hook = subscribe(admin, receiver.url, ["plate.uploaded"])
+    admin.uploaded_plate(b"plate")
+    receiver.script = [0.2]  # answers 200 after a while
+    (row,) = delivery_rows(db, hook["id"])
+    sending = threading.Thread(target=deliver, args=(app, settings))
+    sending.start()
+    wait_until(lambda: receiver.requests, timeout=10)
+    assert admin.post(f"/api/v1/webhooks/deliveries/{row.id}/redeliver").status_code == 202
+    sending.join(10)
+    (row,) = delivery_rows(db, hook["id"])
+    assert row.delivered_at is not None and row.next_attempt_at is not None  # still asked for
+    assert deliver(app, settings).delivered == 1
+    assert len(receiver.ids) == 2 and len(set(receiver.ids)) == 1
