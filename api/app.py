@@ -44,9 +44,11 @@ from api.web.dependencies import SignInRequired, sign_in_redirect
 from api.web.docs import router as docs_router
 from api.web.router import router as web_router
 from api.web.templating import problem_page
+from api.webhooks.router import router as webhooks_router
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
-                  reels_router, changes_router, corrections_router, trackers_router)
+                  reels_router, changes_router, corrections_router, trackers_router,
+                  webhooks_router)
 
 
 def _wire_pages(app: FastAPI) -> None:

@@ -5,7 +5,8 @@ folder (``./platecut-data``), URLs signed with a secret generated once and kept 
 
 Each group is a settings model of its own, read from its own variables: ``settings.s3``
 (``PLATECUT_S3_*``), ``settings.uploads``, ``settings.runs``, ``settings.sweep`` (``PLATECUT_SWEEP_*``),
-``settings.local`` (``PLATECUT_LOCAL_*``), ``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``),
+``settings.local`` (``PLATECUT_LOCAL_*``), ``settings.webhooks`` (``PLATECUT_WEBHOOK_*``),
+``settings.rate_limit`` (``PLATECUT_RATE_LIMIT_*``),
 ``settings.trackers`` (Kitsu, ``PLATECUT_KITSU_*``),
 ``settings.cluster`` (how to reach Kubernetes) and ``settings.k8s``, the split Jobs' ``JobTemplate``
 (``PLATECUT_K8S_*``; lists and maps are JSON). ``env_names`` tells which variable each field is read
@@ -110,6 +111,19 @@ class SweepSettings(BaseSettings):
     abandoned_after_seconds: float = Field(0.0, ge=0, description="Cancelled, failed and rejected plates "
                                            "ended this long ago have their objects deleted (0: never); "
                                            "a succeeded plate's never are")
+
+
+class WebhookSettings(BaseSettings):
+    """Sending webhooks (``PLATECUT_WEBHOOK_*``): the HTTP timeout, the retries' delays, the batch."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_WEBHOOK_", extra="forbid", frozen=True)
+
+    timeout_seconds: float = Field(10.0, gt=0, le=120, description="One POST's timeout")
+    retry_delays: tuple[float, ...] = Field(
+        (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0),
+        description="Seconds before each retry after a failed attempt (JSON list); after the last, given up")
+    batch_size: int = Field(50, ge=1, description="Most deliveries one pass sends")
+    concurrency: int = Field(8, ge=1, le=64, description="Deliveries a pass sends at once")
 
 
 class LocalLauncherSettings(BaseSettings):
@@ -227,6 +241,7 @@ class Settings(BaseSettings):
                                          description="launcher=local: subprocesses on this machine")
     sweep: SweepSettings = Field(default_factory=SweepSettings,
                                  description="Expired uploads, stale temporary files, abandoned plates")
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings, description="Sending webhooks")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings,
                                      description="launcher=kubernetes: how to reach the cluster")
     web: WebSettings = Field(default_factory=WebSettings, description="Browser sign-in sessions")

@@ -8,8 +8,9 @@ from api.plates.models import Plate
 from api.projects.models import Project, Site
 from api.runs.models import Run
 from api.uploads.models import Upload
+from api.webhooks.models import Delivery, Subscription, WebhookEvent
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Base", "Cut", "CutVersion", "Plate", "PlateOutput", "Project", "Run", "Site",
-           "Upload", "WebSession", "metadata", "token_projects"]
+__all__ = ["ApiToken", "Base", "Cut", "CutVersion", "Delivery", "Plate", "PlateOutput", "Project", "Run",
+           "Site", "Subscription", "Upload", "WebSession", "WebhookEvent", "metadata", "token_projects"]

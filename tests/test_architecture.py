@@ -12,7 +12,7 @@ from tests.support.imports import Graph, cycles, import_graph, modules_of
 ROOT = Path(__file__).resolve().parents[1]
 # the rooms above the foundation: the domains, and web (what a browser is served: static assets, pages)
 DOMAINS = ("auth", "projects", "plates", "uploads", "runs", "cuts", "sweep", "reels", "corrections",
-           "trackers", "web")
+           "trackers", "web", "webhooks")
 COMPOSING = ("flows", "router")  # the only kinds of module that compose several domains' services
 LEAF_KINDS = ("service", *COMPOSING)  # what another domain's leaf modules must not import
 # below every domain: they import none of them

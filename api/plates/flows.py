@@ -33,6 +33,8 @@ from api.uploads import repository as uploads_repository
 from api.uploads import service as uploads
 from api.uploads.models import Upload
 from api.uploads.schemas import CompletedPart, UploadInstructions
+from api.webhooks import service as webhooks
+from api.webhooks.models import EventType
 
 log = logging.getLogger(__name__)
 CANCELLED_BY_CLIENT = "cancelled by the client"
@@ -77,6 +79,7 @@ def on_uploaded(uow: UnitOfWork, plate: Plate, launcher: Launcher | None = None,
     run recorded, and its job submitted once that is committed."""
     log.info("plate uploaded", extra={"plate_id": str(plate.id), "attempt": plate.attempt,
                                       "source_key": plate.source_key})
+    webhooks.record(uow.session, plate, EventType.PLATE_UPLOADED)
     if launcher is not None and settings is not None and settings.launcher != "none":
         runs.launch(uow, launcher, settings, plate)
 

@@ -1,4 +1,5 @@
-"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds."""
+"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds , and a second one
+sending the webhooks due at the same interval (``api.webhooks.delivery``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from api.runs.context import RunContext
 from api.runs.reconcile import reconcile_once
 from api.runs.report import TickFailed, TickReport
+from api.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class ReconcileLoop:
         self.ticks = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._webhooks: threading.Thread | None = None
 
     @property
     def running(self) -> bool:
@@ -38,16 +41,29 @@ class ReconcileLoop:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="platecut-reconcile", daemon=True)
         self._thread.start()
+        self._webhooks = threading.Thread(target=self._run_webhooks, name="platecut-webhooks", daemon=True)
+        self._webhooks.start()
         log.info("in-process reconcile started", extra={"interval": self.interval})
 
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the loop to stop and wait for the tick in progress (if any) to end."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("in-process reconcile did not stop in time")
-            self._thread = None
+        for thread in (self._thread, self._webhooks):
+            if thread is not None:
+                thread.join(timeout)
+                if thread.is_alive():
+                    log.warning("in-process loop did not stop in time", extra={"thread": thread.name})
+        self._thread = self._webhooks = None
+
+    def _run_webhooks(self) -> None:
+        """The webhooks due, every interval, on a thread of their own: a slow receiver never holds up
+        the reconcile (with a broker, Celery beat's ``platecut.webhooks`` does this instead)."""
+        while not self._stop.is_set():
+            try:
+                deliver_due(self.ctx.session_factory, self.ctx.settings.webhooks)
+            except Exception:  # the database is away, or a bug: the next pass tries again
+                log.exception("webhook delivery failed")
+            self._stop.wait(self.interval)
 
     def _run(self) -> None:
         while not self._stop.is_set():

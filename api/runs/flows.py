@@ -24,6 +24,8 @@ from api.runs.context import RunContext
 from api.runs.decide import Action, Step, after_failure, decide
 from api.runs.models import Run, RunState
 from api.runs.report import TickReport
+from api.webhooks import service as webhooks
+from api.webhooks.models import EventType
 from jobs.manifest import Manifest
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,7 @@ def _running(work: Work, _step: Step) -> None:
     if work.plate.state is PlateState.QUEUED:
         states.move(work.plate, PlateState.RUNNING)
         work.plate.started_at = started
+        webhooks.record(work.uow.session, work.plate, EventType.PLATE_RUNNING)
     _changed(work)
 
 
@@ -111,11 +114,15 @@ def _store(work: Work, manifest: Manifest, key: str) -> None:
         wrote = ingest_once(work.uow.session, plate, manifest, uris.attempt_prefix(plate, plate.attempt))
     except InvalidManifest as exc:  # raised before anything was written
         return _fail(work, Step(Action.FAIL, f"{key}: {exc}", 0))
-    corrections.record_manifest(work.uow.session, plate, manifest)  # a new version, or one published
+    version = corrections.record_manifest(work.uow.session, plate, manifest)  # new, or one published
     if plate.state is PlateState.QUEUED:
         states.move(plate, PlateState.RUNNING)
+        webhooks.record(work.uow.session, plate, EventType.PLATE_RUNNING)
     reason = (status.message if status else None) or f"split into {len(manifest.cuts)} cuts"
     states.move(plate, PlateState.SUCCEEDED, reason)
+    webhooks.record(work.uow.session, plate, EventType.PLATE_SUCCEEDED)
+    if manifest.split.cut_list_version is not None and version is not None:  # a publish job succeeded
+        webhooks.record(work.uow.session, plate, EventType.CUTS_PUBLISHED, cut_version=version.number)
     service.mark_submitted(run)
     run.started_at = run.started_at or (status.started_at if status else None) or plate.started_at
     service.end_run(run, RunState.SUCCEEDED, reason, status.exit_code if status else None)
@@ -126,6 +133,7 @@ def _store(work: Work, manifest: Manifest, key: str) -> None:
 
 def _reject(work: Work, step: Step) -> None:
     states.move(work.plate, PlateState.REJECTED, step.reason)
+    webhooks.record(work.uow.session, work.plate, EventType.PLATE_REJECTED, reason=step.reason)
     service.end_run(work.run, RunState.REJECTED, step.reason, step.exit_code)
     _changed(work)
     work.report.rejected += 1
@@ -155,6 +163,7 @@ def _retry(work: Work, step: Step) -> None:
 
 def _fail(work: Work, step: Step) -> None:
     states.move(work.plate, PlateState.FAILED, step.reason)
+    webhooks.record(work.uow.session, work.plate, EventType.PLATE_FAILED, reason=step.reason)
     service.end_run(work.run, step.run_state, step.reason, step.exit_code)
     _changed(work)
     work.report.failed += 1

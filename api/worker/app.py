@@ -5,7 +5,8 @@ Redis (``redis://``) works too. Beat puts one ``platecut.reconcile`` task on the
 ``PLATECUT_RECONCILE_SECONDS``; each expires after one interval, so a backlog (a worker
 down for an hour) never turns into a storm of stale ticks. Beat must run once per site
 (the chart runs one replica with the Recreate strategy); the task itself is safe to run
-twice or side by side (row locks with SKIP LOCKED). Ticks go to the queue
+twice or side by side (row locks with SKIP LOCKED). Beat also puts a ``platecut.webhooks`` task
+(sending the webhooks due) on the queue every interval. Ticks go to the queue
 ``PLATECUT_CELERY_QUEUE`` (default ``platecut``), which the worker consumes.
 """
 
@@ -16,6 +17,7 @@ from celery import Celery
 from api.config import Settings
 
 RECONCILE_TASK = "platecut.reconcile"
+WEBHOOKS_TASK = "platecut.webhooks"
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -36,7 +38,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
         timezone="UTC",
         task_default_queue=runs.celery_queue,  # beat's ticks go here; the worker consumes it
         beat_schedule={"reconcile": {"task": RECONCILE_TASK, "schedule": interval,
-                                     "options": {"expires": interval}}},
+                                     "options": {"expires": interval}},
+                       "webhooks": {"task": WEBHOOKS_TASK, "schedule": interval,
+                                    "options": {"expires": interval}}},
     )
     return celery
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from api.runs.context import RunContext
 from api.runs.reconcile import reconcile_once
-from api.worker.app import RECONCILE_TASK, app
+from api.webhooks.delivery import deliver_due
+from api.worker.app import RECONCILE_TASK, WEBHOOKS_TASK, app
 
 log = logging.getLogger(__name__)
 
@@ -17,4 +18,12 @@ def reconcile() -> dict[str, Any]:
     """One reconcile tick: Job statuses into plate states, manifests into cuts."""
     report = reconcile_once(RunContext.from_settings())
     log.info("reconcile tick", extra={"report": report.as_dict()})
+    return report.as_dict()
+
+
+@app.task(name=WEBHOOKS_TASK)  # type: ignore[untyped-decorator]
+def deliver_webhooks() -> dict[str, Any]:
+    """Send the webhooks due (claimed with SKIP LOCKED: safe side by side)."""
+    ctx = RunContext.from_settings()
+    report = deliver_due(ctx.session_factory, ctx.settings.webhooks)
     return report.as_dict()

@@ -1,0 +1,1 @@
+"""Webhooks: sites subscribe URLs to plate events, sent signed as the Standard Webhooks specification says."""
