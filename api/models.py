@@ -4,6 +4,7 @@ from api.auth.models import ApiToken, WebSession, token_projects
 from api.corrections.models import CutVersion
 from api.cuts.models import Cut, PlateOutput
 from api.db.base import Base
+from api.drops.models import DroppedObject
 from api.plates.models import Plate
 from api.projects.models import Project, Site
 from api.runs.models import Run
@@ -11,5 +12,5 @@ from api.uploads.models import Upload
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Base", "Cut", "CutVersion", "Plate", "PlateOutput", "Project", "Run", "Site",
-           "Upload", "WebSession", "metadata", "token_projects"]
+__all__ = ["ApiToken", "Base", "Cut", "CutVersion", "DroppedObject", "Plate", "PlateOutput", "Project", "Run",
+           "Site", "Upload", "WebSession", "metadata", "token_projects"]

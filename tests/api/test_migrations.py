@@ -17,7 +17,7 @@ from api.models import metadata
 from tests.api.conftest import PgServer
 
 TABLES = {"sites", "projects", "api_tokens", "api_token_projects", "plates", "uploads", "cuts",
-          "plate_outputs", "runs", "cut_versions", "web_sessions"}
+          "plate_outputs", "runs", "cut_versions", "web_sessions", "dropped_objects"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
