@@ -26,6 +26,9 @@ from api.runs.report import TickReport
 
 log = logging.getLogger(__name__)
 STEP_ERRORS = (StorageError, LauncherError, SQLAlchemyError, Conflict)  # one object's: the next tick
+# the most keys one listing reads (100 S3 requests): dropped objects stay after they are taken, so a
+# prefix this full hides those past it, and is logged (a lifecycle rule on the prefix removes them)
+LIST_LIMIT = 100_000
 
 
 def take_drops(ctx: RunContext, report: TickReport) -> None:
@@ -34,8 +37,11 @@ def take_drops(ctx: RunContext, report: TickReport) -> None:
     if not settings.enabled:
         return
     try:
-        listed = [item for item in ctx.storage.list_objects(settings.prefix, limit=10_000)
-                  if not item.key.endswith("/")]
+        everything = ctx.storage.list_objects(settings.prefix, limit=LIST_LIMIT)
+        if len(everything) >= LIST_LIMIT:
+            log.warning("drops: the prefix holds too many objects, some are not seen",
+                        extra={"prefix": settings.prefix, "listed": len(everything)})
+        listed = [item for item in everything if not item.key.endswith("/")]
         with unit_of_work(ctx.session_factory) as uow:  # the sightings, committed
             session = uow.session
             rows = repository.known(session, (item.key for item in listed))

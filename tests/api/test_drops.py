@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,10 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.config import Settings
+from api.db.unit_of_work import unit_of_work
+from api.drops import flows
 from api.drops.models import DroppedObject, DropState
+from api.drops.service import Offer
 from api.integrations.storage import Storage
 from api.plates.models import Plate, PlateState
 from api.projects.models import Site
@@ -256,3 +260,33 @@ def test_a_wrong_or_missing_secret_is_401(app: FastAPI, client: TestClient, site
     response = post_event(client, event_for(app, key), secret)
     assert response.status_code == 401 and response.json()["code"] == "bad_drop_secret"
     assert plates_of(app, site) == [] and rows_of(app, key) == []
+
+
+@pytest.mark.parametrize("seen_first", [False, True], ids=["new", "seen"])
+def test_two_takers_at_once_make_one_plate(app: FastAPI, site: str, seen_first: bool) -> None:
+    """A notification and a tick (or two ticks) on one object at the same moment: the loser finds the
+    row inserted (unique key and ETag) or the ``seen`` row claimed (compare and set), and makes nothing."""
+    key = f"drop/{site}/proj/race_v01.mov"
+    storage = storage_of(app)
+    storage.put_bytes(key, b"r" * 128, "video/quicktime")
+    if seen_first:
+        tick(app)
+    info = storage.head(key)
+    assert info is not None
+    offer = Offer(key, info.size, info.etag.strip('"'))
+    context: RunContext = app.state.run_context
+    barrier, outcomes = threading.Barrier(2), []
+
+    def take() -> None:
+        barrier.wait()
+        with unit_of_work(context.session_factory) as uow:
+            outcomes.append(flows.take(uow, context.storage, context.launcher, context.settings, offer))
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == [flows.Outcome.SKIPPED, flows.Outcome.TAKEN]
+    assert len(plates_of(app, site)) == 1
+    assert [row.state for row in rows_of(app, key)] == [DropState.TAKEN]
