@@ -19,6 +19,7 @@ from api.config import Settings
 from api.corrections.router import router as corrections_router
 from api.cuts.router import router as cuts_router
 from api.db.engine import make_engine, make_session_factory
+from api.drops.router import router as drops_router
 from api.health.router import router as health_router
 from api.integrations.factory import build_launcher, build_storage
 from api.integrations.launcher import Launcher
@@ -48,7 +49,7 @@ from api.webhooks.router import router as webhooks_router
 
 DOMAIN_ROUTERS = (tokens_router, projects_router, plates_router, uploads_router, cuts_router, runs_router,
                   reels_router, changes_router, corrections_router, trackers_router,
-                  webhooks_router)
+                  webhooks_router, drops_router)
 
 
 def _wire_pages(app: FastAPI) -> None:

@@ -175,3 +175,28 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.resolved_database_url())
     click.echo("database schema is up to date", err=True)
+
+
+@click.group()
+def drop() -> None:
+    """Drop folders: files written under the drop prefix become plates."""
+
+
+@drop.command("notify")
+@click.option("--target", default="platecut", show_default=True,
+              help="The id of MinIO's webhook target (MINIO_NOTIFY_WEBHOOK_ENABLE_<ID>).")
+@click.option("--arn", default=None, help="The target's ARN (default arn:minio:sqs::<target>:webhook).")
+def drop_notify(target: str, arn: str | None) -> None:
+    """Have MinIO notify the API of every object created under the drop prefix of the bucket
+    (PLATECUT_S3_* and PLATECUT_DROP_PREFIX), through its webhook target."""
+    from api.integrations.s3.minio_notify import set_drop_notification, webhook_arn
+
+    settings = Settings()
+    s3 = settings.s3
+    if settings.storage != "s3" or not s3.endpoint:
+        raise click.UsageError("drop notifications need PLATECUT_STORAGE=s3 and PLATECUT_S3_ENDPOINT (MinIO)")
+    secret = s3.secret_access_key.get_secret_value() if s3.secret_access_key else None
+    config = set_drop_notification(s3.endpoint, s3.access_key_id, secret, s3.bucket,
+                                   arn or webhook_arn(target), settings.drop.prefix, s3.region)
+    click.echo(f"bucket {s3.bucket}: objects created under {settings.drop.prefix} are sent to "
+               f"{config.queue_config_list[-1].queue}", err=True)

@@ -126,6 +126,25 @@ class WebhookSettings(BaseSettings):
     concurrency: int = Field(8, ge=1, le=64, description="Deliveries a pass sends at once")
 
 
+class DropSettings(BaseSettings):
+    """Drop folders (``PLATECUT_DROP_*``): files any S3 client writes under ``prefix``, as
+    ``<prefix><site>/<project>/<file>``, become plates of that project (``api.drops``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_DROP_", extra="forbid", frozen=True)
+
+    enabled: bool = Field(False, description="List the drop prefix on the reconcile ticks and take "
+                          "MinIO's notifications")
+    prefix: str = Field("drop/", min_length=2, pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$",
+                        description="Where dropped files go: <prefix><site>/<project>/<file>")
+    min_age_seconds: float = Field(300.0, ge=0, description="A listed object last modified this long "
+                                   "ago is taken at once (else: when seen unchanged on two ticks)")
+    stable_seconds: float = Field(10.0, ge=0, description="A listed object is taken once its size and "
+                                  "ETag stayed the same on two ticks at least this far apart")
+    batch_size: int = Field(100, ge=1, description="Most objects taken per tick")
+    secret: SecretStr | None = Field(None, description="Bearer token of POST /api/v1/drop/minio-events "
+                                     "(MinIO's webhook auth_token); unset: the route answers 401")
+
+
 class LocalLauncherSettings(BaseSettings):
     """The LocalLauncher's: subprocesses on this machine (``PLATECUT_LOCAL_*``)."""
 
@@ -242,6 +261,7 @@ class Settings(BaseSettings):
     sweep: SweepSettings = Field(default_factory=SweepSettings,
                                  description="Expired uploads, stale temporary files, abandoned plates")
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings, description="Sending webhooks")
+    drop: DropSettings = Field(default_factory=DropSettings, description="Drop folders")
     cluster: ClusterSettings = Field(default_factory=ClusterSettings,
                                      description="launcher=kubernetes: how to reach the cluster")
     web: WebSettings = Field(default_factory=WebSettings, description="Browser sign-in sessions")

@@ -12,14 +12,15 @@ from tests.support.imports import Graph, cycles, import_graph, modules_of
 ROOT = Path(__file__).resolve().parents[1]
 # the rooms above the foundation: the domains, and web (what a browser is served: static assets, pages)
 DOMAINS = ("auth", "projects", "plates", "uploads", "runs", "cuts", "sweep", "reels", "corrections",
-           "trackers", "web", "webhooks")
+           "drops", "trackers", "web", "webhooks")
 COMPOSING = ("flows", "router")  # the only kinds of module that compose several domains' services
 LEAF_KINDS = ("service", *COMPOSING)  # what another domain's leaf modules must not import
 # below every domain: they import none of them
 FOUNDATION = ("api.db", "api.errors", "api.urls", "api.validation", "api.ttl_cache", "api.rate_limit",
               "api.observability", "api.body_limit", "api.problem_handlers", "api.config", "api.integrations")
 TRANSACTION_OWNER = "api.db.unit_of_work"
-TICKS = ("api.runs.reconcile", "api.sweep.tick")  # the ticks call flows too: the reconcile's, the sweep's
+# the ticks call flows too: the reconcile's, the sweep's, the drop folders'
+TICKS = ("api.runs.reconcile", "api.sweep.tick", "api.drops.tick")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 MIN_PART_SIZE = 64 * 1024 * 1024  # 64 MiB
@@ -55,6 +56,17 @@ class ObjectInfo:
     key: str
     size: int
     etag: str
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """An object as a listing shows it (S3 lists complete objects only: a multipart upload is
+    invisible until it is completed)."""
+
+    key: str
+    size: int
+    etag: str  # bare: no quotes
+    last_modified: datetime  # aware, UTC
 
 
 class StorageError(Exception):
@@ -108,6 +120,12 @@ class Storage(Protocol):
     def get_bytes(self, key: str) -> bytes: ...
 
     def delete_prefix(self, prefix: str) -> int: ...  # returns how many objects went
+
+    # the objects whose keys start with ``prefix``, in key order, at most ``limit``
+    def list_objects(self, prefix: str, limit: int = 1000) -> list[ListedObject]: ...
+
+    # a copy of object ``source`` as ``target`` made by the storage itself (no bytes through the API)
+    def copy_object(self, source: str, target: str) -> ObjectInfo: ...
 
     # no presigned PUT may write under ``prefix`` any more, where the storage can enforce it (disk);
     # S3 cannot revoke a presigned URL: there it is a no-op, and the URL's lifetime bounds the risk

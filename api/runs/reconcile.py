@@ -6,7 +6,7 @@ already committed (or whose plate moved on: cancelled, retried) are deleted or c
 twice, and side by side (see ``api.runs.context``). The API runs it in-process every
 ``PLATECUT_RECONCILE_SECONDS`` without a broker; with one, Celery beat calls it. Each tick ends with
 the sweep when it is due (``api.sweep.tick``: expired uploads, abandoned plates, stale temporary
-files)::
+files), then the drop folders' listing (``api.drops.tick``: dropped objects become plates)::
 
     from api.runs.reconcile import RunContext, reconcile_once
     report = reconcile_once(RunContext.from_settings())   # TickReport; raises TickFailed
@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.db.base import utcnow
+from api.drops.tick import take_drops
 from api.errors import Conflict
 from api.integrations.launcher import JobPhase, JobStatus, LauncherError
 from api.integrations.storage import StorageError
@@ -60,12 +61,15 @@ def reconcile_once(ctx: RunContext) -> TickReport:
 
 
 def _tick_then_sweep(ctx: RunContext, report: TickReport) -> None:
-    """The tick, then the sweep when it is due: also when the launcher cannot list jobs (the sweep
-    needs no launcher)."""
+    """The tick, then the sweep when it is due, then the drop folders: also when the launcher cannot
+    list jobs (neither needs the launcher's listing)."""
     try:
         _tick(ctx, report)
     finally:
-        sweep_if_due(ctx, report)
+        try:
+            sweep_if_due(ctx, report)
+        finally:
+            take_drops(ctx, report)
 
 
 def _tick(ctx: RunContext, report: TickReport) -> None:

@@ -31,6 +31,8 @@ class TickReport:
     plates_purged: int = 0  # abandoned plates whose objects were deleted
     objects_purged: int = 0  # objects of purged plates deleted
     temp_files_removed: int = 0  # the storage's temporary files left by a dead process
+    drops_taken: int = 0  # dropped objects that became plates (``api.drops``)
+    drops_refused: int = 0  # dropped objects refused for good (unknown site or project...)
 
     def as_dict(self) -> dict[str, int | float | bool | None]:
         return asdict(self)
@@ -42,7 +44,8 @@ class TickReport:
     @property
     def noteworthy(self) -> bool:
         """Worth a log line: something changed or went wrong."""
-        return bool(self.changed or self.errors or self.queued_too_long or any(self.removals().values()))
+        return bool(self.changed or self.errors or self.queued_too_long or self.drops_taken
+                    or self.drops_refused or any(self.removals().values()))
 
 
 REMOVALS = ("uploads_expired", "plates_purged", "objects_purged", "temp_files_removed")

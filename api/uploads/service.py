@@ -13,7 +13,7 @@ from api.config import UploadSettings
 from api.db.base import utcnow
 from api.db.unit_of_work import UnitOfWork
 from api.errors import Conflict
-from api.integrations.storage import NoSuchUpload, Storage, StorageError, UploadedPart
+from api.integrations.storage import NoSuchUpload, ObjectInfo, Storage, StorageError, UploadedPart
 from api.plates import states
 from api.plates.models import Plate, PlateState
 from api.uploads import layout, verify
@@ -36,6 +36,18 @@ def start_upload(storage: Storage, limits: UploadSettings, plate: Plate) -> Uplo
         upload.part_size = layout.choose_part_size(plate.size_bytes, limits.min_part_size)
         upload.part_count = -(-plate.size_bytes // upload.part_size)
         upload.multipart_upload_id = storage.create_multipart(plate.source_key)
+    return upload
+
+
+def record_copied(plate: Plate, info: ObjectInfo) -> Upload:
+    """The upload of a plate whose source the storage itself wrote (a dropped object copied to its
+    source key): completed at once, and the plate ``uploaded``."""
+    now = utcnow()
+    upload = Upload(plate_id=plate.id, created_at=now, expires_at=now, completed_at=now,
+                    kind=UploadKind.SINGLE, part_size=plate.size_bytes, part_count=1,
+                    state=UploadState.COMPLETED)
+    plate.source_etag, plate.uploaded_at = info.etag, now
+    states.move(plate, PlateState.UPLOADED)
     return upload
 
 

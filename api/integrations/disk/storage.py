@@ -25,6 +25,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
 from typing import IO
@@ -39,6 +40,7 @@ from api.integrations.storage import (
     MAX_SINGLE_PUT,
     S3_MIN_PART,
     InvalidPart,
+    ListedObject,
     NoSuchUpload,
     ObjectInfo,
     PresignedRequest,
@@ -377,6 +379,30 @@ class DiskStorage:
                 deleted += 1
         _prune_empty(base, stop=self.objects_dir)
         return deleted
+
+    def list_objects(self, prefix: str, limit: int = 1000) -> list[ListedObject]:
+        """Files under ``prefix`` (a plain string prefix, as in S3), in key order. A file some other
+        program is still writing in place is listed too: its size and ETag change until it is done."""
+        base = self.objects_dir / prefix.rpartition("/")[0]
+        found: list[ListedObject] = []
+        for path in _files_under(base):
+            key = path.relative_to(self.objects_dir).as_posix()
+            if not key.startswith(prefix):
+                continue
+            try:
+                stat = path.stat()
+            except OSError:  # gone meanwhile
+                continue
+            found.append(ListedObject(key=key, size=stat.st_size, etag=bare_etag(object_etag(stat)),
+                                      last_modified=datetime.fromtimestamp(stat.st_mtime, UTC)))
+        return sorted(found, key=lambda item: item.key)[:limit]
+
+    def copy_object(self, source: str, target: str) -> ObjectInfo:
+        try:
+            temp = self._write_temp("copy-", [self.object_file(source)])
+        except FileNotFoundError as exc:
+            raise StorageError(f"copying object {source!r} failed: no such object") from exc
+        return self.commit_object(temp, target)
 
     def _uploads(self) -> Iterator[tuple[str, str]]:
         for folder in self.multipart_dir.iterdir():

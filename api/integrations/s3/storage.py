@@ -29,6 +29,7 @@ from api.integrations.storage import (
     MAX_PARTS,
     MAX_SINGLE_PUT,
     InvalidPart,
+    ListedObject,
     NoSuchUpload,
     ObjectInfo,
     PresignedRequest,
@@ -271,6 +272,28 @@ class S3Storage:
         if batch:
             deleted += self._delete_batch(batch)
         return deleted
+
+    def list_objects(self, prefix: str, limit: int = 1000) -> list[ListedObject]:
+        """Complete objects under ``prefix`` (S3 lists no multipart upload until completed)."""
+        found: list[ListedObject] = []
+        with _storage_errors("listing objects"):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix, PaginationConfig={"MaxItems": limit})
+            for page in pages:
+                found.extend(ListedObject(key=str(item["Key"]), size=int(item["Size"]),
+                                          etag=str(item.get("ETag", "")).strip('"'),
+                                          last_modified=item["LastModified"])
+                             for item in page.get("Contents", []))
+        return found[:limit]
+
+    def copy_object(self, source: str, target: str) -> ObjectInfo:
+        """A server-side copy (``UploadPartCopy`` in parts above 5 GiB, by boto3's managed copy)."""
+        with _storage_errors(f"copying object {source!r}"):
+            self._client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target)
+        info = self.head(target)
+        if info is None:
+            raise StorageError(f"the copy of {source!r} as {target!r} is not there")
+        return info
 
     def _keys_under(self, prefix: str) -> Iterator[str]:
         with _storage_errors("listing objects"):
