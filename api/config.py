@@ -199,7 +199,7 @@ class TrackerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLATECUT_KITSU_", extra="forbid", frozen=True)
 
     url: str | None = Field(None, description="Kitsu's API root (Zou), e.g. https://kitsu.example/api; "
-                            "None: publishing answers 503 tracker_not_configured")
+                            "None: publishing answers 404 tracker_not_configured")
     email: str | None = Field(None, description="The Kitsu user platecut signs in as")
     password: SecretStr | None = Field(None, description="That user's password")
     shot_pattern: str = Field(DEFAULT_SHOT_PATTERN, description="A cut's name -> its Kitsu shot and "

@@ -22,6 +22,6 @@ def publish_kitsu(plate_id: uuid.UUID, session: DbSession, principal: CurrentPri
     """One Kitsu sequence per sequence part of the names, one shot per cut (frame in/out = cut in/out,
     nb_frames = cut duration; handles, timecodes, reel, version and plate in its data). Publishing the
     same version again changes nothing; a later version of the reel updates what changed and sets
-    the shots it lacks to the omitted status. 502 ``tracker_refused``, 503 ``tracker_unavailable`` or
-    ``tracker_not_configured``."""
+    the shots it lacks to the omitted status. 502 ``tracker_refused``, 503 ``tracker_unavailable``,
+    404 ``tracker_not_configured`` (the site has no Kitsu)."""
     return flows.publish_to_kitsu(session, principal, settings.trackers, plate_id)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from api.config import TrackerSettings
 from api.cuts.models import Cut
-from api.errors import Conflict, Problem, ServiceUnavailable
+from api.errors import Conflict, NotFound, Problem, ServiceUnavailable
 from api.integrations.trackers import PublishedShot, PublishRequest, PublishResult, Tracker, TrackerError
 from api.integrations.trackers.base import TrackerRefused
 from api.plates.models import Plate, PlateState
@@ -22,10 +22,11 @@ class BadGateway(Problem):
 
 
 def kitsu(settings: TrackerSettings) -> Tracker:
-    """503 ``tracker_not_configured`` without a URL, email and password."""
+    """404 ``tracker_not_configured`` without a URL, email and password: the site has no such
+    tracker (not a failure of the server: nothing will change until the site configures one)."""
     if not (settings.url and settings.email and settings.password):
-        raise ServiceUnavailable("Kitsu is not configured (PLATECUT_KITSU_URL, PLATECUT_KITSU_EMAIL, "
-                                 "PLATECUT_KITSU_PASSWORD).", code="tracker_not_configured")
+        raise NotFound("This site has no Kitsu configured (PLATECUT_KITSU_URL, PLATECUT_KITSU_EMAIL, "
+                       "PLATECUT_KITSU_PASSWORD).", code="tracker_not_configured")
     from api.integrations.trackers.kitsu import KitsuTracker
 
     return KitsuTracker(settings.url, settings.email, settings.password.get_secret_value(),

@@ -23,7 +23,8 @@ ZOU_BIN = Path(os.environ.get("PLATECUT_TEST_ZOU_VENV", ROOT / ".venv-zou")) / "
 PG_HOST = os.environ.get("PLATECUT_TEST_ZOU_DB_HOST", "127.0.0.1")
 PG_PORT = os.environ.get("PLATECUT_TEST_ZOU_DB_PORT", "5432")
 PG_USER = os.environ.get("PLATECUT_TEST_ZOU_DB_USER", "postgres")
-DATABASE = "zou_test"
+# one Zou per test process: xdist's workers each make their own database
+DATABASE = f"zou_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 ADMIN_EMAIL = "pipeline@platecut-studio.com"
 
 
