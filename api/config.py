@@ -120,7 +120,7 @@ class WebhookSettings(BaseSettings):
 
     timeout_seconds: float = Field(10.0, gt=0, le=120, description="One POST's timeout")
     retry_delays: tuple[float, ...] = Field(
-        (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0),
+        (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 23400.0),  # given up a day after the first
         description="Seconds before each retry after a failed attempt (JSON list); after the last, given up")
     batch_size: int = Field(50, ge=1, description="Most deliveries one pass sends")
     concurrency: int = Field(8, ge=1, le=64, description="Deliveries a pass sends at once")

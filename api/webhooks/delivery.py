@@ -10,7 +10,7 @@ Headers: ``webhook-id`` (the event's ``msg_...``, the same on every attempt), ``
 (unix seconds of this attempt), ``webhook-signature``: ``v1,`` and the base64 of the HMAC-SHA256 of
 ``{id}.{timestamp}.{body}`` keyed with the base64-decoded secret after ``whsec_``. A 2xx answer is a
 delivery; anything else, a timeout or a connection error is retried after
-``PLATECUT_WEBHOOK_RETRY_DELAYS`` (5 s, 5 min, 30 min, 2 h, 5 h, 10 h: about 18 hours in all) and
+``PLATECUT_WEBHOOK_RETRY_DELAYS`` (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 6.5 h: a day in all) and
 given up after the last. Runs on the reconcile's tick: the in-process loop, or the Celery beat task
 ``platecut.webhooks`` when a broker is configured.
 """

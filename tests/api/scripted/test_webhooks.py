@@ -265,7 +265,7 @@ def test_a_plate_s_later_event_waits_for_the_earlier_one(
 def test_given_up_after_a_day_then_redelivered(admin: Caller, app: FastAPI, db: Session, settings: Settings,
                                                receiver: Receiver) -> None:
     hook = subscribe(admin, receiver.url, ["plate.uploaded"])
-    receiver.script = [503] * 7
+    receiver.script = [503] * 8
     admin.uploaded_plate(b"plate")
     at: datetime | None = utcnow()
     start = at
@@ -273,20 +273,20 @@ def test_given_up_after_a_day_then_redelivered(admin: Caller, app: FastAPI, db: 
         deliver(app, settings, at)
         (row,) = delivery_rows(db, hook["id"])
         at = row.next_attempt_at
-    assert row.attempts == 7 and row.gave_up_at is not None and row.delivered_at is None
-    assert row.gave_up_at - start == timedelta(seconds=5 + 300 + 1800 + 7200 + 18000 + 36000)  # ~17.6 h
+    assert row.attempts == 8 and row.gave_up_at is not None and row.delivered_at is None
+    assert row.gave_up_at - start == timedelta(seconds=5 + 300 + 1800 + 7200 + 18000 + 36000 + 23400)  # a day
     (entry,) = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"]
-    assert (entry["status"], entry["attempts"], entry["last_status_code"]) == ("given_up", 7, 503)
+    assert (entry["status"], entry["attempts"], entry["last_status_code"]) == ("given_up", 8, 503)
     answer = admin.post(f"/api/v1/webhooks/deliveries/{entry['id']}/redeliver")
     assert answer.status_code == 202, answer.text
     assert answer.json()["status"] == "pending"
     assert deliver(app, settings).delivered == 1
-    assert len(receiver.ids) == 8 and len(set(receiver.ids)) == 1
+    assert len(receiver.ids) == 9 and len(set(receiver.ids)) == 1
     (entry,) = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"]
-    assert (entry["status"], entry["attempts"], entry["gave_up_at"]) == ("delivered", 8, None)
+    assert (entry["status"], entry["attempts"], entry["gave_up_at"]) == ("delivered", 9, None)
     assert admin.post(f"/api/v1/webhooks/deliveries/{entry['id']}/redeliver").status_code == 202
     assert deliver(app, settings).delivered == 1  # a delivered one too, on request
-    assert len(receiver.ids) == 9 and len(set(receiver.ids)) == 1
+    assert len(receiver.ids) == 10 and len(set(receiver.ids)) == 1
 
 
 def test_another_site_sees_nothing_and_tokens_must_be_site_admins(
