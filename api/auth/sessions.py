@@ -58,7 +58,7 @@ def current(session: Session, secret: str | None) -> Current:
     """Who the session cookie ``secret`` is (401 ``no_session`` or ``session_expired``)."""
     if not secret:
         raise Unauthorized("Sign in first.", code="no_session")
-    row = session.scalar(select(WebSession).where(WebSession.secret_hash == hash_token(secret)))
+    row = _by_secret(session, secret)
     if row is None or row.ended_at is not None or row.token.revoked_at is not None:
         raise Unauthorized("This session has ended: sign in again.", code="session_expired")
     if row.expires_at <= utcnow():
@@ -75,6 +75,10 @@ def check_csrf(expected: str, sent: str | None) -> None:
 def sign_out(session: Session, secret: str | None) -> None:
     if not secret:
         return
-    row = session.scalar(select(WebSession).where(WebSession.secret_hash == hash_token(secret)))
+    row = _by_secret(session, secret)
     if row is not None and row.ended_at is None:
         row.ended_at = utcnow()
+
+
+def _by_secret(session: Session, secret: str) -> WebSession | None:
+    return session.scalar(select(WebSession).where(WebSession.secret_hash == hash_token(secret)))

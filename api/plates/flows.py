@@ -66,10 +66,11 @@ def create_plate(uow: UnitOfWork, storage: Storage, settings: Settings, principa
 
 def list_plates(uow: UnitOfWork, principal: Principal, *, project: str | None,
                 states_in: Sequence[PlateState], cursor: str | None, limit: int,
-                projects: ProjectCache | None = None) -> tuple[list[PlateOut], str | None]:
+                projects: ProjectCache | None = None,
+                reel: str | None = None) -> tuple[list[PlateOut], str | None]:
     project_id = project_ref(uow.session, principal, project, projects).id if project else None
     return plates.list_plates(uow.session, principal, project_id=project_id, states_in=states_in,
-                              cursor=cursor, limit=limit)
+                              cursor=cursor, limit=limit, reel=reel)
 
 
 def on_uploaded(uow: UnitOfWork, plate: Plate, launcher: Launcher | None = None,

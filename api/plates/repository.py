@@ -52,7 +52,8 @@ LISTED = (Plate.id, Plate.name, Project.name.label("project"), Plate.state, Plat
 
 
 def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None,
-         states: Sequence[PlateState], after: Cursor | None, limit: int) -> Sequence[RowMapping]:
+         states: Sequence[PlateState], after: Cursor | None, limit: int,
+         reel: str | None = None) -> Sequence[RowMapping]:
     """Up to ``limit`` plates, newest first, strictly after the cursor: the listed columns only
     (rows, not ORM objects: a page of 50 costs a fraction of loading the plates)."""
     query = select(*LISTED).join(Project, Plate.project_id == Project.id).where(visible_to(principal))
@@ -60,6 +61,8 @@ def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None
         query = query.where(Plate.project_id == project_id)
     if states:
         query = query.where(Plate.state.in_(states))
+    if reel is not None:
+        query = query.where(Plate.reel == reel)
     if after is not None:
         query = query.where(or_(Plate.created_at < after.created_at,
                                 and_(Plate.created_at == after.created_at, Plate.id < after.id)))

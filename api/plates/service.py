@@ -64,11 +64,11 @@ def version_taken(reel: str, version: int, other: uuid.UUID | None) -> Conflict:
 
 def list_plates(session: Session, principal: Principal, *, project_id: uuid.UUID | None,
                 states_in: Sequence[PlateState], cursor: str | None,
-                limit: int) -> tuple[list[PlateOut], str | None]:
+                limit: int, reel: str | None = None) -> tuple[list[PlateOut], str | None]:
     """A page of plates, newest first, and the cursor of the next page (None: the last page)."""
     after = Cursor.decode(cursor) if cursor else None
     rows = repository.page(session, principal, project_id=project_id, states=states_in, after=after,
-                           limit=limit + 1)
+                           limit=limit + 1, reel=reel)
     items = [PlateOut.model_validate(row) for row in rows[:limit]]
     if len(rows) <= limit:
         return items, None

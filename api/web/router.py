@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import sessions
 from api.auth.principal import Principal
+from api.config import Settings
 from api.cuts.service import list_cuts
 from api.db.unit_of_work import DbSession, Uow
 from api.dependencies import ProjectCacheDep, SettingsDep
@@ -56,12 +57,8 @@ def home() -> RedirectResponse:
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, settings: SettingsDep, next: str | None = None,
                  expired: bool = False) -> Response:
-    form_csrf = secrets.token_urlsafe(24)
     message = "Your session has expired: sign in again." if expired else None
-    response = render(request, "sign_in.html", None, next=_local(next), form_csrf=form_csrf, message=message)
-    response.set_cookie(SIGN_IN_COOKIE, form_csrf, httponly=True, samesite="strict", path=SIGN_IN,
-                        secure=_secure(request, settings.web.secure_cookies))
-    return response
+    return _sign_in_form(request, settings, next, message, 200)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -70,11 +67,11 @@ def sign_in(request: Request, uow: Uow, settings: SettingsDep, token: Annotated[
             next: Annotated[str, Form(max_length=2000)] = "/ui/plates") -> Response:
     expected = request.cookies.get(SIGN_IN_COOKIE)
     if not expected or not secrets.compare_digest(expected, form_csrf):
-        return _sign_in_again(request, next, "The sign-in form was stale; try again.", 403)
+        return _sign_in_form(request, settings, next, "The sign-in form was stale; try again.", 403)
     try:
         signed_in = sessions.sign_in(uow.session, token, settings.web.session_hours)
     except Unauthorized as exc:
-        return _sign_in_again(request, next, exc.detail, 401)
+        return _sign_in_form(request, settings, next, exc.detail, 401)
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(sessions.COOKIE, signed_in.secret, httponly=True, samesite="strict", path="/",
                         max_age=int(settings.web.session_hours * 3600),
@@ -83,11 +80,14 @@ def sign_in(request: Request, uow: Uow, settings: SettingsDep, token: Annotated[
     return response
 
 
-def _sign_in_again(request: Request, next_url: str, message: str, status: int) -> Response:
+def _sign_in_form(request: Request, settings: Settings, next_url: str | None, message: str | None,
+                  status: int) -> Response:
+    """The sign-in form, with a fresh value of its own CSRF cookie (double submit)."""
     form_csrf = secrets.token_urlsafe(24)
     response = render(request, "sign_in.html", None, status, next=_local(next_url), form_csrf=form_csrf,
                       message=message)
-    response.set_cookie(SIGN_IN_COOKIE, form_csrf, httponly=True, samesite="strict", path=SIGN_IN)
+    response.set_cookie(SIGN_IN_COOKIE, form_csrf, httponly=True, samesite="strict", path=SIGN_IN,
+                        secure=_secure(request, settings.web.secure_cookies))
     return response
 
 
@@ -109,9 +109,7 @@ def plates_page(request: Request, uow: Uow, user: CurrentUser,
     """Plates of the projects the token sees, newest first, filtered by project, reel and state."""
     project = project or None
     items, _ = plates.list_plates(uow, user.principal, project=project, states_in=[state] if state else [],
-                                  cursor=None, limit=PAGE_SIZE)
-    if reel:
-        items = [plate for plate in items if plate.reel == reel]
+                                  cursor=None, limit=PAGE_SIZE, reel=reel or None)
     projects = [p.name for p in visible_projects(uow.session, user.principal)]
     filters = {"project": project or "", "reel": reel or "", "state": state.value if state else ""}
     return render(request, "plates.html", user, plates=items, projects=projects, states=list(PlateState),

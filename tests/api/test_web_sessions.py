@@ -108,3 +108,11 @@ def test_sign_in_never_redirects_off_the_server(caller: Caller, client: TestClie
     sign_in(client, caller.token, next_url="/ui/plates")
     form = client.get("/ui/sign-in?next=//evil.example/x").text
     assert 'name="next" value="/ui/plates"' in form
+
+
+def test_the_plates_page_filters_by_reel_in_the_query(caller: Caller, client: TestClient) -> None:
+    caller.uploaded_plate(b"one", name="ep101_r1_v07.mov")
+    caller.uploaded_plate(b"two", name="ep101_r2_v03.mov")
+    sign_in(client, caller.token)
+    page = client.get("/ui/plates?reel=ep101_r2").text
+    assert "ep101_r2_v03.mov" in page and "ep101_r1_v07.mov" not in page
