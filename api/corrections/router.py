@@ -65,10 +65,8 @@ def get_version(plate_id: uuid.UUID, number: Number, session: DbSession,
                                              "`merge_first_cut`, `empty_name`, `duplicate_name`)"}})
 def correct(plate_id: uuid.UUID, body: CorrectionIn, uow: Uow, principal: CurrentPrincipal) -> CutVersionOut:
     """Save corrections as a new cut version (all edits apply, or none)."""
-    version = service.correct(uow.session, principal, plate_id, body.base_version,
-                              [to_edit(edit) for edit in body.edits])
-    plate, _ = service.version(uow.session, principal, plate_id, version.number)
-    return version_out(plate, version)
+    return version_out(*service.correct(uow.session, principal, plate_id, body.base_version,
+                                        [to_edit(edit) for edit in body.edits]))
 
 
 @router.post("/cut-versions/{number}/publish", response_model=PlateOut,

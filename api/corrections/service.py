@@ -46,8 +46,9 @@ def record_manifest(session: Session, plate: Plate, manifest: Manifest) -> CutVe
         if version is not None:
             _mark_published(plate, version)
         return version
-    state = state_of_manifest(manifest)
-    version = _new_version(session, plate, state, VersionOrigin.DETECTED, DETECTION, None, [])
+    latest = repository.latest(session, plate.id)
+    version = _new_version(session, plate, (latest.number + 1) if latest else 1, state_of_manifest(manifest),
+                           VersionOrigin.DETECTED, DETECTION)
     version.suspicious = suspicious_of(manifest)
     _mark_published(plate, version)
     session.flush()
@@ -62,7 +63,7 @@ def _mark_published(plate: Plate, version: CutVersion) -> None:
 
 
 def correct(session: Session, principal: Principal, plate_id: uuid.UUID, base: int,
-            edits: list[Edit]) -> CutVersion:
+            edits: list[Edit]) -> tuple[Plate, CutVersion]:
     """A new version: ``edits`` applied to version ``base``, which must be the latest."""
     plate = get_plate(session, principal, plate_id, lock=True)
     latest = _latest(session, plate)
@@ -74,20 +75,18 @@ def correct(session: Session, principal: Principal, plate_id: uuid.UUID, base: i
         state = apply_edits(state_of(latest), edits, suspicious_frames(latest))
     except EditError as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
-    version = _new_version(session, plate, state, VersionOrigin.CORRECTED, _author(session, principal),
-                           latest.number, edits)
+    version = _new_version(session, plate, latest.number + 1, state, VersionOrigin.CORRECTED,
+                           _author(session, principal), based_on=latest.number, edits=edits)
     version.suspicious = list(latest.suspicious)
     version.author_token_id = principal.token_id
     _flush(session)
-    return version
+    return plate, version
 
 
-def _new_version(session: Session, plate: Plate, state: CutState, origin: VersionOrigin, author: str,
-                 based_on: int | None, edits: list[Edit]) -> CutVersion:
-    latest = repository.latest(session, plate.id)
-    version = CutVersion(plate_id=plate.id, number=(latest.number + 1) if latest else 1,
-                         based_on=based_on, origin=origin, author=author, created_at=utcnow(),
-                         frame_count=state.frame_count, cuts=cuts_json(state),
+def _new_version(session: Session, plate: Plate, number: int, state: CutState, origin: VersionOrigin,
+                 author: str, based_on: int | None = None, edits: Sequence[Edit] = ()) -> CutVersion:
+    version = CutVersion(plate_id=plate.id, number=number, based_on=based_on, origin=origin, author=author,
+                         created_at=utcnow(), frame_count=state.frame_count, cuts=cuts_json(state),
                          dismissed=dismissed_json(state), suspicious=[], edits=edits_json(edits))
     session.add(version)
     return version

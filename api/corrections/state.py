@@ -3,6 +3,7 @@ manifest's cuts as a cut state."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from api.corrections.edits import CutState, Edit, ListedCut
@@ -40,7 +41,7 @@ def dismissed_json(state: CutState) -> list[int]:
     return sorted(state.dismissed)
 
 
-def edits_json(edits: list[Edit]) -> list[dict[str, Any]]:
+def edits_json(edits: Sequence[Edit]) -> list[dict[str, Any]]:
     return [{key: value for key, value in vars(edit).items()} for edit in edits]
 
 
