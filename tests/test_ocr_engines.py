@@ -162,3 +162,14 @@ def test_onnx_unreadable_model_stops_at_load(tmp_path: Path) -> None:
     (tmp_path / "det.onnx").write_bytes(b"not a model")
     with pytest.raises(OcrUnavailableError, match=r"OCR engine 'onnx' cannot load .*det\.onnx"):
         load_engine(OcrSettings(det_model_dir=tmp_path))
+
+
+def test_onnx_threads_sleep_when_idle(loaded: Loaded) -> None:
+    """Spinning pool threads took the CPU that decoding needed (jobs/ocr/onnx_engine.py)."""
+    if loaded.settings.engine != "onnx":
+        pytest.skip("ONNX Runtime's sessions only")
+    ocr = loaded.engine._ocr  # type: ignore[attr-defined]
+    for step in (ocr.text_det, ocr.text_rec):
+        options = step.session.session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert options.get_session_config_entry("session.inter_op.allow_spinning") == "0"
