@@ -192,26 +192,19 @@ class WebSettings(BaseSettings):
 DEFAULT_SHOT_PATTERN = r"^(?P<shot>(?P<sequence>[A-Za-z]+\d+)_\d+)$"
 
 
-class TrackerSettings(BaseSettings):
-    """Publishing cuts to a production tracker, Kitsu (``PLATECUT_KITSU_*``; the password is never
-    logged nor shown)."""
+class TrackerConnection(BaseSettings):
+    """What every tracker connection has: how cut names become shots, what an omitted shot becomes,
+    which tracker project a platecut project is, how long one request may take."""
 
-    model_config = SettingsConfigDict(env_prefix="PLATECUT_KITSU_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
-    url: str | None = Field(None, description="Kitsu's API root (Zou), e.g. https://kitsu.example/api; "
-                            "None: publishing answers 404 tracker_not_configured")
-    email: str | None = Field(None, description="The Kitsu user platecut signs in as")
-    password: SecretStr | None = Field(None, description="That user's password")
-    shot_pattern: str = Field(DEFAULT_SHOT_PATTERN, description="A cut's name -> its Kitsu shot and "
+    shot_pattern: str = Field(DEFAULT_SHOT_PATTERN, description="A cut's name -> its shot and "
                               "sequence: a regex with the named groups 'shot' and 'sequence' (default: "
                               "SH010_0010 -> sequence SH010, shot SH010_0010); a name that does not "
                               "match is published as shot <name> of sequence <reel>")
-    omitted_status: str = Field("canceled", description="What a shot of the reel that a later version "
-                                "no longer has becomes (Kitsu's entity status: canceled, standby...); "
-                                "shots are never deleted")
-    projects: dict[str, str] = Field(default_factory=dict, description="platecut project -> Kitsu "
-                                     "project name, where they differ (JSON); default the same name")
-    timeout_seconds: float = Field(10.0, gt=0, le=300, description="One request to Kitsu at most")
+    projects: dict[str, str] = Field(default_factory=dict, description="platecut project -> the "
+                                     "tracker's project name, where they differ (JSON); default the same")
+    timeout_seconds: float = Field(10.0, gt=0, le=300, description="One request to the tracker at most")
 
     @field_validator("shot_pattern")
     @classmethod
@@ -223,6 +216,63 @@ class TrackerSettings(BaseSettings):
         if not {"shot", "sequence"} <= set(groups):
             raise ValueError("the pattern needs the named groups 'shot' and 'sequence'")
         return value
+
+
+class KitsuSettings(TrackerConnection):
+    """Publishing cuts to Kitsu (``PLATECUT_KITSU_*``; the password is never logged nor shown)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_KITSU_", extra="forbid", frozen=True)
+
+    url: str | None = Field(None, description="Kitsu's API root (Zou), e.g. https://kitsu.example/api; "
+                            "None: publishing answers 404 tracker_not_configured")
+    email: str | None = Field(None, description="The Kitsu user platecut signs in as")
+    password: SecretStr | None = Field(None, description="That user's password")
+    omitted_status: str = Field("canceled", description="What a shot of the reel that a later version "
+                                "no longer has becomes (Kitsu's entity status: canceled, standby...); "
+                                "shots are never deleted")
+    preview_task_type: str = Field("Edit", description="The task type whose task on each shot holds "
+                                   "the cut's thumbnail as its preview (the shot's picture in Kitsu)")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url and self.email and self.password)
+
+
+class ShotGridSettings(TrackerConnection):
+    """Publishing cuts to Flow Production Tracking, formerly ShotGrid (``PLATECUT_SHOTGRID_*``; the
+    script's key is never logged nor shown)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_SHOTGRID_", extra="forbid", frozen=True)
+
+    url: str | None = Field(None, description="The site, e.g. https://studio.shotgrid.autodesk.com; "
+                            "None: publishing answers 404 tracker_not_configured")
+    script_name: str | None = Field(None, description="The API script platecut signs in as")
+    api_key: SecretStr | None = Field(None, description="That script's application key")
+    omitted_status: str = Field("omt", description="The status code an omitted shot gets (sg_status_list)")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url and self.script_name and self.api_key)
+
+
+TRACKERS = ("kitsu", "shotgrid")
+
+
+class PublishSettings(BaseSettings):
+    """Publishing to trackers (``PLATECUT_TRACKER_*``): which ones follow every published cut version
+    of a plate on their own, and how a publish that failed is retried."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATECUT_TRACKER_", extra="forbid", frozen=True)
+
+    auto_publish: tuple[Literal["kitsu", "shotgrid"], ...] = Field(
+        (), description="Trackers every plate is published to once its cuts are (JSON list, e.g. "
+        '["kitsu"]); none: only when asked')
+    retry_delays: tuple[float, ...] = Field(
+        (60.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 22800.0),  # given up a day after the first
+        description="Seconds before each retry after a failed attempt (JSON list); after the last, given up")
+    batch_size: int = Field(10, ge=1, description="Most publishes one tick attempts")
+    lease_seconds: float = Field(1800.0, gt=0, description="An attempt not finished this long after it "
+                                 "started is due again (its process died)")
 
 
 class Settings(BaseSettings):
@@ -267,8 +317,11 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings, description="Browser sign-in sessions")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings,
                                           description="Requests per token per API process")
-    trackers: TrackerSettings = Field(default_factory=TrackerSettings,
-                                      description="Publishing cuts to Kitsu")
+    kitsu: KitsuSettings = Field(default_factory=KitsuSettings, description="Publishing to Kitsu")
+    shotgrid: ShotGridSettings = Field(default_factory=ShotGridSettings,
+                                       description="Publishing to Flow Production Tracking")
+    trackers: PublishSettings = Field(default_factory=PublishSettings,
+                                      description="Automatic publishes and retries")
     k8s: JobTemplate = Field(default_factory=JobTemplate,
                              description="launcher=kubernetes: the split Jobs' template")
 

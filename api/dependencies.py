@@ -15,6 +15,7 @@ from api.config import Settings
 from api.integrations.launcher import Launcher
 from api.integrations.storage import Storage
 from api.projects.service import ProjectCache
+from api.runs.context import RunContext
 
 
 async def get_settings(request: Request) -> Settings:
@@ -37,7 +38,15 @@ async def get_project_cache(request: Request) -> ProjectCache | None:
     return cache
 
 
+async def get_run_context(request: Request) -> RunContext:
+    """What a tick works with, for a route that works as one (its own units of work, a network call
+    between them)."""
+    context: RunContext = request.app.state.run_context
+    return context
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 LauncherDep = Annotated[Launcher, Depends(get_launcher)]
 ProjectCacheDep = Annotated[ProjectCache | None, Depends(get_project_cache)]
+RunContextDep = Annotated[RunContext, Depends(get_run_context)]

@@ -8,11 +8,12 @@ from api.drops.models import DroppedObject
 from api.plates.models import Plate
 from api.projects.models import Project, Site
 from api.runs.models import Run
+from api.trackers.models import TrackerPublish
 from api.uploads.models import Upload
 from api.webhooks.models import Delivery, Subscription, WebhookEvent
 
 metadata = Base.metadata
 
 __all__ = ["ApiToken", "Base", "Cut", "CutVersion", "Delivery", "DroppedObject", "Plate", "PlateOutput",
-           "Project", "Run", "Site", "Subscription", "Upload", "WebSession", "WebhookEvent", "metadata",
-           "token_projects"]
+           "Project", "Run", "Site", "Subscription", "TrackerPublish", "Upload", "WebSession", "WebhookEvent",
+           "metadata", "token_projects"]

@@ -19,8 +19,8 @@ LEAF_KINDS = ("service", *COMPOSING)  # what another domain's leaf modules must 
 FOUNDATION = ("api.db", "api.errors", "api.urls", "api.validation", "api.ttl_cache", "api.rate_limit",
               "api.observability", "api.body_limit", "api.problem_handlers", "api.config", "api.integrations")
 TRANSACTION_OWNER = "api.db.unit_of_work"
-# the ticks call flows too: the reconcile's, the sweep's, the drop folders'
-TICKS = ("api.runs.reconcile", "api.sweep.tick", "api.drops.tick")
+# the ticks call flows too: the reconcile's, the sweep's, the drop folders', the tracker publishes'
+TICKS = ("api.runs.reconcile", "api.sweep.tick", "api.drops.tick", "api.trackers.tick")
 
 
 @pytest.fixture(scope="module")

@@ -68,3 +68,9 @@ def page(session: Session, principal: Principal, *, project_id: uuid.UUID | None
                                 and_(Plate.created_at == after.created_at, Plate.id < after.id)))
     query = query.order_by(Plate.created_at.desc(), Plate.id.desc()).limit(limit)
     return session.execute(query).mappings().all()
+
+
+def lock_plate(session: Session, plate_id: uuid.UUID) -> Plate | None:
+    """The plate row-locked, whoever may see it (a tick's, not a request's), or None when gone."""
+    take_write_lock(session)
+    return session.scalar(select(Plate).where(Plate.id == plate_id).with_for_update(of=Plate))

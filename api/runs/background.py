@@ -1,5 +1,6 @@
-"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds , and a second one
-sending the webhooks due at the same interval (``api.webhooks.delivery``)."""
+"""The in-process reconcile of the embedded mode: a daemon thread ticking every few seconds, a second one
+sending the webhooks due at the same interval (``api.webhooks.delivery``), and a third making the
+tracker publishes due (``api.trackers.tick``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from api.runs.context import RunContext
 from api.runs.reconcile import reconcile_once
 from api.runs.report import TickFailed, TickReport
+from api.trackers.tick import publish_due
 from api.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ class ReconcileLoop:
         self.ticks = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._webhooks: threading.Thread | None = None
+        self._side: list[threading.Thread] = []
 
     @property
     def running(self) -> bool:
@@ -41,29 +43,39 @@ class ReconcileLoop:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="platecut-reconcile", daemon=True)
         self._thread.start()
-        self._webhooks = threading.Thread(target=self._run_webhooks, name="platecut-webhooks", daemon=True)
-        self._webhooks.start()
+        self._side = [threading.Thread(target=self._run_beside, args=(name, work), name=f"platecut-{name}",
+                                       daemon=True)
+                      for name, work in (("webhooks", self._deliver), ("trackers", self._publish))]
+        for thread in self._side:
+            thread.start()
         log.info("in-process reconcile started", extra={"interval": self.interval})
 
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the loop to stop and wait for the tick in progress (if any) to end."""
         self._stop.set()
-        for thread in (self._thread, self._webhooks):
+        for thread in (self._thread, *self._side):
             if thread is not None:
                 thread.join(timeout)
                 if thread.is_alive():
                     log.warning("in-process loop did not stop in time", extra={"thread": thread.name})
-        self._thread = self._webhooks = None
+        self._thread, self._side = None, []
 
-    def _run_webhooks(self) -> None:
-        """The webhooks due, every interval, on a thread of their own: a slow receiver never holds up
-        the reconcile (with a broker, Celery beat's ``platecut.webhooks`` does this instead)."""
+    def _run_beside(self, name: str, work: Callable[[], object]) -> None:
+        """A pass every interval, on a thread of its own: a slow webhook receiver or tracker never
+        holds up the reconcile (with a broker, Celery beat's ``platecut.webhooks`` and
+        ``platecut.trackers`` do this instead)."""
         while not self._stop.is_set():
             try:
-                deliver_due(self.ctx.session_factory, self.ctx.settings.webhooks)
+                work()
             except Exception:  # the database is away, or a bug: the next pass tries again
-                log.exception("webhook delivery failed")
+                log.exception("in-process pass failed", extra={"pass": name})
             self._stop.wait(self.interval)
+
+    def _deliver(self) -> None:
+        deliver_due(self.ctx.session_factory, self.ctx.settings.webhooks)
+
+    def _publish(self) -> None:
+        publish_due(self.ctx)
 
     def _run(self) -> None:
         while not self._stop.is_set():

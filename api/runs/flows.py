@@ -24,6 +24,7 @@ from api.runs.context import RunContext
 from api.runs.decide import Action, Step, after_failure, decide
 from api.runs.models import Run, RunState
 from api.runs.report import TickReport
+from api.trackers import service as trackers
 from api.webhooks import service as webhooks
 from api.webhooks.models import EventType
 from jobs.manifest import Manifest
@@ -123,6 +124,7 @@ def _store(work: Work, manifest: Manifest, key: str) -> None:
     webhooks.record(work.uow.session, plate, EventType.PLATE_SUCCEEDED)
     if manifest.split.cut_list_version is not None and version is not None:  # a publish job succeeded
         webhooks.record(work.uow.session, plate, EventType.CUTS_PUBLISHED, cut_version=version.number)
+    trackers.queue_automatic(work.uow.session, plate, work.ctx.settings.trackers)  # made on their pass
     service.mark_submitted(run)
     run.started_at = run.started_at or (status.started_at if status else None) or plate.started_at
     service.end_run(run, RunState.SUCCEEDED, reason, status.exit_code if status else None)

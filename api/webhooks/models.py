@@ -30,7 +30,7 @@ class EventType(enum.StrEnum):
     PLATE_FAILED = "plate.failed"
     PLATE_REJECTED = "plate.rejected"
     CUTS_PUBLISHED = "cuts.published"
-    TRACKER_PUBLISHED = "tracker.published"  # reserved: no tracker yet
+    TRACKER_PUBLISHED = "tracker.published"
 
 
 class Subscription(Base):

@@ -6,7 +6,8 @@ Redis (``redis://``) works too. Beat puts one ``platecut.reconcile`` task on the
 down for an hour) never turns into a storm of stale ticks. Beat must run once per site
 (the chart runs one replica with the Recreate strategy); the task itself is safe to run
 twice or side by side (row locks with SKIP LOCKED). Beat also puts a ``platecut.webhooks`` task
-(sending the webhooks due) on the queue every interval. Ticks go to the queue
+(sending the webhooks due) and a ``platecut.trackers`` task (the tracker publishes due) on the queue
+every interval. Ticks go to the queue
 ``PLATECUT_CELERY_QUEUE`` (default ``platecut``), which the worker consumes.
 """
 
@@ -18,6 +19,8 @@ from api.config import Settings
 
 RECONCILE_TASK = "platecut.reconcile"
 WEBHOOKS_TASK = "platecut.webhooks"
+TRACKERS_TASK = "platecut.trackers"
+TRACKERS_TIME_LIMIT = 1800.0  # a publish of a long reel with its thumbnails: PLATECUT_TRACKER_LEASE_SECONDS
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -40,6 +43,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         beat_schedule={"reconcile": {"task": RECONCILE_TASK, "schedule": interval,
                                      "options": {"expires": interval}},
                        "webhooks": {"task": WEBHOOKS_TASK, "schedule": interval,
+                                    "options": {"expires": interval}},
+                       "trackers": {"task": TRACKERS_TASK, "schedule": interval,
                                     "options": {"expires": interval}}},
     )
     return celery

@@ -18,7 +18,8 @@ from tests.api.conftest import PgServer
 
 TABLES = {"sites", "projects", "api_tokens", "api_token_projects", "plates", "uploads", "cuts",
           "plate_outputs", "runs", "cut_versions", "web_sessions",
-          "webhook_subscriptions", "webhook_events", "webhook_deliveries", "dropped_objects"}
+          "webhook_subscriptions", "webhook_events", "webhook_deliveries", "dropped_objects",
+          "tracker_publishes"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -9,6 +9,7 @@ never make it at once), and each process's database is a copy of it (under a sec
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -73,6 +74,7 @@ def _initialise(env: dict[str, str]) -> None:
 
 
 def _database_from_template(env: dict[str, str]) -> None:
+    database = env["DB_DATABASE"]
     """This process's database, copied from the version's template (made first if missing)."""
     template = f"zou_template_{_zou_version()}_{TEMPLATE_REVISION}"
     with _admin() as conn:
@@ -84,8 +86,8 @@ def _database_from_template(env: dict[str, str]) -> None:
                 conn.execute(f"CREATE DATABASE {building}")
                 _initialise({**env, "DB_DATABASE": building})
                 conn.execute(f"ALTER DATABASE {building} RENAME TO {template}")
-            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DATABASE} TEMPLATE {template}")
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (TEMPLATE_LOCK,))
 
@@ -97,15 +99,21 @@ def zou_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZouServer]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    work = tmp_path_factory.mktemp("zou")
+    with running_zou(tmp_path_factory.mktemp("zou")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_zou(work: Path, database: str = DATABASE) -> Iterator[ZouServer]:
+    """Zou on a free port, on a fresh copy of the template database named ``database``."""
     env = {**os.environ, "DB_HOST": PG_HOST, "DB_PORT": PG_PORT, "DB_USERNAME": PG_USER, "DB_PASSWORD": "",
-           "DB_DATABASE": DATABASE, "KV_HOST": os.environ.get("PLATECUT_TEST_REDIS_HOST", "127.0.0.1"),
+           "DB_DATABASE": database, "KV_HOST": os.environ.get("PLATECUT_TEST_REDIS_HOST", "127.0.0.1"),
            "KV_PORT": "6379", "SECRET_KEY": secrets.token_hex(32), "PREVIEW_FOLDER": str(work / "previews"),
            "TMP_DIR": str(work / "tmp"), "INDEXER_HOST": "127.0.0.1", "INDEXER_KEY": "",
            "ENABLE_JOB_QUEUE": "False", "MAIL_CHECK_DELIVERABILITY": "False",
            "CACHE_TYPE": "simple",  # not Redis: a memo of an earlier zou_test would outlive its database
            "LOGS_MODE": "", "PATH": f"{ZOU_BIN}:{os.environ['PATH']}"}
-    (work / "tmp").mkdir()
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
     _database_from_template(env)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -115,16 +123,7 @@ def zou_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZouServer]:
                "--timeout", "120"]
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(url + "/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, (work / "gunicorn.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "Zou did not start in 90 s"
-            time.sleep(0.3)
+        _wait_ready(url, server, work)
         yield ZouServer(url, ADMIN_EMAIL, ADMIN_PASSWORD)
     finally:
         server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (TERM waits up to 30 s for workers)
@@ -134,3 +133,16 @@ def zou_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZouServer]:
             server.kill()
             server.wait()
         log.close()
+
+
+def _wait_ready(url: str, server: subprocess.Popen[bytes], work: Path) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None, (work / "gunicorn.log").read_text()[-3000:]
+        assert time.monotonic() < deadline, "Zou did not start in 90 s"
+        time.sleep(0.3)

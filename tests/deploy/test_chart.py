@@ -417,6 +417,24 @@ def test_gpu_site_settings_reach_the_api(render: Render) -> None:
     assert hpa["spec"]["scaleTargetRef"]["name"] == f"{RELEASE}-platecut-api"
 
 
+def test_a_site_s_tracker_reaches_the_api_worker_and_beat(render: Render) -> None:
+    """Kitsu's URL and user in the config, its password by secretKeyRef from the site's Secret (never
+    in the config), automatic publishing on; a site without trackers sets none of it."""
+    manifests = render(GPU)
+    env = config_env(manifests)
+    assert (env["PLATECUT_KITSU_URL"], env["PLATECUT_KITSU_EMAIL"]) == (
+        "https://kitsu.london.studio.example/api", "platecut@london.studio.example")
+    assert json.loads(env["PLATECUT_TRACKER_AUTO_PUBLISH"]) == ["kitsu"]
+    assert "PLATECUT_KITSU_PASSWORD" not in env and "PLATECUT_SHOTGRID_URL" not in env
+    for name in ("-api", "-worker", "-beat"):
+        container = pod_spec(one(manifests, "Deployment", name))["containers"][0]
+        secret = {e["name"]: e for e in container["env"]}["PLATECUT_KITSU_PASSWORD"]
+        assert secret["valueFrom"]["secretKeyRef"] == {"name": "kitsu-platecut", "key": "kitsu-password"}
+    default = config_env(render(DEFAULT))
+    assert not [name for name in default if name.startswith(("PLATECUT_KITSU", "PLATECUT_SHOTGRID",
+                                                              "PLATECUT_TRACKER"))]
+
+
 def test_config_change_rolls_the_pods(helm: Helm) -> None:
     def checksum(*sets: str) -> str:
         result = helm("template", RELEASE, str(CHART), "--show-only", "templates/worker.yaml", *sets)

@@ -1,5 +1,7 @@
-"""Production trackers the cuts of a plate are published to: the ``Tracker`` interface, and Kitsu
-(``kitsu.py``, through gazu, imported only when used)."""
+"""Production trackers the cuts of a plate are published to: the ``Tracker`` interface, Kitsu
+(``kitsu.py``, through gazu) and Flow Production Tracking, formerly ShotGrid (``shotgrid.py``, through
+shotgun_api3: Shots, a Cut per reel version and its CutItems, as Import Cut writes them), each imported
+only when used."""
 
 from api.integrations.trackers.base import (
     PublishedShot,

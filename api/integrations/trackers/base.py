@@ -8,6 +8,7 @@ deletes a shot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,8 +16,13 @@ from typing import Any, Protocol
 @dataclass(frozen=True)
 class PublishedShot:
     """One cut as a tracker's shot: its sequence and name, its cut range in frame numbers
-    (``frame_in`` = cut in, ``frame_out`` = cut out, ``nb_frames`` = cut duration) and the rest of its
-    cut fields in ``data``."""
+    (``frame_in`` = cut in, ``frame_out`` = cut out, ``nb_frames`` = cut duration, ``head_in`` and
+    ``tail_out`` with the handles), its place in the reel (``cut_order`` from 1; ``edit_in`` and
+    ``edit_out``: its first and last record frame, numbered from 1 at the reel's first frame), its
+    timecodes, and all of that and more in ``data`` (what a tracker without such fields keeps).
+    ``thumbnail`` reads its thumbnail's bytes (JPEG; None when storage has lost it: the shot is
+    published without), only when a tracker needs them: the SHA-256 says whether the one it holds is
+    the same."""
 
     sequence: str
     name: str
@@ -24,6 +30,17 @@ class PublishedShot:
     frame_out: int
     nb_frames: int
     data: dict[str, Any]
+    cut_order: int = 1
+    head_in: int | None = None
+    tail_out: int | None = None
+    edit_in: int = 1
+    edit_out: int = 1
+    source_tc_in: str | None = None
+    source_tc_out: str | None = None
+    record_tc_in: str | None = None
+    record_tc_out: str | None = None
+    thumbnail_sha256: str | None = None
+    thumbnail: Callable[[], bytes | None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,9 @@ class PublishRequest:
     plate_id: str
     shots: list[PublishedShot]
     omitted_status: str
+    plate_name: str = ""
+    cut_version: int | None = None  # the plate's published cut version, when it was corrected
+    fps: str = "24/1"  # the plate's frame rate, an exact rational "num/den"
 
 
 @dataclass
@@ -45,6 +65,7 @@ class PublishResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
+    thumbnails: int = 0  # thumbnails uploaded (new or changed pictures only)
     api_calls: int = 0
 
 

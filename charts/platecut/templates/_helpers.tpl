@@ -260,6 +260,24 @@ existing
       name: {{ . }}
       key: AWS_SECRET_ACCESS_KEY
 {{- end }}
+{{- with .Values.trackers.kitsu }}
+{{- if .existingSecret }}
+- name: PLATECUT_KITSU_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .existingSecretKey }}
+{{- end }}
+{{- end }}
+{{- with .Values.trackers.shotgrid }}
+{{- if .existingSecret }}
+- name: PLATECUT_SHOTGRID_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .existingSecretKey }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod annotations that roll the pods when their configuration changes. */}}
