@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from jobs.features import F32, Features, distance
+from jobs.features import F32, Features, distance, hist_distance
 from jobs.manifest import DetectorSettings, Transition, TransitionKind
 
 # Frames either side of a frame whose change sets its quiet level (the neighbourhood a
@@ -33,6 +33,15 @@ _MIN_SPAN = 1e-6
 _WEIGHT_SLACK = 0.05
 # A black frame is dark (below black_level) and this flat: the spread of its luma
 _BLACK_SPREAD = 0.03
+# A frame continues a fade's ramp out of black when it is brighter than the one before by at least
+# this share of the ramp's mean step so far (a fade's steps are even; a moving picture's are not)
+_RAMP_SHARE = 0.3
+# A dissolve seen in the tones alone (a moving camera hides it in the pixels): the colour histogram
+# of each frame in between lies on the way from the outgoing shot's to the incoming one's, the
+# detour through it at most this share longer than the straight way
+_TONE_DETOUR = 0.25
+# Least histogram change between a tone dissolve's two ends (the histograms' own distance, 0..1)
+_TONE_MIN_CHANGE = 0.08
 # Largest blend error (0 a perfect blend, relative to the change between the ends) of a
 # dissolve or fade: a run further from a blend is a camera move or action, not reported
 _MAX_BLEND_ERROR = 0.5
@@ -167,6 +176,106 @@ def _darkest_middle(features: Features, dark: int, start: int, end: int) -> int:
     return first + (last - first) // 2
 
 
+def _black_frames(features: Features, settings: DetectorSettings) -> np.ndarray:
+    spread = features.gray.reshape(len(features), -1).std(axis=1)
+    mask: np.ndarray = (features.luma < settings.black_level) & (spread < _BLACK_SPREAD)
+    return mask
+
+
+def _dip(features: Features, first_black: int, last_black: int,
+         settings: DetectorSettings) -> Transition | None:
+    """The dip through the black frames first_black..last_black: the outgoing shot darkening into
+    them and the incoming one brightening out of them (each side found by its energy falling
+    towards the black, whatever moves in the picture), or None when a side is missing or the dip
+    is longer than a transition."""
+    energy = _energy(features)
+    if first_black < 1 or last_black + 1 >= len(features):
+        return None  # a fade from or to black at an end of the window: no shot on that side
+    start = _ramp_end(energy, first_black - 1, -1)
+    end = _ramp_end(energy, last_black + 1, 1)
+    if not settings.gradual_min_frames <= end - start - 1 <= settings.gradual_max_frames:
+        return None
+    error = max(_blend_error(features, start, first_black), _blend_error(features, last_black, end))
+    edit = _darkest_middle(features, min(range(first_black, last_black + 1),
+                                         key=lambda k: float(energy[k])), start, end)
+    return Transition(kind="fade", first_frame=features.start + start + 1,
+                      last_frame=features.start + end - 1, edit_frame=features.start + edit,
+                      confidence=round(max(0.0, 1.0 - error), 3))
+
+
+def _ramp_end(energy: F32, frame: int, step: int) -> int:
+    """From the first frame out of the black, walk (``step``: -1 back, 1 on) while the energy keeps
+    rising like a fade: each frame brighter by at least _RAMP_SHARE of the mean rise so far, so the
+    ups and downs of a moving picture after the fade do not lengthen it."""
+    rises: list[float] = []
+    while 0 <= frame + step < len(energy):
+        rise = float(energy[frame + step] - energy[frame])
+        if rise <= _STEP or (rises and rise < _RAMP_SHARE * sum(rises) / len(rises)):
+            break
+        rises.append(rise)
+        frame += step
+    return frame
+
+
+def dips(features: Features, settings: DetectorSettings) -> list[Transition]:
+    """Every dip to black between two shots: a run of black frames with picture either side. Found
+    from the black itself, so a moving or handheld camera, which raises the change of every frame
+    as much as a fade does, hides none."""
+    return [t for lo, hi in _runs(_black_frames(features, settings))
+            if (t := _dip(features, lo, hi, settings)) is not None]
+
+
+def _tone_change(features: Features) -> F32:
+    change = np.zeros(len(features), dtype=np.float32)
+    change[1:] = hist_distance(features.hist[1:], features.hist[:-1])
+    return change
+
+
+def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSettings) -> Transition | None:
+    """A dissolve over frames lo..hi-1 judged by tones: every frame's histogram on the way between
+    the ends' (the detour short, the way travelled one way), and the ends different shots."""
+    start, end = lo - 1, hi
+    if (start < 0 or end >= len(features)
+            or not settings.gradual_min_frames <= hi - lo + 1 <= settings.gradual_max_frames):
+        return None
+    hist = features.hist
+    total = float(hist_distance(hist[start], hist[end]))
+    if total < _TONE_MIN_CHANGE:
+        return None
+    frames = np.arange(lo, hi)
+    gone = hist_distance(hist[frames], np.broadcast_to(hist[start], (len(frames), hist.shape[1])))
+    left = hist_distance(hist[frames], np.broadcast_to(hist[end], (len(frames), hist.shape[1])))
+    detour = float(((gone + left) / total).max()) - 1.0
+    way = gone / (gone + left + 1e-9)
+    if detour > _TONE_DETOUR or bool(np.any(np.diff(way) < -_WEIGHT_SLACK)):
+        return None
+    between = np.nonzero((way > _SETTLED) & (way < 1.0 - _SETTLED))[0]
+    if len(between) < settings.gradual_min_frames - 1:
+        return None
+    lo, hi = lo + int(between[0]), lo + int(between[-1]) + 1  # the frames really partway
+    edit = lo + (hi - lo) // 2
+    return Transition(kind="dissolve", first_frame=features.start + lo, last_frame=features.start + hi - 1,
+                      edit_frame=features.start + edit, confidence=round(1.0 - detour, 3))
+
+
+def _tone_dissolves(features: Features, cut_frames: set[int], taken: list[tuple[int, int]],
+                    settings: DetectorSettings) -> list[Transition]:
+    """Dissolves between moving shots: runs of raised histogram change (a camera move barely changes
+    a frame's tones, a dissolve changes them every frame) that no other transition holds."""
+    change = _tone_change(features)
+    raised = change > np.maximum(settings.gradual_floor / 2, settings.gradual_ratio * _quiet_level(change))
+    for k in cut_frames:
+        raised[k] = False
+    out = []
+    for lo, hi in _runs(raised):
+        if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
+            continue
+        t = _tone_dissolve(features, lo, hi + 1, settings)
+        if t is not None:
+            out.append(t)
+    return out
+
+
 def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
                         settings: DetectorSettings) -> list[Transition]:
     """Transitions in ``features``; ``change`` is the picture change into each frame and
@@ -175,9 +284,15 @@ def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
                                  settings.gradual_ratio * _quiet_level(change))
     for k in cut_frames:
         raised[k] = False
-    out = []
+    out = dips(features, settings)
+    taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
     for lo, hi in _runs(raised):
+        if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
+            continue  # a dip already found through its black frames
         t = _evaluate(features, lo, hi, settings)
         if t is not None:
             out.append(t)
+    taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
+    out += _tone_dissolves(features, cut_frames, taken, settings)
+    out.sort(key=lambda t: t.first_frame)
     return out
