@@ -6,6 +6,8 @@ fade is placed by frame number, so the expected result is known exactly.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +18,10 @@ from jobs import ffmpeg_cli
 from jobs.synth_burnin import BurnIn, BurnInStyle, record_filters, shot_filters
 from jobs.timecode import FrameRate
 
-JoinKind = Literal["cut", "dissolve", "fade"]
+# dip_black/dip_white: out to the colour and in from it over join_frames each (a fade is a dip to
+# black); jump: the previous shot's take goes on, join_frames frames of it left out
+JoinKind = Literal["cut", "dissolve", "fade", "dip_black", "dip_white", "jump"]
+DIP_COLOURS = {"dip_black": "black", "dip_white": "white"}
 
 SOURCES: dict[str, str] = {
     "bars": "smptehdbars", "testsrc": "testsrc2", "mandel": "mandelbrot",
@@ -27,6 +32,8 @@ CODECS: dict[str, dict[str, Any]] = {
     "h264": {"vcodec": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "g": 48},
     "hevc": {"vcodec": "libx265", "preset": "ultrafast", "crf": 24, "pix_fmt": "yuv420p",
              "x265-params": "log-level=error"},
+    # delivery-grade H.264: stronger compression, longer GOPs (the photographic plates)
+    "h264_delivery": {"vcodec": "libx264", "preset": "fast", "crf": 24, "pix_fmt": "yuv420p", "g": 96},
     "prores": {"vcodec": "prores_ks", "profile:v": 3, "pix_fmt": "yuv422p10le"},
     "dnxhr": {"vcodec": "dnxhd", "profile:v": "dnxhr_hq", "pix_fmt": "yuv422p"},
     "png": {"vcodec": "png", "pix_fmt": "rgb24"},
@@ -39,7 +46,9 @@ SEQUENCE_CODECS = {"png", "tiff", "dpx", "exr"}
 
 @dataclass(frozen=True)
 class ShotSpec:
-    """One shot: a lavfi source (a SOURCES key, ``color:0xRRGGBB`` or ``noise:0xRRGGBB``)."""
+    """One shot: a lavfi source (a SOURCES key, ``color:0xRRGGBB`` or ``noise:0xRRGGBB``), or
+    ``photo:NAME``, a still photograph of scikit-image's data folder (``photo:astronaut``) filling
+    the plate; a photo shot's filters count frames from the start of its take (see ``take_offsets``)."""
 
     source: str
     frames: int
@@ -76,30 +85,127 @@ class PlateTruth:
 
 
 def truth_of(spec: PlateSpec) -> PlateTruth:
+    """Every cut and transition of ``spec``. Transition kinds: ``dissolve``, ``fade``, ``dip``
+    (to black or white and back), ``jump`` (first = last: a hard cut inside one take), and
+    ``fade_in``/``fade_out`` (a shot's own ``fade`` filter, e.g. from black at the plate's head:
+    no cut)."""
     pos = 0
     truth = PlateTruth(frame_count=0)
+    offsets = take_offsets(spec)
     for i, shot in enumerate(spec.shots):
-        if i and shot.join == "dissolve":
-            # xfade's first overlapped frame is still all outgoing shot
-            first = pos - shot.join_frames + 1
-            truth.transitions.append(("dissolve", first, pos - 1))
-            truth.cut_starts.append(first + (shot.join_frames - 1) // 2)
-            pos -= shot.join_frames
-        elif i and shot.join == "fade":
-            n = shot.join_frames
-            # fade out over the last n frames (the first at full level), in from black
-            truth.transitions.append(("fade", pos - n + 1, pos + n - 1))
-            truth.cut_starts.append(pos)
-        elif i:
-            truth.cut_starts.append(pos)
+        if i:
+            pos = _join_truth(shot, pos, truth)
+        truth.transitions += _shot_fades(shot, pos, pos - offsets[i])
         pos += shot.frames
     truth.frame_count = pos
     return truth
 
 
+def _join_truth(shot: ShotSpec, pos: int, truth: PlateTruth) -> int:
+    """Record how ``shot`` joins the plate so far (``pos`` frames); returns where it starts."""
+    n = shot.join_frames
+    if shot.join == "dissolve":
+        # xfade's first overlapped frame is still all outgoing shot
+        first = pos - n + 1
+        truth.transitions.append(("dissolve", first, pos - 1))
+        truth.cut_starts.append(first + (n - 1) // 2)
+        return pos - n
+    if shot.join == "fade" or shot.join in DIP_COLOURS:
+        # out over the last n frames (the first at full level), in from the colour (first frame all colour)
+        truth.transitions.append(("fade" if shot.join == "fade" else "dip", pos - n + 1, pos + n - 1))
+    elif shot.join == "jump":
+        truth.transitions.append(("jump", pos, pos))
+    truth.cut_starts.append(pos)
+    return pos
+
+
+def _shot_fades(shot: ShotSpec, start: int, take_start: int) -> list[tuple[str, int, int]]:
+    """The frames of the shot (from plate frame ``start``) a ``fade`` filter of it changes, counted
+    from ``take_start`` (its frame 0): fading in, from the all-black first frame on; fading out, to
+    the first all-black frame. Fades outside the shot (elsewhere in a jump cut's take) are left out."""
+    fades = []
+    for name, options in shot.filters:
+        if name != "fade":
+            continue
+        begin = take_start + int(options["start_frame"])
+        end = begin + int(options["nb_frames"])
+        fading_in = options.get("t", "in") == "in"
+        first, last = (begin, end - 1) if fading_in else (begin + 1, end)
+        if last >= start and first < start + shot.frames:
+            fades.append(("fade_in" if fading_in else "fade_out", first, last))
+    return fades
+
+
+def take_offsets(spec: PlateSpec) -> list[int]:
+    """Frame of its take each shot starts on: 0, but for a ``jump`` shot, the previous shot's
+    offset and length plus the ``join_frames`` frames left out. A jump shot must repeat the previous
+    shot's photo source and filters (the camera move), so that the take runs on."""
+    offsets: list[int] = []
+    for i, shot in enumerate(spec.shots):
+        if shot.join != "jump" or not i:
+            offsets.append(0)
+            continue
+        before = spec.shots[i - 1]
+        if (shot.source, shot.filters) != (before.source, before.filters) or \
+                not shot.source.startswith("photo:"):
+            raise ValueError(f"shot {i}: a jump cut goes on with the previous shot's take: the same "
+                             f"photo source and filters")
+        offsets.append(offsets[-1] + before.frames + shot.join_frames)
+    return offsets
+
+
+# What a photo's path may hold: it goes unquoted into a lavfi graph
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_./+-]+")
+PHOTO_SUFFIXES = (".png", ".jpg")
+
+
+def photo_path(name: str) -> Path:
+    """The photograph ``name`` (``astronaut``, ``hubble_deep_field``) of scikit-image's data folder,
+    found without importing skimage (its data functions would download with pooch)."""
+    found = importlib.util.find_spec("skimage")
+    if found is None or found.origin is None:
+        raise RuntimeError("photo shots need scikit-image (the dev or bench extra)")
+    folder = Path(found.origin).parent / "data"
+    for suffix in PHOTO_SUFFIXES:
+        path = folder / f"{name}{suffix}"
+        if path.is_file():
+            if not _PLAIN_PATH.fullmatch(str(path)):
+                raise ValueError(f"{path}: a photo's path may hold only letters, digits and _./+-")
+            return path
+    raise ValueError(f"no photograph {name!r} in {folder}")
+
+
+def _photo_input(index: int, name: str, spec: PlateSpec) -> Any:
+    """The photograph, scaled and cropped to fill the plate, repeated forever at the plate's rate."""
+    w, h, rate = spec.width, spec.height, spec.rate
+    graph = (f"movie=filename={photo_path(name)},"
+             f"scale=w={w}:h={h}:force_original_aspect_ratio=increase,crop=w={w}:h={h},format=yuv444p,"
+             f"loop=loop=-1:size=1,settb=AVTB,setpts=N/({rate})/TB,fps={rate},"
+             f"setpts=PTS+0*{index}")  # the index keeps two shots of one photo apart
+    return ffmpeg.input(graph, f="lavfi")
+
+
+def _photo_stream(index: int, shot: ShotSpec, spec: PlateSpec) -> Any:
+    """A photo shot: its filters (the camera move) run from the start of the take, then the shot's
+    frames are taken from its offset (a jump shot's take is the previous shot's, frames left out)."""
+    stream = _photo_input(index, shot.source.partition(":")[2], spec)
+    for filter_name, options in shot.filters:
+        stream = stream.filter(filter_name, **options)
+    offset = take_offsets(spec)[index]
+    stream = stream.filter("trim", start_frame=offset, end_frame=offset + shot.frames)
+    stream = stream.filter("setpts", "PTS-STARTPTS").filter("format", "yuv444p")
+    drawn = shot_filters(shot.burnin, spec.burnin_style, spec.height, spec.rate) \
+        if shot.burnin else []
+    for filter_name, options in drawn:
+        stream = stream.filter(filter_name, **options)
+    return stream.filter("setsar", 1).filter("settb", "AVTB")
+
+
 def _shot_stream(index: int, shot: ShotSpec, spec: PlateSpec) -> Any:
     size = f"{spec.width}x{spec.height}"
     kind, _, arg = shot.source.partition(":")
+    if kind == "photo":
+        return _photo_stream(index, shot, spec)
     name = f"color=c={arg or 'gray'}" if kind in ("color", "noise") else SOURCES[kind]
     seed = spec.seed * 1000 + index
     if kind in ("life", "cells"):
@@ -131,9 +237,10 @@ def _join(streams: list[Any], spec: PlateSpec) -> Any:
                                 offset=f"{float(offset):.9f}")
             frames += shot.frames - n
             continue
-        if shot.join == "fade":
-            out = out.filter("fade", t="out", start_frame=frames - n, nb_frames=n)
-            stream = stream.filter("fade", t="in", start_frame=0, nb_frames=n)
+        if shot.join == "fade" or shot.join in DIP_COLOURS:
+            colour = {"color": DIP_COLOURS[shot.join]} if shot.join in DIP_COLOURS else {}
+            out = out.filter("fade", t="out", start_frame=frames - n, nb_frames=n, **colour)
+            stream = stream.filter("fade", t="in", start_frame=0, nb_frames=n, **colour)
         out = ffmpeg.concat(out, stream, v=1, a=0).filter("settb", "AVTB")
         frames += shot.frames
     return out
