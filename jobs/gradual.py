@@ -40,6 +40,11 @@ _RAMP_SHARE = 0.3
 # of each frame in between lies on the way from the outgoing shot's to the incoming one's, the
 # detour through it at most this share longer than the straight way
 _TONE_DETOUR = 0.25
+# Least histogram change into a frame of a tone dissolve. A 12-frame dissolve between two moving
+# photographs changes the histogram by about 0.02 a frame, a held or moving shot by under 0.01; a
+# 48-frame one by about 0.004, which a scrolling or panned pattern's tones match (its tones drift one
+# way too): longer dissolves between moving shots stay unfound rather than invented
+_TONE_FLOOR = 0.015
 # Least histogram change between a tone dissolve's two ends (the histograms' own distance, 0..1)
 _TONE_MIN_CHANGE = 0.08
 # Largest blend error (0 a perfect blend, relative to the change between the ends) of a
@@ -176,31 +181,47 @@ def _darkest_middle(features: Features, dark: int, start: int, end: int) -> int:
     return first + (last - first) // 2
 
 
-def _black_frames(features: Features, settings: DetectorSettings) -> np.ndarray:
+def _flat_frames(features: Features, settings: DetectorSettings) -> list[tuple[np.ndarray, F32]]:
+    """The black frames and the white ones (flat, and under ``black_level`` or as far above it from
+    full white), each with the energy a fade into them loses: mean luma (or its distance from white)
+    plus spread."""
     spread = features.gray.reshape(len(features), -1).std(axis=1)
-    mask: np.ndarray = (features.luma < settings.black_level) & (spread < _BLACK_SPREAD)
-    return mask
+    flat = spread < _BLACK_SPREAD
+    black = (features.luma < settings.black_level) & flat
+    white = (features.luma > 1.0 - settings.black_level) & flat
+    return [(black, (features.luma + spread).astype(np.float32)),
+            (white, (1.0 - features.luma + spread).astype(np.float32))]
 
 
-def _dip(features: Features, first_black: int, last_black: int,
+def _dip(features: Features, first_flat: int, last_flat: int, energy: F32,
          settings: DetectorSettings) -> Transition | None:
-    """The dip through the black frames first_black..last_black: the outgoing shot darkening into
-    them and the incoming one brightening out of them (each side found by its energy falling
-    towards the black, whatever moves in the picture), or None when a side is missing or the dip
-    is longer than a transition."""
-    energy = _energy(features)
-    if first_black < 1 or last_black + 1 >= len(features):
+    """The dip through the black (or white) frames first_flat..last_flat: the outgoing shot fading
+    into them and the incoming one out of them (each side found by its ``energy`` falling towards
+    them, whatever moves in the picture), or None when a side is missing or the dip is longer than
+    a transition."""
+    if first_flat < 1 or last_flat + 1 >= len(features):
         return None  # a fade from or to black at an end of the window: no shot on that side
-    start = _ramp_end(energy, first_black - 1, -1)
-    end = _ramp_end(energy, last_black + 1, 1)
+    start = _ramp_end(energy, first_flat - 1, -1)
+    end = _ramp_end(energy, last_flat + 1, 1)
     if not settings.gradual_min_frames <= end - start - 1 <= settings.gradual_max_frames:
         return None
-    error = max(_blend_error(features, start, first_black), _blend_error(features, last_black, end))
-    edit = _darkest_middle(features, min(range(first_black, last_black + 1),
-                                         key=lambda k: float(energy[k])), start, end)
+    error = max(_blend_error(features, start, first_flat), _blend_error(features, last_flat, end))
+    flattest = min(range(first_flat, last_flat + 1), key=lambda k: float(energy[k]))
+    edit = _hold_middle(energy, flattest, start, end)
     return Transition(kind="fade", first_frame=features.start + start + 1,
                       last_frame=features.start + end - 1, edit_frame=features.start + edit,
                       confidence=round(max(0.0, 1.0 - error), 3))
+
+
+def _hold_middle(energy: F32, flattest: int, start: int, end: int) -> int:
+    """The edit of a dip: its flattest frame, or the middle of a hold on black or white."""
+    floor = float(energy[flattest]) + _STEP
+    first = last = flattest
+    while first - 1 > start and energy[first - 1] <= floor:
+        first -= 1
+    while last + 1 < end and energy[last + 1] <= floor:
+        last += 1
+    return first + (last - first) // 2
 
 
 def _ramp_end(energy: F32, frame: int, step: int) -> int:
@@ -218,11 +239,12 @@ def _ramp_end(energy: F32, frame: int, step: int) -> int:
 
 
 def dips(features: Features, settings: DetectorSettings) -> list[Transition]:
-    """Every dip to black between two shots: a run of black frames with picture either side. Found
-    from the black itself, so a moving or handheld camera, which raises the change of every frame
-    as much as a fade does, hides none."""
-    return [t for lo, hi in _runs(_black_frames(features, settings))
-            if (t := _dip(features, lo, hi, settings)) is not None]
+    """Every dip to black or to white between two shots: a run of black (white) frames with picture
+    either side. Found from the flat frames themselves, so a moving or handheld camera, which
+    raises the change of every frame as much as a fade does, hides none."""
+    found = [t for mask, energy in _flat_frames(features, settings) for lo, hi in _runs(mask)
+             if (t := _dip(features, lo, hi, energy, settings)) is not None]
+    return sorted(found, key=lambda t: t.first_frame)
 
 
 def _tone_change(features: Features) -> F32:
@@ -263,13 +285,15 @@ def _tone_dissolves(features: Features, cut_frames: set[int], taken: list[tuple[
     """Dissolves between moving shots: runs of raised histogram change (a camera move barely changes
     a frame's tones, a dissolve changes them every frame) that no other transition holds."""
     change = _tone_change(features)
-    raised = change > np.maximum(settings.gradual_floor / 2, settings.gradual_ratio * _quiet_level(change))
+    raised = change > np.maximum(_TONE_FLOOR, settings.gradual_ratio * _quiet_level(change))
     for k in cut_frames:
         raised[k] = False
     out = []
     for lo, hi in _runs(raised):
         if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
             continue
+        if any(lo - 1 - settings.gradual_min_frames <= k <= lo - 1 for k in cut_frames):
+            continue  # the run starts on a shot's first frames: its tones move, nothing dissolves
         t = _tone_dissolve(features, lo, hi + 1, settings)
         if t is not None:
             out.append(t)

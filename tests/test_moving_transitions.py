@@ -1,6 +1,6 @@
-"""A dip to black and a cross dissolve between shots that move all the time (handheld photographs with
-grain): each a boundary on its edit frame with the transition recorded. Every frame of such shots
-changes as much as a transition's, so the dip is found through its black frames and the dissolve
+"""A dip to black or to white and a cross dissolve between shots that move all the time (handheld
+photographs with grain): each a boundary on its edit frame with the transition recorded. Every frame
+of such shots changes as much as a transition's, so a dip is found through its flat frames and the dissolve
 through its tones (before, neither transition nor any cut was found on these plates)."""
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ def _found(path: Path) -> tuple[list[tuple[str, int, int, int]], list[tuple[int,
             [(b.frame, b.kind) for b in detection.boundaries])
 
 
-def test_a_dip_to_black_between_moving_shots_is_a_cut_on_its_edit_frame(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
-    out = _shot(0, OUT_FRAMES, f",fade=t=out:start_frame={OUT_FRAMES - FADE}:nb_frames={FADE}", 4, 3, 2.3)
-    into = _shot(1, IN_FRAMES, f",fade=t=in:start_frame=0:nb_frames={FADE}", -4, 2.7, 2)
+@pytest.mark.parametrize("colour", ["black", "white"])
+def test_a_dip_between_moving_shots_is_a_cut_on_its_edit_frame(
+        tmp_path_factory: pytest.TempPathFactory, colour: str) -> None:
+    fade = f"nb_frames={FADE}:color={colour}"
+    out = _shot(0, OUT_FRAMES, f",fade=t=out:start_frame={OUT_FRAMES - FADE}:{fade}", 4, 3, 2.3)
+    into = _shot(1, IN_FRAMES, f",fade=t=in:start_frame=0:{fade}", -4, 2.7, 2)
     plate = _render(tmp_path_factory.mktemp("dip") / "dip.mp4", ("coffee.png", "astronaut.png"),
                     f"{out}[a];{into}[b];[a][b]concat=n=2:v=1:a=0[v]")
     transitions, boundaries = _found(plate)
