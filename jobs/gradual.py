@@ -171,14 +171,7 @@ def _extend_fade(features: Features, start: int, dark: int, end: int) -> tuple[i
 
 def _darkest_middle(features: Features, dark: int, start: int, end: int) -> int:
     """The edit of a fade: its darkest frame, or the middle of a hold on black."""
-    energy = _energy(features)
-    floor = float(energy[dark]) + _STEP
-    first = last = dark
-    while first - 1 > start and energy[first - 1] <= floor:
-        first -= 1
-    while last + 1 < end and energy[last + 1] <= floor:
-        last += 1
-    return first + (last - first) // 2
+    return _hold_middle(_energy(features), dark, start, end)
 
 
 def _flat_frames(features: Features, settings: DetectorSettings) -> list[tuple[np.ndarray, F32]]:
