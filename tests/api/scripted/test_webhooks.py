@@ -62,12 +62,13 @@ class Received:
 @dataclass
 class Receiver:
     """Records each POST; answers the next scripted status (an int), or sleeps first (a float: seconds
-    before a 200); 200 when the script is empty."""
+    before a 200); 200 when the script is empty. With ``hold`` set, no answer goes before it is set."""
 
     url: str = ""
     requests: list[Received] = field(default_factory=list)
     script: list[int | float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold: threading.Event | None = None
 
     @property
     def types(self) -> list[str]:
@@ -91,6 +92,8 @@ def receiver() -> Iterator[Receiver]:
             if isinstance(action, float):
                 time.sleep(action)
                 action = 200
+            if state.hold is not None:
+                state.hold.wait(timeout=10)
             self.send_response(action)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -418,12 +421,13 @@ def test_a_redelivery_asked_for_during_an_attempt_is_kept(
         admin: Caller, app: FastAPI, settings: Settings, db: Session, receiver: Receiver) -> None:
     hook = subscribe(admin, receiver.url, ["plate.uploaded"])
     admin.uploaded_plate(b"plate")
-    receiver.script = [0.2]  # answers 200 after a while
+    receiver.hold = threading.Event()  # the answer waits for the redelivery to be asked for
     (row,) = delivery_rows(db, hook["id"])
     sending = threading.Thread(target=deliver, args=(app, settings))
     sending.start()
     wait_until(lambda: receiver.requests, timeout=10)
     assert admin.post(f"/api/v1/webhooks/deliveries/{row.id}/redeliver").status_code == 202
+    receiver.hold.set()
     sending.join(10)
     (row,) = delivery_rows(db, hook["id"])
     assert row.delivered_at is not None and row.next_attempt_at is not None  # still asked for
