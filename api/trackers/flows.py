@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from api.auth.principal import Principal
+from api.config import TrackerConnection
 from api.cuts.repository import cuts_of_plate
 from api.db.base import utcnow
 from api.db.unit_of_work import unit_of_work
@@ -23,7 +24,6 @@ from api.errors import NotFound, Problem, ServiceUnavailable
 from api.integrations.trackers import PublishRequest, TrackerError, TrackerRefused
 from api.plates.models import Plate
 from api.plates.repository import get_plate, lock_plate
-from api.projects.models import Project
 from api.runs.context import RunContext
 from api.trackers import repository, service
 from api.trackers.models import PublishState, PublishTrigger, TrackerPublish
@@ -39,7 +39,7 @@ class Attempt:
     """One claimed publish: what to send to which tracker (read before the claim's commit)."""
 
     publish_id: uuid.UUID
-    tracker: str
+    settings: TrackerConnection  # the tracker's, as read when it was claimed
     request: PublishRequest
     lease: datetime
 
@@ -50,12 +50,11 @@ def publish_now(ctx: RunContext, principal: Principal, plate_id: uuid.UUID, trac
     retried later on the tick, the problem saying when."""
     with unit_of_work(ctx.session_factory) as uow:
         plate = get_plate(uow.session, principal, plate_id)  # 404 when not visible
-        service.connection(tracker, ctx.settings.kitsu, ctx.settings.shotgrid)  # 404 when none
-        service.check_publishable(plate, cuts_of_plate(uow.session, plate.id))  # 409 before cuts
+        settings, request = _request_of(ctx, uow.session, plate, tracker)  # 404, 409: nothing queued
         lease = utcnow() + timedelta(seconds=ctx.settings.trackers.lease_seconds)
         publish = service.queue(uow.session, plate, tracker, PublishTrigger.REQUEST,
                                 service.requester(principal.token_id), lease)
-        attempt = _attempt_of(ctx, uow.session, plate, publish)
+        attempt = Attempt(publish.id, settings, request, lease)
     out = _run(ctx, attempt)
     if out.state is PublishState.SUCCEEDED:
         return out
@@ -84,27 +83,28 @@ def _claim(ctx: RunContext, now: datetime) -> list[Attempt]:
             plate = uow.session.get(Plate, publish.plate_id)
             assert plate is not None  # the publish goes with its plate
             try:
-                attempts.append(_attempt_of(ctx, uow.session, plate, publish))
+                settings, request = _request_of(ctx, uow.session, plate, publish.tracker)
             except Problem as problem:  # no such tracker any more, or no cuts: nothing to retry
                 service.record_failure(publish, problem, (), now)
+                continue
+            attempts.append(Attempt(publish.id, settings, request, lease))
         uow.session.flush()
     return attempts
 
 
-def _attempt_of(ctx: RunContext, session: Session, plate: Plate, publish: TrackerPublish) -> Attempt:
-    """What the publish sends; raises the problem that makes it impossible (no tracker, no cuts)."""
-    settings = service.connection(publish.tracker, ctx.settings.kitsu, ctx.settings.shotgrid)
+def _request_of(ctx: RunContext, session: Session, plate: Plate,
+                tracker: str) -> tuple[TrackerConnection, PublishRequest]:
+    """The tracker's settings and what a publish of the plate sends (its cuts read once); raises the
+    problem that makes it impossible: no such tracker (404), no cuts yet (409)."""
+    settings = service.connection(tracker, ctx.settings.kitsu, ctx.settings.shotgrid)
     cuts = cuts_of_plate(session, plate.id)
     service.check_publishable(plate, cuts)
-    project = session.get(Project, plate.project_id)
-    assert project is not None and publish.next_attempt_at is not None
-    request = service.build_request(plate, project.name, cuts, settings, ctx.storage.get_bytes)
-    return Attempt(publish.id, publish.tracker, request, publish.next_attempt_at)
+    return settings, service.build_request(plate, plate.project.name, cuts, settings, ctx.storage.get_bytes)
 
 
 def _run(ctx: RunContext, attempt: Attempt) -> PublishOut:
     """Publish, then record the outcome (the retry's time when it failed)."""
-    tracker = service.connect(service.connection(attempt.tracker, ctx.settings.kitsu, ctx.settings.shotgrid))
+    tracker = service.connect(attempt.settings)
     try:
         result, error = tracker.publish(attempt.request), None
     except TrackerError as failed:
