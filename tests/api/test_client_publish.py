@@ -8,6 +8,7 @@ import os
 import subprocess
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,8 +16,11 @@ from api.local_server import PLATECUT, free_port, serving
 from jobs.errors import ExitCode
 from tests.api.test_client_reels import run, split
 from tests.api.test_reel_changes_api import V1
-from tests.api.zou_fixtures import ZouServer, zou_server  # noqa: F401
 
+if TYPE_CHECKING:  # a plugin (pytest_plugins below): imported by pytest, its asserts rewritten
+    from tests.api.zou_fixtures import ZouServer
+
+pytest_plugins = ["tests.api.zou_fixtures"]  # a plugin's fixture: one Zou per test process, not per module
 pytestmark = pytest.mark.slow  # servers and CLI processes
 DOWN = "http://127.0.0.1:9"
 
@@ -50,7 +54,7 @@ def split_plate(env: dict[str, str], database: Path, folder: Path, project: str)
     return plate_id
 
 
-def test_publish_then_its_history(tmp_path: Path, project: str, zou_server: ZouServer) -> None:  # noqa: F811
+def test_publish_then_its_history(tmp_path: Path, project: str, zou_server: ZouServer) -> None:
     env, database = site(tmp_path, zou_server.url, zou_server, project)
     with serving(env, port=int(env["PLATECUT_API"].rsplit(":", 1)[1])):
         plate = split_plate(env, database, tmp_path, project)
@@ -71,7 +75,7 @@ def test_publish_then_its_history(tmp_path: Path, project: str, zou_server: ZouS
 
 
 def test_a_kitsu_that_is_down_is_retried_later(tmp_path: Path, project: str,
-                                               zou_server: ZouServer) -> None:  # noqa: F811
+                                               zou_server: ZouServer) -> None:
     env, database = site(tmp_path, DOWN, zou_server, project)
     with serving(env, port=int(env["PLATECUT_API"].rsplit(":", 1)[1])):
         plate = split_plate(env, database, tmp_path, project)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gazu
 import pytest
@@ -24,15 +24,18 @@ from api.cuts.models import Cut
 from api.integrations.storage import Storage
 from tests.api.conftest import Callers, make_settings
 from tests.api.test_reel_changes_api import split_version
-from tests.api.zou_fixtures import ZouServer, zou_server  # noqa: F401
 
+if TYPE_CHECKING:  # a plugin (pytest_plugins below): imported by pytest, its asserts rewritten
+    from tests.api.zou_fixtures import ZouServer
+
+pytest_plugins = ["tests.api.zou_fixtures"]  # a plugin's fixture: one Zou per test process, not per module
 pytestmark = pytest.mark.slow
 V1 = [("SH010_0010", 1000, 48), ("SH010_0020", 2000, 30), ("SH020_0010", 3000, 24)]
 V2 = [("SH010_0010", 1000, 40), ("SH020_0010", 3000, 24), ("SH020_0020", 4000, 12)]
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Any, zou_server: ZouServer) -> Settings:  # noqa: F811
+def settings(database_url: str, tmp_path: Any, zou_server: ZouServer) -> Settings:
     return make_settings(database_url, tmp_path / "data", kitsu_url=zou_server.url,
                          kitsu_email=zou_server.email, kitsu_password=zou_server.password)
 
@@ -80,7 +83,7 @@ RED, GREEN, BLUE, YELLOW = (200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 22
 
 
 def test_publish_again_and_a_next_version(callers: Callers, db: Session, app: FastAPI,
-                                         zou_server: ZouServer) -> None:  # noqa: F811
+                                         zou_server: ZouServer) -> None:
     project = f"k{uuid.uuid4().hex[:8]}"
     caller = callers(make_projects=(project,))
     storage = app.state.storage
@@ -134,7 +137,7 @@ def test_publish_again_and_a_next_version(callers: Callers, db: Session, app: Fa
 
 
 def test_refused_credentials_and_a_tracker_down(database_url: str, tmp_path: Any,
-                                                 zou_server: ZouServer) -> None:  # noqa: F811
+                                                 zou_server: ZouServer) -> None:
     for url, password, status, code in ((zou_server.url, "wrong", 502, "tracker_refused"),
                                         ("http://127.0.0.1:9", zou_server.password, 503,
                                          "tracker_unavailable")):

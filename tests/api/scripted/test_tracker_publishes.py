@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gazu
 import pytest
@@ -30,16 +30,18 @@ from api.trackers.tick import publish_due
 from api.webhooks.models import WebhookEvent
 from tests.api.conftest import Caller, Callers
 from tests.api.runs_support import ScriptedLauncher, make_manifest
-from tests.api.zou_fixtures import ZouServer, zou_server  # noqa: F401
 
-pytest_plugins = ["tests.api.runs_fixtures"]
+if TYPE_CHECKING:  # a plugin (pytest_plugins below): imported by pytest, its asserts rewritten
+    from tests.api.zou_fixtures import ZouServer
+
+pytest_plugins = ["tests.api.runs_fixtures", "tests.api.zou_fixtures"]  # one Zou per test process
 pytestmark = pytest.mark.slow
 DOWN = "http://127.0.0.1:9"  # nothing listens there
 DELAYS = (60.0, 300.0)
 
 
 @pytest.fixture
-def settings(runs_settings: Settings, zou_server: ZouServer) -> Settings:  # noqa: F811
+def settings(runs_settings: Settings, zou_server: ZouServer) -> Settings:
     kitsu = KitsuSettings(url=DOWN, email=zou_server.email, password=zou_server.password, timeout_seconds=2)
     return runs_settings.model_copy(update={
         "kitsu": kitsu, "trackers": PublishSettings(auto_publish=("kitsu",), retry_delays=DELAYS)})
@@ -83,7 +85,7 @@ def shots_in(server: ZouServer, project: str) -> dict[str, dict[str, Any]]:
 
 def test_a_plate_s_cuts_reach_kitsu_once_it_is_back(admin: Caller, project: str, app: FastAPI,
                                                     launcher: ScriptedLauncher, db: Session,
-                                                    zou_server: ZouServer) -> None:  # noqa: F811
+                                                    zou_server: ZouServer) -> None:
     hook = admin.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hooks",
                                                 "events": ["tracker.published"]})
     assert hook.status_code == 201, hook.text
