@@ -40,6 +40,9 @@ _TONE_NOISE = 0.002
 # How many of the largest changes around a frame its local baseline leaves out, so that
 # a cut or flash nearby does not raise the threshold of this one
 _BASELINE_LEFT_OUT = 3
+# This many consecutive frames each standing out as a cut are a whip pan or a burst of fast action
+# (two or more one-frame shots in a row do not happen in an edit), not cuts
+_WHIP_FRAMES = 3
 # A hard cut's confidence is 1 - _CUT_DOUBT / margin (its change over its threshold):
 # 0.5 just at the threshold, 0.75 at twice it
 _CUT_DOUBT = 0.5
@@ -133,12 +136,24 @@ def cut_margins(changes: Changes, settings: DetectorSettings) -> F32:
     return margin
 
 
+def _in_long_runs(mask: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
+    """True where ``mask`` is True in a run of at least ``length`` consecutive frames."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    out = np.zeros(len(mask), dtype=bool)
+    for start, end in zip(starts, ends, strict=True):
+        if end - start >= length:
+            out[start:end] = True
+    return out
+
+
 def hard_cuts(features: Features, changes: Changes, settings: DetectorSettings,
               margin: F32) -> list[Boundary]:
     """Frames where any change signal stands out from its own neighbourhood (``margin``:
-    :func:`cut_margins`)."""
+    :func:`cut_margins`), alone: not in a run of :data:`_WHIP_FRAMES` or more such frames."""
     out = []
-    for found in np.nonzero(margin >= 1.0)[0]:
+    standing_out = margin >= 1.0
+    for found in np.nonzero(standing_out & ~_in_long_runs(standing_out, _WHIP_FRAMES))[0]:
         frame = int(found)
         if frame == 0 or _is_transient(features, frame, float(changes.picture[frame]), settings):
             continue

@@ -1,7 +1,8 @@
 """Per-frame descriptors for cut detection, computed from small analysis frames.
 
 A descriptor is a colour histogram (32 luma + 16 + 16 chroma bins, each part
-summing to 1) and a blurred 1/2-size luma image. ``distance`` compares two
+summing to 1, each value shared between its two nearest bins) and a blurred
+1/2-size luma image. ``distance`` compares two
 frames: the larger of the histogram change (earth mover's distance, so a small
 brightness shift is a small change wherever the bin edges fall) and the
 motion-compensated pixel change, both in 0..1.
@@ -53,18 +54,31 @@ class Features:
 def describe(start: int, yuv: npt.NDArray[np.uint8]) -> Features:
     """Descriptors for a batch of (n, 3, h, w) YUV 4:4:4 frames."""
     n, _, h, w = yuv.shape
-    hists = []
-    for plane, bins in enumerate(_BINS):
-        shift = 8 - int(np.log2(bins))
-        idx = (yuv[:, plane].reshape(n, -1) >> shift).astype(np.int64)
-        idx += (np.arange(n, dtype=np.int64) * bins)[:, None]
-        counts = np.bincount(idx.ravel(), minlength=n * bins).reshape(n, bins)
-        hists.append(counts.astype(np.float32) / float(h * w))
+    hists = [_soft_histogram(yuv[:, plane].reshape(n, -1), bins) / float(h * w)
+             for plane, bins in enumerate(_BINS)]
     y = yuv[:, 0].astype(np.float32) / 255.0
     gray = y[:, : h // 2 * 2, : w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2).mean(axis=(2, 4))
     means = yuv.reshape(n, 3, -1).mean(axis=2, dtype=np.float32) / 255.0
     return Features(start, np.concatenate(hists, axis=1), gray.astype(np.float32),
                     means.astype(np.float32))
+
+
+def _soft_histogram(values: npt.NDArray[np.uint8], bins: int) -> F32:
+    """Per row of ``values`` (0..255), a histogram of ``bins`` bins in which each value is shared
+    between the two bins whose centres it lies between, in proportion to its nearness: a flat area
+    brightening by one level moves its mass by a fraction of a bin, not by a whole bin when it
+    crosses a bin's edge (an earth mover's distance that jumped there took a grade for a cut)."""
+    n = len(values)
+    position = values.astype(np.float32) * (bins / 256.0) - 0.5  # 0: the first bin's centre
+    lower = np.floor(position)
+    upper_share = (position - lower).ravel()
+    first = np.clip(lower, 0, bins - 1).astype(np.int64)
+    second = np.clip(lower + 1, 0, bins - 1).astype(np.int64)
+    offset = (np.arange(n, dtype=np.int64) * bins)[:, None]
+    counts = (np.bincount((first + offset).ravel(), weights=1.0 - upper_share, minlength=n * bins)
+              + np.bincount((second + offset).ravel(), weights=upper_share, minlength=n * bins))
+    result: F32 = counts.reshape(n, bins).astype(np.float32)
+    return result
 
 
 def hist_distance(a: F32, b: F32) -> F32:

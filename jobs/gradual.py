@@ -24,6 +24,9 @@ _QUIET_PERCENTILE = 20
 _MAX_GAP = 2
 _STEP = 0.003  # luma steps smaller than this are noise, not a fade
 _SETTLED = 0.05  # a blend weight this close to 0 or 1 is one shot, not a mix
+# A tone dissolve's frames are those of its run whose histogram change is at least this share of the
+# run's median change: a moving camera raises the change a little before and after it
+_TONE_CORE_SHARE = 0.5
 # Ends of a run closer than this (mean luma difference) are one picture: nothing blends
 _SAME_ENDS = 1e-4
 # Least squared luma distance between a run's ends for _blend_span to measure blend weights
@@ -39,12 +42,12 @@ _RAMP_SHARE = 0.3
 # A dissolve seen in the tones alone (a moving camera hides it in the pixels): the colour histogram
 # of each frame in between lies on the way from the outgoing shot's to the incoming one's, the
 # detour through it at most this share longer than the straight way
-_TONE_DETOUR = 0.25
+_TONE_DETOUR = 0.3
 # Least histogram change into a frame of a tone dissolve. A 12-frame dissolve between two moving
 # photographs changes the histogram by about 0.02 a frame, a held or moving shot by under 0.01; a
 # 48-frame one by about 0.004, which a scrolling or panned pattern's tones match (its tones drift one
 # way too): longer dissolves between moving shots stay unfound rather than invented
-_TONE_FLOOR = 0.015
+_TONE_FLOOR = 0.003
 # Least histogram change between a tone dissolve's two ends (the histograms' own distance, 0..1)
 _TONE_MIN_CHANGE = 0.08
 # Largest blend error (0 a perfect blend, relative to the change between the ends) of a
@@ -186,6 +189,12 @@ def _flat_frames(features: Features, settings: DetectorSettings) -> list[tuple[n
             (white, (1.0 - features.luma + spread).astype(np.float32))]
 
 
+def _is_flat(features: Features, frame: int, settings: DetectorSettings) -> bool:
+    """A black or white frame (see :func:`_flat_frames`)."""
+    one = features.slice(features.start + frame, features.start + frame + 1)
+    return any(bool(mask[0]) for mask, _ in _flat_frames(one, settings))
+
+
 def _dip(features: Features, first_flat: int, last_flat: int, energy: F32,
          settings: DetectorSettings) -> Transition | None:
     """The dip through the black (or white) frames first_flat..last_flat: the outgoing shot fading
@@ -255,8 +264,8 @@ def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSetti
         return None
     hist = features.hist
     total = float(hist_distance(hist[start], hist[end]))
-    if total < _TONE_MIN_CHANGE:
-        return None
+    if total < _TONE_MIN_CHANGE or _is_flat(features, start, settings) or _is_flat(features, end, settings):
+        return None  # no change, or a fade from or to black (white): no second shot dissolves
     frames = np.arange(lo, hi)
     gone = hist_distance(hist[frames], np.broadcast_to(hist[start], (len(frames), hist.shape[1])))
     left = hist_distance(hist[frames], np.broadcast_to(hist[end], (len(frames), hist.shape[1])))
@@ -264,10 +273,11 @@ def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSetti
     way = gone / (gone + left + 1e-9)
     if detour > _TONE_DETOUR or bool(np.any(np.diff(way) < -_WEIGHT_SLACK)):
         return None
-    between = np.nonzero((way > _SETTLED) & (way < 1.0 - _SETTLED))[0]
-    if len(between) < settings.gradual_min_frames - 1:
+    change = hist_distance(hist[frames], hist[frames - 1])
+    core = np.nonzero(change >= _TONE_CORE_SHARE * float(np.median(change)))[0]
+    lo, hi = lo + int(core[0]), lo + int(core[-1]) + 1  # the frames really partway
+    if hi - lo < settings.gradual_min_frames:
         return None
-    lo, hi = lo + int(between[0]), lo + int(between[-1]) + 1  # the frames really partway
     edit = lo + (hi - lo) // 2
     return Transition(kind="dissolve", first_frame=features.start + lo, last_frame=features.start + hi - 1,
                       edit_frame=features.start + edit, confidence=round(1.0 - detour, 3))
