@@ -37,6 +37,13 @@ I64 = npt.NDArray[np.int64]
 _PIXEL_NOISE = 0.005
 _HISTOGRAM_NOISE = 0.003
 _TONE_NOISE = 0.002
+# A jump cut (frames of one take left out) barely changes the motion-compensated picture, but the
+# picture without compensation changes by as many frames' motion as were skipped at once: that change
+# (the "still" signal) is a cut where it stands out JUMP_RATIO times from its neighbourhood, over its
+# own noise allowance and floor (a steady pan of 2 px a frame at 640 wide skipping 3 frames: 3.5 times)
+_JUMP_RATIO = 3.2
+_JUMP_NOISE = 0.0005
+_JUMP_FLOOR = 0.004
 # How many of the largest changes around a frame its local baseline leaves out, so that
 # a cut or flash nearby does not raise the threshold of this one
 _BASELINE_LEFT_OUT = 3
@@ -76,12 +83,26 @@ class Changes:
     """Frame-to-frame change signals; index k is the change from frame k-1 to frame k."""
 
     picture: F32  # max of histogram and motion-compensated pixel change: the combined change
-    signals: tuple[tuple[F32, float, float], ...]  # (series, floor, noise allowance)
+    signals: tuple[Signal, ...]  # motion-compensated picture, histogram, tone; then STILL
+
+
+STILL = 3  # the index in Changes.signals of the picture change without motion compensation
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One change series and how it stands out: over ``floor``, and over ``ratio`` (None: the
+    settings' ``cut_ratio``) times its local baseline plus ``noise``."""
+
+    series: F32
+    floor: float
+    noise: float
+    ratio: float | None = None
 
 
 def frame_changes(features: Features, settings: DetectorSettings) -> Changes:
     count = len(features)
-    series = [np.zeros(count, dtype=np.float32) for _ in range(3)]
+    series = [np.zeros(count, dtype=np.float32) for _ in range(4)]
     if count > 1:
         before = np.arange(0, count - 1, dtype=np.int64)
         after = np.arange(1, count, dtype=np.int64)
@@ -89,10 +110,12 @@ def frame_changes(features: Features, settings: DetectorSettings) -> Changes:
                                                       settings.motion_search)
         series[1][1:] = hist_distance(features.hist[before], features.hist[after])
         series[2][1:] = tone_distance(features.means[before], features.means[after])
-    pixel, hist, tone = series
-    return Changes(np.maximum(pixel, hist), ((pixel, settings.min_score, _PIXEL_NOISE),
-                                             (hist, settings.min_hist_change, _HISTOGRAM_NOISE),
-                                             (tone, settings.min_tone_change, _TONE_NOISE)))
+        series[3][1:] = pixel_distance(features.gray[before], features.gray[after], 0)
+    pixel, hist, tone, still = series
+    return Changes(np.maximum(pixel, hist), (Signal(pixel, settings.min_score, _PIXEL_NOISE),
+                                             Signal(hist, settings.min_hist_change, _HISTOGRAM_NOISE),
+                                             Signal(tone, settings.min_tone_change, _TONE_NOISE),
+                                             Signal(still, _JUMP_FLOOR, _JUMP_NOISE, _JUMP_RATIO)))
 
 
 def local_baseline(change: F32, window: int) -> F32:
@@ -107,10 +130,11 @@ def local_baseline(change: F32, window: int) -> F32:
     return result
 
 
-def _is_transient(features: Features, frame: int, change: float,
-                  settings: DetectorSettings) -> bool:
+def _is_transient(features: Features, frame: int, change: float, settings: DetectorSettings,
+                  search: int) -> bool:
     """True when a frame before ``frame`` matches one at or after it: a flash, not a cut.
-    ``change`` is the picture change into ``frame``."""
+    ``change`` is the change into ``frame``, measured with a motion search of ``search`` pixels
+    like the comparison."""
     count, span = len(features), settings.flash_frames
     pairs = [(p, q) for p in range(max(0, frame - span - 1), frame)
              for q in range(frame, min(count, frame + span + 1))
@@ -119,21 +143,39 @@ def _is_transient(features: Features, frame: int, change: float,
         return False
     p_idx = np.array([p for p, _ in pairs], dtype=np.int64)
     q_idx = np.array([q for _, q in pairs], dtype=np.int64)
-    nearest = distance(features, p_idx, q_idx, settings.motion_search).min()
+    nearest = distance(features, p_idx, q_idx, search).min()
     return bool(nearest < settings.flash_similarity * change)
 
 
-def cut_margins(changes: Changes, settings: DetectorSettings) -> F32:
-    """How far the change into each frame stands out: the largest, over the change signals, of
-    the signal over its threshold (its floor, or ``cut_ratio`` times its local baseline plus a
-    noise allowance). A frame whose margin is 1 or more is a hard cut unless it is a transient;
-    frame 0 has no change into it (0)."""
-    margin = np.zeros(len(changes.picture), dtype=np.float32)
-    for series, floor, noise in changes.signals:
-        baseline = local_baseline(series, settings.window)
-        threshold = np.maximum(floor, settings.cut_ratio * (baseline + noise))
-        margin = np.maximum(margin, series / threshold)
-    return margin
+def _first_change_borrowed(series: F32) -> F32:
+    """``series`` with frame 0's change (none: nothing comes before it) taken from frame 1, so the
+    baseline of the plate's first frames is not lowered by a change that never was."""
+    if len(series) < 2:
+        return series
+    out = series.copy()
+    out[0] = series[1]
+    return out
+
+
+def signal_margins(changes: Changes, settings: DetectorSettings) -> F32:
+    """How far the change into each frame stands out, per change signal (rows in the order of
+    ``changes.signals``): the signal over its threshold (its floor, or its ratio times its local
+    baseline plus a noise allowance). Frame 0 has no change into it (0)."""
+    rows = []
+    for signal in changes.signals:
+        baseline = local_baseline(_first_change_borrowed(signal.series), settings.window)
+        ratio = settings.cut_ratio if signal.ratio is None else signal.ratio
+        threshold = np.maximum(signal.floor, ratio * (baseline + signal.noise))
+        rows.append(signal.series / threshold)
+    result: F32 = np.stack(rows).astype(np.float32)
+    return result
+
+
+def cut_margins(by_signal: F32) -> F32:
+    """The hard-cut margin of each frame: the largest of its signals' margins. A frame whose margin
+    is 1 or more is a hard cut unless it is a transient or in a whip pan (:func:`hard_cuts`)."""
+    result: F32 = by_signal.max(axis=0)
+    return result
 
 
 def _in_long_runs(mask: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
@@ -147,15 +189,28 @@ def _in_long_runs(mask: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bo
     return out
 
 
+def _is_flash(features: Features, changes: Changes, settings: DetectorSettings, frame: int,
+              by_signal: F32) -> bool:
+    """A transient, judged like the signals that make ``frame`` stand out: with the motion search
+    when any motion-compensated signal does, else (a jump cut's still signal alone) without it, so
+    the same take moved on is not taken for the picture coming back after a flash."""
+    if float(by_signal[:STILL, frame].max()) >= 1.0:
+        return _is_transient(features, frame, float(changes.picture[frame]), settings,
+                             settings.motion_search)
+    still = float(changes.signals[STILL].series[frame])
+    return _is_transient(features, frame, PIXEL_WEIGHT * still, settings, 0)
+
+
 def hard_cuts(features: Features, changes: Changes, settings: DetectorSettings,
-              margin: F32) -> list[Boundary]:
+              by_signal: F32) -> list[Boundary]:
     """Frames where any change signal stands out from its own neighbourhood (``margin``:
     :func:`cut_margins`), alone: not in a run of :data:`_WHIP_FRAMES` or more such frames."""
     out = []
+    margin = cut_margins(by_signal)
     standing_out = margin >= 1.0
     for found in np.nonzero(standing_out & ~_in_long_runs(standing_out, _WHIP_FRAMES))[0]:
         frame = int(found)
-        if frame == 0 or _is_transient(features, frame, float(changes.picture[frame]), settings):
+        if frame == 0 or _is_flash(features, changes, settings, frame, by_signal):
             continue
         confidence = round(min(1.0, 1 - _CUT_DOUBT / float(margin[frame])), 3)
         out.append(Boundary(features.start + frame, "cut", confidence))
@@ -166,8 +221,9 @@ def detect_window(features: Features, settings: DetectorSettings) -> Detection:
     """Boundaries and transitions of the frames in ``features`` (plate indices from
     ``features.start``)."""
     changes = frame_changes(features, settings)
-    margins = cut_margins(changes, settings)
-    cuts = hard_cuts(features, changes, settings, margins)
+    by_signal = signal_margins(changes, settings)
+    margins = cut_margins(by_signal)
+    cuts = hard_cuts(features, changes, settings, by_signal)
     cut_idx = {b.frame - features.start for b in cuts}
     transitions = gradual_transitions(features, changes.picture, cut_idx, settings)
     bounds = list(cuts)

@@ -338,9 +338,10 @@ class ReviewScores(OutputFile):
 
     ``scores[k]`` (N values, 0..1, 3 decimals) is the score of the boundary before frame k,
     the change from frame k - 1 to frame k (``scores[0]`` is 0: nothing comes before).
-    The detector measures that change with three signals (motion-compensated picture,
-    colour histogram, mean tone) against each signal's own threshold there (its floor, or
-    ``cut_ratio`` times its local baseline plus a noise allowance) and keeps the largest
+    The detector measures that change with four signals (motion-compensated picture,
+    colour histogram, mean tone, and the picture without motion compensation, which catches
+    jump cuts) against each signal's own threshold there (its floor, or ``cut_ratio``, 3.2
+    for the last, times its local baseline plus a noise allowance) and keeps the largest
     ratio m; m >= 1 is a hard cut. The score is that ratio mapped onto 0..1 with the
     threshold at 0.5: ``m / 2`` below it, ``1 - 1 / (2 m)`` from it on (at and above the
     threshold it is the confidence a hard cut found there gets). Rounding never carries a
@@ -348,7 +349,8 @@ class ReviewScores(OutputFile):
 
     Every frame k > 0 scoring at or above the threshold is a hard cut the picture shows,
     but for the frames of ``transients``: a frame shortly before matched one shortly after,
-    so the detector took it for a flash or strobe, not a cut. Not on this curve: dissolves
+    so the detector took it for a flash or strobe, or the frame is one of three or more in a
+    row over the threshold (a whip pan), not a cut. Not on this curve: dissolves
     and fades (the manifest's ``transitions``), and cuts only the burn-ins show
     (``burnin.burnin_only``); the manifest's ``cuts`` are what was decided."""
 

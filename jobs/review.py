@@ -172,7 +172,7 @@ def scores(margins: npt.NDArray[np.float32]) -> list[float]:
 
 
 def transients(detection: Detection) -> list[int]:
-    """Frames over the threshold that are no hard cut: flashes and strobes."""
+    """Frames over the threshold that are no hard cut: flashes, strobes and whip pans."""
     cuts = {b.frame for b in detection.boundaries if b.kind == "cut"}
     return [int(f) for f in np.nonzero(detection.margins >= 1.0)[0] if f > 0 and f not in cuts]
 

@@ -1,7 +1,7 @@
 """Picture-only detection on photographic plates of the suite (jobs.photo_suite), exact frames from
-their truth: dissolves of 6 to 48 frames between moving shots, whip pans inside shots, a fade from
-black at the plate's head; and the soft histogram bins that keep a brightening flat area from
-looking like a cut."""
+their truth: dissolves of 12 to 48 frames between moving shots, jump cuts inside a panning take,
+whip pans inside shots, a fade from black at the plate's head; and the soft histogram bins that keep
+a brightening flat area from looking like a cut."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ def test_dissolves_of_12_to_48_frames_between_moving_shots_are_one_boundary_near
         assert inside[0][1] == "dissolve" and abs(inside[0][0] - edit) <= 1, (edit, inside)
     assert [frame for frame, _ in found if frame > 80 and not any(
         first - 1 <= frame <= last + 1 for first, last, _ in LONG_DISSOLVES)] == []
+
+
+def test_jump_cuts_inside_a_panning_take_are_cuts_on_their_exact_frames(plates: PlateMaker) -> None:
+    # one take panning 2 px a frame at 640 wide, with 3, 10 and 20 of its frames left out
+    assert boundaries(plates, "photo_jump_cuts") == [(60, "cut"), (120, "cut"), (180, "cut")]
 
 
 def test_whip_pans_inside_shots_are_no_cuts(plates: PlateMaker) -> None:
