@@ -139,6 +139,8 @@ def _evaluate(features: Features, lo: int, hi: int, settings: DetectorSettings) 
         error = max(_blend_error(features, start, dark), _blend_error(features, dark, end))
         kind, edit = "fade", _darkest_middle(features, dark, start, end)
     elif total >= settings.gradual_min_change:
+        if _fades_to_flat(features, start, -1, settings) or _fades_to_flat(features, end, 1, settings):
+            return None  # a fade at the plate's head or tail: no second shot
         lo, hi = _blend_span(features, lo, hi)
         if hi - lo + 1 < settings.gradual_min_frames:
             return None
@@ -189,10 +191,16 @@ def _flat_frames(features: Features, settings: DetectorSettings) -> list[tuple[n
             (white, (1.0 - features.luma + spread).astype(np.float32))]
 
 
-def _is_flat(features: Features, frame: int, settings: DetectorSettings) -> bool:
-    """A black or white frame (see :func:`_flat_frames`)."""
-    one = features.slice(features.start + frame, features.start + frame + 1)
-    return any(bool(mask[0]) for mask, _ in _flat_frames(one, settings))
+def _fades_to_flat(features: Features, frame: int, step: int, settings: DetectorSettings) -> bool:
+    """True when from ``frame`` on (``step``: 1 on, -1 back) the picture keeps fading until a black
+    or white frame: the energy a fade loses (:func:`_flat_frames`) falls frame after frame."""
+    for flat, energy in _flat_frames(features, settings):
+        k = frame
+        while not flat[k] and 0 <= k + step < len(features) and energy[k + step] < energy[k] - _STEP:
+            k += step
+        if flat[k]:
+            return True
+    return False
 
 
 def _dip(features: Features, first_flat: int, last_flat: int, energy: F32,
@@ -264,7 +272,8 @@ def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSetti
         return None
     hist = features.hist
     total = float(hist_distance(hist[start], hist[end]))
-    if total < _TONE_MIN_CHANGE or _is_flat(features, start, settings) or _is_flat(features, end, settings):
+    if total < _TONE_MIN_CHANGE or _fades_to_flat(features, start, -1, settings) \
+            or _fades_to_flat(features, end, 1, settings):
         return None  # no change, or a fade from or to black (white): no second shot dissolves
     frames = np.arange(lo, hi)
     gone = hist_distance(hist[frames], np.broadcast_to(hist[start], (len(frames), hist.shape[1])))
