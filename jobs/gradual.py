@@ -20,6 +20,13 @@ from jobs.manifest import DetectorSettings, Transition, TransitionKind
 # transition's raised change is measured against), and the percentile of them taken
 _QUIET_WINDOW = 48
 _QUIET_PERCENTILE = 20
+# Between still shots (a quiet level near 0) a transition's change may stay under gradual_floor: there
+# a frame is raised when its change is _STATIC_RATIO times the quiet level and over _STATIC_FLOOR
+_STATIC_RATIO = 8.0
+_STATIC_FLOOR = 0.006
+# ... where no frame of the run is raised otherwise, and such a run must be a close blend: a moving
+# pattern beside a still shot is raised too, and its ends blend into it only loosely
+_STATIC_BLEND_ERROR = 0.25
 # Frames of unraised change a run of raised change may skip and still be one candidate
 _MAX_GAP = 2
 _STEP = 0.003  # luma steps smaller than this are noise, not a fade
@@ -56,6 +63,8 @@ _MAX_BLEND_ERROR = 0.5
 
 
 def _quiet_level(change: F32) -> F32:
+    if len(change) > 1:  # frame 0 has no change into it: its neighbour's stands in for it
+        change = np.concatenate((change[1:2], change[1:]))
     padded = np.pad(change, _QUIET_WINDOW, mode="edge")
     view = np.lib.stride_tricks.sliding_window_view(padded, 2 * _QUIET_WINDOW + 1)
     result: F32 = np.percentile(view, _QUIET_PERCENTILE, axis=1).astype(np.float32)
@@ -316,18 +325,21 @@ def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
                         settings: DetectorSettings) -> list[Transition]:
     """Transitions in ``features``; ``change`` is the picture change into each frame and
     ``cut_frames`` (indices into ``features``) the hard cuts already found."""
-    raised = change > np.maximum(settings.gradual_floor,
-                                 settings.gradual_ratio * _quiet_level(change))
+    quiet = _quiet_level(change)
+    plainly = change > np.maximum(settings.gradual_floor, settings.gradual_ratio * quiet)
+    between_stills = change > np.maximum(_STATIC_FLOOR, _STATIC_RATIO * quiet)
     for k in cut_frames:
-        raised[k] = False
+        plainly[k] = between_stills[k] = False
     out = dips(features, settings)
-    taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
-    for lo, hi in _runs(raised):
-        if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
-            continue  # a dip already found through its black frames
-        t = _evaluate(features, lo, hi, settings)
-        if t is not None:
-            out.append(t)
+    quiet_runs = [(lo, hi) for lo, hi in _runs(between_stills) if not plainly[lo : hi + 1].any()]
+    for runs, most_error in ((_runs(plainly), _MAX_BLEND_ERROR), (quiet_runs, _STATIC_BLEND_ERROR)):
+        taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
+        for lo, hi in runs:
+            if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
+                continue  # a dip (or a transition of the first runs) already holds it
+            t = _evaluate(features, lo, hi, settings)
+            if t is not None and 1.0 - t.confidence <= most_error:
+                out.append(t)
     taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
     out += _tone_dissolves(features, cut_frames, taken, settings)
     out.sort(key=lambda t: t.first_frame)

@@ -47,6 +47,14 @@ def test_dissolves_of_12_to_48_frames_between_moving_shots_are_one_boundary_near
         first - 1 <= frame <= last + 1 for first, last, _ in LONG_DISSOLVES)] == []
 
 
+def test_a_dissolve_between_two_framings_of_one_still_photograph_is_found(plates: PlateMaker) -> None:
+    # photo_dissolves_similar: the astronaut framed whole, then 1.4 times closer over a 24-frame
+    # dissolve (145-167, edit 156): too little change a frame for a dissolve between moving shots
+    found = boundaries(plates, "photo_dissolves_similar")
+    inside = [(frame, kind) for frame, kind in found if 144 <= frame <= 168]
+    assert len(inside) == 1 and inside[0][1] == "dissolve" and abs(inside[0][0] - 156) <= 1, inside
+
+
 def test_jump_cuts_inside_a_panning_take_are_cuts_on_their_exact_frames(plates: PlateMaker) -> None:
     # one take panning 2 px a frame at 640 wide, with 3, 10 and 20 of its frames left out
     assert boundaries(plates, "photo_jump_cuts") == [(60, "cut"), (120, "cut"), (180, "cut")]
