@@ -1,5 +1,5 @@
-"""Run the accuracy, speed, memory, review-files, burn-in and control-plane benchmarks in sequence
-(``make bench``).
+"""Run the accuracy (developed-on and photographic suites, with their peers), speed, memory,
+review-files, burn-in and control-plane benchmarks in sequence (``make bench``).
 
 ``python -m bench.run_all [--quick] [--repeat N]`` prints every table and writes them all to
 ``bench/results/summary.md`` (each benchmark also writes its own JSON file there).
@@ -11,7 +11,18 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import accuracy, api_load, burnin, memory, reconcile, review, seeds, speed
+from bench import (
+    accuracy,
+    api_load,
+    burnin,
+    memory,
+    photo_peers,
+    photo_suite_report,
+    reconcile,
+    review,
+    seeds,
+    speed,
+)
 from bench.common import RESULTS, log, machine_info, machine_lines
 
 Benchmark = Callable[[list[str] | None], str]
@@ -25,6 +36,9 @@ def main(argv: list[str] | None = None) -> str:
     quick = ["--quick"] if args.quick else []
     plan: list[tuple[str, Benchmark, list[str]]] = [
         ("accuracy", accuracy.main, quick),
+        # the photographic suite, apart from the developed-on one; --quick: one plate
+        ("photo_suite_report", photo_suite_report.main, ["--only", "photo_hard_cuts"] if args.quick else []),
+        ("photo_peers", photo_peers.main, ["--only", "photo_hard_cuts"] if args.quick else []),
         ("speed", speed.main, [*quick, "--repeat", str(args.repeat)]),  # --quick means 1 run
         ("memory", memory.main, quick),
         ("review", review.main, [*quick, "--modes", "detect"]),  # --modes full: 20 minutes more

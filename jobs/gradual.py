@@ -20,10 +20,15 @@ from jobs.manifest import DetectorSettings, Transition, TransitionKind
 # transition's raised change is measured against), and the percentile of them taken
 _QUIET_WINDOW = 48
 _QUIET_PERCENTILE = 20
-# Between still shots (a quiet level near 0) a transition's change may stay under gradual_floor: there
-# a frame is raised when its change is _STATIC_RATIO times the quiet level and over _STATIC_FLOOR
-_STATIC_RATIO = 8.0
-_STATIC_FLOOR = 0.006
+# Between still shots (a quiet level of grain alone) a transition's change may stay under
+# gradual_floor: there a frame is raised when its change is _STATIC_RATIO times the quiet level and
+# over _STATIC_FLOOR (a 48-frame dissolve between two framings of one grained photograph: 0.0045 a
+# frame over a quiet level of 0.0014)
+_STATIC_RATIO = 3.0
+_STATIC_FLOOR = 0.004
+# A quiet level at or under this is no still shot's grain but repeated frames (a variable frame rate's
+# duplicates change nothing), beside which any slow move would stand out: the rule is left out there
+_STATIC_MIN_QUIET = 1e-4
 # ... where no frame of the run is raised otherwise, and such a run must be a close blend: a moving
 # pattern beside a still shot is raised too, and its ends blend into it only loosely
 _STATIC_BLEND_ERROR = 0.25
@@ -327,7 +332,7 @@ def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
     ``cut_frames`` (indices into ``features``) the hard cuts already found."""
     quiet = _quiet_level(change)
     plainly = change > np.maximum(settings.gradual_floor, settings.gradual_ratio * quiet)
-    between_stills = change > np.maximum(_STATIC_FLOOR, _STATIC_RATIO * quiet)
+    between_stills = (change > np.maximum(_STATIC_FLOOR, _STATIC_RATIO * quiet)) & (quiet > _STATIC_MIN_QUIET)
     for k in cut_frames:
         plainly[k] = between_stills[k] = False
     out = dips(features, settings)
