@@ -22,6 +22,7 @@ from jobs.features import (
     PIXEL_WEIGHT,
     Features,
     distance,
+    first_change_borrowed,
     hist_distance,
     pixel_distance,
     tone_distance,
@@ -147,23 +148,13 @@ def _is_transient(features: Features, frame: int, change: float, settings: Detec
     return bool(nearest < settings.flash_similarity * change)
 
 
-def _first_change_borrowed(series: F32) -> F32:
-    """``series`` with frame 0's change (none: nothing comes before it) taken from frame 1, so the
-    baseline of the plate's first frames is not lowered by a change that never was."""
-    if len(series) < 2:
-        return series
-    out = series.copy()
-    out[0] = series[1]
-    return out
-
-
 def signal_margins(changes: Changes, settings: DetectorSettings) -> F32:
     """How far the change into each frame stands out, per change signal (rows in the order of
     ``changes.signals``): the signal over its threshold (its floor, or its ratio times its local
     baseline plus a noise allowance). Frame 0 has no change into it (0)."""
     rows = []
     for signal in changes.signals:
-        baseline = local_baseline(_first_change_borrowed(signal.series), settings.window)
+        baseline = local_baseline(first_change_borrowed(signal.series), settings.window)
         ratio = settings.cut_ratio if signal.ratio is None else signal.ratio
         threshold = np.maximum(signal.floor, ratio * (baseline + signal.noise))
         rows.append(signal.series / threshold)

@@ -93,6 +93,17 @@ def _soft_histogram(values: npt.NDArray[np.uint8], bins: int) -> F32:
     return result
 
 
+def first_change_borrowed(change: F32) -> F32:
+    """A change series (index k: from frame k-1 to frame k) with frame 0's change, which is none
+    (nothing comes before it), taken from frame 1: a neighbourhood measured around the first
+    frames is not lowered by a change that never was."""
+    if len(change) < 2:
+        return change
+    out = change.copy()
+    out[0] = change[1]
+    return out
+
+
 def hist_distance(a: F32, b: F32) -> F32:
     """Earth mover's distance between the histograms, the largest of Y, U and V (0..1)."""
     worst = np.zeros(a.shape[:-1], dtype=np.float32)

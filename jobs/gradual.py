@@ -12,8 +12,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import numpy.typing as npt
 
-from jobs.features import F32, Features, distance, hist_distance
+from jobs.features import F32, Features, distance, first_change_borrowed, hist_distance
 from jobs.manifest import DetectorSettings, Transition, TransitionKind
 
 # Frames either side of a frame whose change sets its quiet level (the neighbourhood a
@@ -67,10 +68,12 @@ _TONE_MIN_CHANGE = 0.08
 _MAX_BLEND_ERROR = 0.5
 
 
+# the black frames and the white ones, each with the energy a fade into them loses (_flat_frames)
+FlatFrames = list[tuple[npt.NDArray[np.bool_], F32]]
+
+
 def _quiet_level(change: F32) -> F32:
-    if len(change) > 1:  # frame 0 has no change into it: its neighbour's stands in for it
-        change = np.concatenate((change[1:2], change[1:]))
-    padded = np.pad(change, _QUIET_WINDOW, mode="edge")
+    padded = np.pad(first_change_borrowed(change), _QUIET_WINDOW, mode="edge")
     view = np.lib.stride_tricks.sliding_window_view(padded, 2 * _QUIET_WINDOW + 1)
     result: F32 = np.percentile(view, _QUIET_PERCENTILE, axis=1).astype(np.float32)
     return result
@@ -130,12 +133,8 @@ def _blend_span(features: Features, lo: int, hi: int) -> tuple[int, int]:
     return first, max(last, first + 1)
 
 
-def _is_black(features: Features, frame: int, settings: DetectorSettings) -> bool:
-    return bool(features.luma[frame] < settings.black_level
-                and features.gray[frame].std() < _BLACK_SPREAD)
-
-
-def _evaluate(features: Features, lo: int, hi: int, settings: DetectorSettings) -> Transition | None:
+def _evaluate(features: Features, lo: int, hi: int, settings: DetectorSettings,
+              flats: FlatFrames) -> Transition | None:
     """Judge the run of changes into frames lo..hi: frames lo..hi-1 are in between,
     lo-1 is the last clean frame of the outgoing shot and hi the first of the incoming."""
     start, end = lo - 1, hi
@@ -146,14 +145,14 @@ def _evaluate(features: Features, lo: int, hi: int, settings: DetectorSettings) 
     total = float(distance(features, *ends, settings.motion_search)[0])
     kind: TransitionKind
     dark = min(range(start, end + 1), key=lambda k: float(features.luma[k]))
-    if (_is_black(features, dark, settings)
-            and not (_is_black(features, start, settings) and _is_black(features, end, settings))):
-        start, end = _extend_fade(features, start, dark, end)
+    black, energy = flats[0]
+    if black[dark] and not (black[start] and black[end]):
+        start, end = _extend_fade(energy, start, dark, end)
         lo, hi = start + 1, end
         error = max(_blend_error(features, start, dark), _blend_error(features, dark, end))
-        kind, edit = "fade", _darkest_middle(features, dark, start, end)
+        kind, edit = "fade", _hold_middle(energy, dark, start, end)  # its darkest frame, or a hold's middle
     elif total >= settings.gradual_min_change:
-        if _fades_to_flat(features, start, -1, settings) or _fades_to_flat(features, end, 1, settings):
+        if _fades_to_flat(flats, start, -1) or _fades_to_flat(flats, end, 1):
             return None  # a fade at the plate's head or tail: no second shot
         lo, hi = _blend_span(features, lo, hi)
         if hi - lo + 1 < settings.gradual_min_frames:
@@ -168,35 +167,23 @@ def _evaluate(features: Features, lo: int, hi: int, settings: DetectorSettings) 
                       confidence=round(1.0 - error, 3))
 
 
-def _energy(features: Features) -> F32:
-    """Mean plus spread of luma: falls in every fade to black, even of a dark shot."""
-    spread = features.gray.reshape(len(features), -1).std(axis=1)
-    result: F32 = (features.luma + spread).astype(np.float32)
-    return result
-
-
-def _extend_fade(features: Features, start: int, dark: int, end: int) -> tuple[int, int]:
-    """Widen a fade whose gentle half (a dim shot fading) stayed under the change floor:
-    the picture keeps darkening towards the black frame and keeps brightening after it."""
-    luma = _energy(features)
+def _extend_fade(energy: F32, start: int, dark: int, end: int) -> tuple[int, int]:
+    """Widen a fade whose gentle half (a dim shot fading) stayed under the change floor: the
+    picture keeps darkening towards the black frame and keeps brightening after it (``energy``:
+    a fade to black's, :func:`_flat_frames`)."""
     if start + 1 >= dark:
-        while start > 0 and luma[start - 1] > luma[start] + _STEP:
+        while start > 0 and energy[start - 1] > energy[start] + _STEP:
             start -= 1
     if dark >= end - 1:
-        while end + 1 < len(features) and luma[end + 1] > luma[end] + _STEP:
+        while end + 1 < len(energy) and energy[end + 1] > energy[end] + _STEP:
             end += 1
     return start, end
 
 
-def _darkest_middle(features: Features, dark: int, start: int, end: int) -> int:
-    """The edit of a fade: its darkest frame, or the middle of a hold on black."""
-    return _hold_middle(_energy(features), dark, start, end)
-
-
-def _flat_frames(features: Features, settings: DetectorSettings) -> list[tuple[np.ndarray, F32]]:
+def _flat_frames(features: Features, settings: DetectorSettings) -> FlatFrames:
     """The black frames and the white ones (flat, and under ``black_level`` or as far above it from
     full white), each with the energy a fade into them loses: mean luma (or its distance from white)
-    plus spread."""
+    plus spread, which falls in every fade to black, even of a dark shot. Black first."""
     spread = features.gray.reshape(len(features), -1).std(axis=1)
     flat = spread < _BLACK_SPREAD
     black = (features.luma < settings.black_level) & flat
@@ -205,12 +192,12 @@ def _flat_frames(features: Features, settings: DetectorSettings) -> list[tuple[n
             (white, (1.0 - features.luma + spread).astype(np.float32))]
 
 
-def _fades_to_flat(features: Features, frame: int, step: int, settings: DetectorSettings) -> bool:
+def _fades_to_flat(flats: FlatFrames, frame: int, step: int) -> bool:
     """True when from ``frame`` on (``step``: 1 on, -1 back) the picture keeps fading until a black
     or white frame: the energy a fade loses (:func:`_flat_frames`) falls frame after frame."""
-    for flat, energy in _flat_frames(features, settings):
+    for flat, energy in flats:
         k = frame
-        while not flat[k] and 0 <= k + step < len(features) and energy[k + step] < energy[k] - _STEP:
+        while not flat[k] and 0 <= k + step < len(flat) and energy[k + step] < energy[k] - _STEP:
             k += step
         if flat[k]:
             return True
@@ -262,11 +249,11 @@ def _ramp_end(energy: F32, frame: int, step: int) -> int:
     return frame
 
 
-def dips(features: Features, settings: DetectorSettings) -> list[Transition]:
+def dips(features: Features, settings: DetectorSettings, flats: FlatFrames) -> list[Transition]:
     """Every dip to black or to white between two shots: a run of black (white) frames with picture
     either side. Found from the flat frames themselves, so a moving or handheld camera, which
     raises the change of every frame as much as a fade does, hides none."""
-    found = [t for mask, energy in _flat_frames(features, settings) for lo, hi in _runs(mask)
+    found = [t for mask, energy in flats for lo, hi in _runs(mask)
              if (t := _dip(features, lo, hi, energy, settings)) is not None]
     return sorted(found, key=lambda t: t.first_frame)
 
@@ -277,7 +264,8 @@ def _tone_change(features: Features) -> F32:
     return change
 
 
-def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSettings) -> Transition | None:
+def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSettings,
+                   flats: FlatFrames) -> Transition | None:
     """A dissolve over frames lo..hi-1 judged by tones: every frame's histogram on the way between
     the ends' (the detour short, the way travelled one way), and the ends different shots."""
     start, end = lo - 1, hi
@@ -286,8 +274,7 @@ def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSetti
         return None
     hist = features.hist
     total = float(hist_distance(hist[start], hist[end]))
-    if total < _TONE_MIN_CHANGE or _fades_to_flat(features, start, -1, settings) \
-            or _fades_to_flat(features, end, 1, settings):
+    if total < _TONE_MIN_CHANGE or _fades_to_flat(flats, start, -1) or _fades_to_flat(flats, end, 1):
         return None  # no change, or a fade from or to black (white): no second shot dissolves
     frames = np.arange(lo, hi)
     gone = hist_distance(hist[frames], np.broadcast_to(hist[start], (len(frames), hist.shape[1])))
@@ -307,7 +294,7 @@ def _tone_dissolve(features: Features, lo: int, hi: int, settings: DetectorSetti
 
 
 def _tone_dissolves(features: Features, cut_frames: set[int], taken: list[tuple[int, int]],
-                    settings: DetectorSettings) -> list[Transition]:
+                    settings: DetectorSettings, flats: FlatFrames) -> list[Transition]:
     """Dissolves between moving shots: runs of raised histogram change (a camera move barely changes
     a frame's tones, a dissolve changes them every frame) that no other transition holds."""
     change = _tone_change(features)
@@ -320,7 +307,7 @@ def _tone_dissolves(features: Features, cut_frames: set[int], taken: list[tuple[
             continue
         if any(lo - 1 - settings.gradual_min_frames <= k <= lo - 1 for k in cut_frames):
             continue  # the run starts on a shot's first frames: its tones move, nothing dissolves
-        t = _tone_dissolve(features, lo, hi + 1, settings)
+        t = _tone_dissolve(features, lo, hi + 1, settings, flats)
         if t is not None:
             out.append(t)
     return out
@@ -335,17 +322,18 @@ def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
     between_stills = (change > np.maximum(_STATIC_FLOOR, _STATIC_RATIO * quiet)) & (quiet > _STATIC_MIN_QUIET)
     for k in cut_frames:
         plainly[k] = between_stills[k] = False
-    out = dips(features, settings)
+    flats = _flat_frames(features, settings)  # once: every candidate below looks at them
+    out = dips(features, settings, flats)
     quiet_runs = [(lo, hi) for lo, hi in _runs(between_stills) if not plainly[lo : hi + 1].any()]
     for runs, most_error in ((_runs(plainly), _MAX_BLEND_ERROR), (quiet_runs, _STATIC_BLEND_ERROR)):
         taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
         for lo, hi in runs:
             if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
                 continue  # a dip (or a transition of the first runs) already holds it
-            t = _evaluate(features, lo, hi, settings)
+            t = _evaluate(features, lo, hi, settings, flats)
             if t is not None and 1.0 - t.confidence <= most_error:
                 out.append(t)
     taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
-    out += _tone_dissolves(features, cut_frames, taken, settings)
+    out += _tone_dissolves(features, cut_frames, taken, settings, flats)
     out.sort(key=lambda t: t.first_frame)
     return out
