@@ -29,7 +29,6 @@ from jobs.source import PlateSource
 
 _SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:")
 _TIMEBASE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
-_FAST_DECODE = {"h264", "hevc", "mpeg2video", "mpeg4", "vp9", "av1"}
 
 U8Array = npt.NDArray[np.uint8]
 
@@ -66,12 +65,9 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
     """The FFmpeg command of the pass; with ``store`` it also writes the frame store, with
     ``review`` the review proxy and strip sheets."""
     input_opts: dict[str, Any] = dict(source.input_args(info.frame_rate.as_frame_rate()))
-    # deblocking only polishes pixels: neither the analysis frames nor thumbnails need
-    # it, nor a proxy scaled down enough, but the strips kept for reading burn-ins do
-    sharp = (store is not None and store.strips) or (review is not None
-                                                      and review.decodes_sharp(info))
-    if info.codec in _FAST_DECODE and not sharp:
-        input_opts.update(skip_loop_filter="all", flags2="fast")
+    # every frame decoded whole: skipping H.264's deblocking filter (which runs inside the loop,
+    # on the frames later ones are predicted from) lets the picture drift over a GOP until the next
+    # keyframe resets it, a step in the mean picture a long-GOP delivery took for a cut
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
     writers = [w.outputs for w in (store, review) if w is not None]
     kept: list[Any] = []

@@ -14,19 +14,21 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 
-from jobs.features import F32, Features, distance, first_change_borrowed, hist_distance
+from jobs.features import F32, Features, distance, first_change_borrowed, hist_distance, pixel_distance
 from jobs.manifest import DetectorSettings, Transition, TransitionKind
 
 # Frames either side of a frame whose change sets its quiet level (the neighbourhood a
 # transition's raised change is measured against), and the percentile of them taken
 _QUIET_WINDOW = 48
 _QUIET_PERCENTILE = 20
-# Between still shots (a quiet level of grain alone) a transition's change may stay under
-# gradual_floor: there a frame is raised when its change is _STATIC_RATIO times the quiet level and
-# over _STATIC_FLOOR (a 48-frame dissolve between two framings of one grained photograph: 0.0045 a
-# frame over a quiet level of 0.0014)
-_STATIC_RATIO = 3.0
-_STATIC_FLOOR = 0.004
+# Between still shots (a quiet level of grain alone) a slow dissolve's change from one frame to the
+# next may hide in the grain (a 48-frame dissolve between two framings of one grained photograph:
+# 0.0045 a frame over a quiet level of 0.0015), but across _STATIC_SPAN frames it adds up while grain
+# does not (0.015 against 0.0013): there a frame is raised when its change across the span is
+# _STATIC_RATIO times the span's quiet level and over _STATIC_FLOOR
+_STATIC_SPAN = 8
+_STATIC_RATIO = 4.0
+_STATIC_FLOOR = 0.006
 # A quiet level at or under this is no still shot's grain but repeated frames (a variable frame rate's
 # duplicates change nothing), beside which any slow move would stand out: the rule is left out there
 _STATIC_MIN_QUIET = 1e-4
@@ -313,27 +315,64 @@ def _tone_dissolves(features: Features, cut_frames: set[int], taken: list[tuple[
     return out
 
 
+def _span_change(features: Features) -> F32:
+    """The picture change across :data:`_STATIC_SPAN` frames centred on each frame (from frame
+    k - span/2 to frame k + span/2 - 1, clipped at the ends): grain changes it no more than it
+    changes one frame, a dissolve by span frames' worth of its blend."""
+    count, half = len(features), _STATIC_SPAN // 2
+    frames = np.arange(count, dtype=np.int64)
+    before, after = np.clip(frames - half, 0, count - 1), np.clip(frames + half - 1, 0, count - 1)
+    return pixel_distance(features.gray[before], features.gray[after], 0)
+
+
+def _raised_between_stills(features: Features, cut_frames: set[int]) -> npt.NDArray[np.bool_]:
+    """Frames whose change across :data:`_STATIC_SPAN` frames stands out from a quiet level of grain
+    (:func:`_span_change`): a slow dissolve between still shots, whose change from one frame to the
+    next hides in the grain. Frames whose span holds a hard cut are left out."""
+    span = _span_change(features)
+    quiet = _quiet_level(span)
+    over = span > np.maximum(_STATIC_FLOOR, _STATIC_RATIO * quiet)
+    raised: npt.NDArray[np.bool_] = over & (quiet > _STATIC_MIN_QUIET)
+    half = _STATIC_SPAN // 2
+    for k in cut_frames:
+        raised[max(0, k - half + 1) : k + half + 1] = False
+    return raised
+
+
+def _taken(found: list[Transition], features: Features) -> list[tuple[int, int]]:
+    return [(t.first_frame - features.start, t.last_frame - features.start) for t in found]
+
+
+def _blends(features: Features, runs: list[tuple[int, int]], most_error: float,
+            taken: list[tuple[int, int]], settings: DetectorSettings, flats: FlatFrames) -> list[Transition]:
+    """The dissolves and fades of ``runs`` (raised change) that no ``taken`` range holds, each a blend
+    within ``most_error``."""
+    out = []
+    for lo, hi in runs:
+        if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
+            continue  # a dip (or a transition found before) already holds it
+        t = _evaluate(features, lo, hi, settings, flats)
+        if t is not None and 1.0 - t.confidence <= most_error:
+            out.append(t)
+    return out
+
+
 def gradual_transitions(features: Features, change: F32, cut_frames: set[int],
                         settings: DetectorSettings) -> list[Transition]:
     """Transitions in ``features``; ``change`` is the picture change into each frame and
-    ``cut_frames`` (indices into ``features``) the hard cuts already found."""
+    ``cut_frames`` (indices into ``features``) the hard cuts already found. Dips first, then blends
+    of plainly raised change, dissolves in the tones, and last slow dissolves between still shots,
+    each kind only where none found before holds the frames."""
     quiet = _quiet_level(change)
     plainly = change > np.maximum(settings.gradual_floor, settings.gradual_ratio * quiet)
-    between_stills = (change > np.maximum(_STATIC_FLOOR, _STATIC_RATIO * quiet)) & (quiet > _STATIC_MIN_QUIET)
     for k in cut_frames:
-        plainly[k] = between_stills[k] = False
+        plainly[k] = False
     flats = _flat_frames(features, settings)  # once: every candidate below looks at them
     out = dips(features, settings, flats)
-    quiet_runs = [(lo, hi) for lo, hi in _runs(between_stills) if not plainly[lo : hi + 1].any()]
-    for runs, most_error in ((_runs(plainly), _MAX_BLEND_ERROR), (quiet_runs, _STATIC_BLEND_ERROR)):
-        taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
-        for lo, hi in runs:
-            if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
-                continue  # a dip (or a transition of the first runs) already holds it
-            t = _evaluate(features, lo, hi, settings, flats)
-            if t is not None and 1.0 - t.confidence <= most_error:
-                out.append(t)
-    taken = [(t.first_frame - features.start, t.last_frame - features.start) for t in out]
-    out += _tone_dissolves(features, cut_frames, taken, settings, flats)
+    out += _blends(features, _runs(plainly), _MAX_BLEND_ERROR, _taken(out, features), settings, flats)
+    out += _tone_dissolves(features, cut_frames, _taken(out, features), settings, flats)
+    between_stills = _runs(_raised_between_stills(features, cut_frames))
+    quiet_runs = [(lo, hi) for lo, hi in between_stills if not plainly[lo : hi + 1].any()]
+    out += _blends(features, quiet_runs, _STATIC_BLEND_ERROR, _taken(out, features), settings, flats)
     out.sort(key=lambda t: t.first_frame)
     return out

@@ -131,11 +131,6 @@ class ReviewPlan:
     def sheet_path(self, number: int) -> Path:
         return self.folder / (SHEET_PATTERN % number)
 
-    def decodes_sharp(self, info: PlateInfo) -> bool:
-        """Whether the plate must be decoded with its deblocking filter: unless the proxy is
-        at most half the plate's height, where the filter's work is averaged away."""
-        return 2 * self.proxy[1] > info.height
-
     def outputs(self, stream: Any) -> list[Any]:
         """FFmpeg outputs that write the proxy and the strip sheets from ``stream`` (the
         decoded frames, in presentation order)."""

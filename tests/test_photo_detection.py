@@ -73,6 +73,14 @@ def test_whip_pans_inside_shots_are_no_cuts(plates: PlateMaker) -> None:
     assert inside == []
 
 
+def test_a_long_gop_keyframe_is_no_cut(plates: PlateMaker) -> None:
+    # the rocket shot's dark sky across a 96-frame GOP: decoded without H.264's in-loop deblocking
+    # the picture drifted until the keyframe at 216 (and frame 215, predicted from it) reset it: a
+    # step of 4.6 luma levels at 215 that was taken for a cut; decoded whole, the two hard cuts are
+    # all there is
+    assert boundaries(plates, "photo_whip_pans") == [(120, "cut"), (220, "cut")]
+
+
 def test_fades_from_black_at_the_head_and_to_black_at_the_tail_are_no_cuts(plates: PlateMaker) -> None:
     # the head fades in over frames 0-23, the tail out over 186-209 (the plate's last frame)
     assert boundaries(plates, "photo_fades") == [(70, "cut"), (130, "cut")]
