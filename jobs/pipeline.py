@@ -165,8 +165,10 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         listed = options.cut_list
         if listed:
             listed.check_plate(info.frame_count, source.display_name)
-        # fails before any work; a cut list names its cuts: no burn-in is read
-        engine = load_engine(options.ocr) if options.ocr and not listed else None
+    engine = None
+    if options.ocr and not listed:  # a cut list names its cuts: no burn-in is read
+        with timer("ocr_load"):  # before any work, so a missing engine or model stops the job first
+            engine = load_engine(options.ocr)
     with staged(out_dir, options.overwrite) as stage, frame_store(info, engine is not None) as store:
         review = ReviewPlan.for_plate(info, stage) if options.review else None
         with timer("detect"):
