@@ -193,11 +193,11 @@ def _is_flash(features: Features, changes: Changes, settings: DetectorSettings, 
 
 
 def hard_cuts(features: Features, changes: Changes, settings: DetectorSettings,
-              by_signal: F32) -> list[Boundary]:
-    """Frames where any change signal stands out from its own neighbourhood (``margin``:
-    :func:`cut_margins`), alone: not in a run of :data:`_WHIP_FRAMES` or more such frames."""
+              by_signal: F32, margin: F32) -> list[Boundary]:
+    """Frames where any change signal stands out from its own neighbourhood (``by_signal``:
+    :func:`signal_margins`, ``margin``: :func:`cut_margins` of it), alone: not in a run of
+    :data:`_WHIP_FRAMES` or more such frames."""
     out = []
-    margin = cut_margins(by_signal)
     standing_out = margin >= 1.0
     for found in np.nonzero(standing_out & ~_in_long_runs(standing_out, _WHIP_FRAMES))[0]:
         frame = int(found)
@@ -214,7 +214,7 @@ def detect_window(features: Features, settings: DetectorSettings) -> Detection:
     changes = frame_changes(features, settings)
     by_signal = signal_margins(changes, settings)
     margins = cut_margins(by_signal)
-    cuts = hard_cuts(features, changes, settings, by_signal)
+    cuts = hard_cuts(features, changes, settings, by_signal, margins)
     cut_idx = {b.frame - features.start for b in cuts}
     transitions = gradual_transitions(features, changes.picture, cut_idx, settings)
     bounds = list(cuts)

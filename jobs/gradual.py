@@ -93,6 +93,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
+def _held(lo: int, hi: int, taken: list[tuple[int, int]]) -> bool:
+    """Whether frames lo..hi overlap or touch a range of ``taken``."""
+    return any(lo <= last + 1 and hi >= first - 1 for first, last in taken)
+
+
 def _blend_error(features: Features, start: int, end: int) -> float:
     """How far frames start+1..end-1 are from linear blends of frames start and end
     (0 = perfect)."""
@@ -305,7 +310,7 @@ def _tone_dissolves(features: Features, cut_frames: set[int], taken: list[tuple[
         raised[k] = False
     out = []
     for lo, hi in _runs(raised):
-        if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
+        if _held(lo, hi, taken):
             continue
         if any(lo - 1 - settings.gradual_min_frames <= k <= lo - 1 for k in cut_frames):
             continue  # the run starts on a shot's first frames: its tones move, nothing dissolves
@@ -349,7 +354,7 @@ def _blends(features: Features, runs: list[tuple[int, int]], most_error: float,
     within ``most_error``."""
     out = []
     for lo, hi in runs:
-        if any(lo <= last + 1 and hi >= first - 1 for first, last in taken):
+        if _held(lo, hi, taken):
             continue  # a dip (or a transition found before) already holds it
         t = _evaluate(features, lo, hi, settings, flats)
         if t is not None and 1.0 - t.confidence <= most_error:
