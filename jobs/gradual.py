@@ -23,8 +23,8 @@ _QUIET_WINDOW = 48
 _QUIET_PERCENTILE = 20
 # Between still shots (a quiet level of grain alone) a slow dissolve's change from one frame to the
 # next may hide in the grain (a 48-frame dissolve between two framings of one grained photograph:
-# 0.0045 a frame over a quiet level of 0.0015), but across _STATIC_SPAN frames it adds up while grain
-# does not (0.015 against 0.0013): there a frame is raised when its change across the span is
+# 0.0045 a frame over a quiet level of 0.0014), but across _STATIC_SPAN frames it adds up while grain
+# does not (0.015 against 0.0011): there a frame is raised when its change across the span is
 # _STATIC_RATIO times the span's quiet level and over _STATIC_FLOOR
 _STATIC_SPAN = 8
 _STATIC_RATIO = 4.0
