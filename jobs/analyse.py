@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from jobs import hwdecode
 from jobs.decode import Timestamps, decode_frames
 from jobs.detect import Detection
+from jobs.errors import BadInputError
 from jobs.features import describe
 from jobs.framestore import FrameStore
-from jobs.manifest import DetectorSettings, PlateInfo
+from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
 from jobs.review import ReviewPlan
 from jobs.source import PlateSource
 from jobs.streaming import StreamingDetector
@@ -25,19 +27,38 @@ class Analysis:
     stamps: Timestamps
     detection: Detection
     luma: npt.NDArray[np.float32]  # mean luma of every frame, 0..1
+    decode_path: DecodePath  # the device that decoded the pass, as it ran
 
 
 def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
             progress: Callable[[int], None] | None = None,
-            store: FrameStore | None = None, review: ReviewPlan | None = None) -> Analysis:
+            store: FrameStore | None = None, review: ReviewPlan | None = None,
+            path: DecodePath | None = None) -> Analysis:
     """Decode and detect in one pass; with ``store``, the pass also fills the frame store,
-    with ``review`` it writes the review proxy and strip sheets."""
+    with ``review`` it writes the review proxy and strip sheets. ``path`` (the decode device)
+    is chosen for the plate and the node when not given (:mod:`jobs.hwdecode`); a pass that
+    fails on the GPU runs again on the CPU, so a GPU fault never rejects a plate."""
+    path = path or hwdecode.choose_decode_path(info)
+    try:
+        return _one_pass(source, info, settings, progress, store, review, path)
+    except BadInputError as exc:
+        if path.device != "cuda":
+            raise
+        return _one_pass(source, info, settings, progress, store, review,
+                         hwdecode.failed_path(exc.message))
+
+
+def _one_pass(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
+              progress: Callable[[int], None] | None, store: FrameStore | None,
+              review: ReviewPlan | None, path: DecodePath) -> Analysis:
     stamps = Timestamps()
     detector = StreamingDetector(settings)
     lumas = []
     for batch in decode_frames(source, info, settings.analysis_width, settings.analysis_height,
-                               stamps, progress=progress, store=store, review=review):
+                               stamps, progress=progress, store=store, review=review, path=path):
         features = describe(batch.start, batch.yuv)
         detector.push(features)
         lumas.append(features.luma)
-    return Analysis(stamps, detector.finish(), np.concatenate(lumas))
+    if stamps.hwaccel_refused:
+        path = hwdecode.refused_path(stamps.hwaccel_refused)
+    return Analysis(stamps, detector.finish(), np.concatenate(lumas), path)

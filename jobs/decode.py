@@ -20,10 +20,10 @@ import ffmpeg
 import numpy as np
 import numpy.typing as npt
 
-from jobs import ffmpeg_cli
+from jobs import ffmpeg_cli, hwdecode
 from jobs.errors import BadInputError
 from jobs.framestore import FrameStore
-from jobs.manifest import PlateInfo
+from jobs.manifest import DecodePath, PlateInfo
 from jobs.review import ReviewPlan
 from jobs.source import PlateSource
 
@@ -40,6 +40,7 @@ class Timestamps:
     time_base: Fraction = Fraction(1, 1)
     pts: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    hwaccel_refused: str | None = None  # FFmpeg's line when NVDEC turned the stream down
 
     def seconds(self, index: int) -> Fraction:
         """Presentation time of frame ``index``, counted from the plate's first frame."""
@@ -61,10 +62,13 @@ class FrameBatch:
 
 
 def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int,
-                     store: FrameStore | None = None, review: ReviewPlan | None = None) -> list[str]:
+                     store: FrameStore | None = None, review: ReviewPlan | None = None,
+                     path: DecodePath | None = None) -> list[str]:
     """The FFmpeg command of the pass; with ``store`` it also writes the frame store, with
-    ``review`` the review proxy and strip sheets."""
+    ``review`` the review proxy and strip sheets; ``path`` names the decode device (CPU if None)."""
     input_opts: dict[str, Any] = dict(source.input_args(info.frame_rate.as_frame_rate()))
+    if path is not None:
+        input_opts.update(hwdecode.input_options(path))
     # every frame decoded whole: skipping H.264's deblocking filter (which runs inside the loop,
     # on the frames later ones are predicted from) lets the picture drift over a GOP until the next
     # keyframe resets it, a step in the mean picture a long-GOP delivery took for a cut
@@ -89,9 +93,10 @@ def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
                   stamps: Timestamps, batch: int = 256,
                   progress: Callable[[int], None] | None = None,
                   store: FrameStore | None = None,
-                  review: ReviewPlan | None = None) -> Iterator[FrameBatch]:
+                  review: ReviewPlan | None = None,
+                  path: DecodePath | None = None) -> Iterator[FrameBatch]:
     """Yield batches of small frames; ``stamps`` is complete once the iterator is exhausted."""
-    cmd = analysis_command(source, info, width, height, store, review)
+    cmd = analysis_command(source, info, width, height, store, review, path)
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     frame_bytes = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
@@ -138,6 +143,8 @@ def _read_showinfo(pipe: IO[bytes], stamps: Timestamps) -> None:
         tb = _TIMEBASE.search(line)
         if tb:
             stamps.time_base = Fraction(int(tb.group(1)), int(tb.group(2)))
+        elif hwdecode.HWACCEL_REFUSED.search(line):
+            stamps.hwaccel_refused = line.decode("utf-8", "replace").strip()
         elif b"rror" in line or b"nvalid" in line:
             stamps.errors.append(line.decode("utf-8", "replace").strip())
 

@@ -288,10 +288,19 @@ class SplitSettings(_Model):
                                          "None: the cuts were detected")
 
 
+class DecodePath(_Model):
+    """Where the analysis pass decoded the plate (jobs.hwdecode), and why there."""
+
+    device: Literal["cpu", "cuda"] = Field(description="cuda: NVDEC through FFmpeg's hwaccel")
+    reason: str
+
+
 class Software(_Model):
     name: str = "platecut"
     version: str
     ffmpeg: str
+    decode: DecodePath | None = Field(None, description="The analysis pass's decode device; "
+                                      "None: written before platecut recorded it")
 
 
 class ReviewProxy(OutputFile):

@@ -199,7 +199,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
                                  head_handles=options.head_handles,
                                  tail_handles=options.tail_handles,
                                  cut_list_version=listed.version if listed else None)
-        software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version())
+        software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version(),
+                            decode=found.decode_path)
         manifest = build_manifest(stage, source, info, cuts, found, media, thumbs,
                                   options.detector, settings, software)
         if burnin_report:

@@ -175,11 +175,13 @@ def test_container_command_and_environment(make_request: MakeRequest) -> None:
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env == {"PLATECUT_S3_ENDPOINT": "http://minio:9000", "PLATECUT_OCR_ENGINE": "paddle",
                    "TMPDIR": "/scratch", "HOME": "/scratch",
-                   "PLATECUT_TERMINATION_LOG": "/dev/termination-log", "PLATECUT_OCR_DEVICE": "gpu"}
+                   "PLATECUT_TERMINATION_LOG": "/dev/termination-log", "PLATECUT_OCR_DEVICE": "gpu",
+                   "PLATECUT_DECODE_DEVICE": "auto"}
     assert container["envFrom"] == [{"secretRef": {"name": "platecut-s3"}}]
     no_sha = _container(build_job(make_request(sha256=None), TEMPLATES["cpu"]))
     assert "--sha256" not in no_sha["args"]
     assert {"name": "PLATECUT_OCR_DEVICE", "value": "cpu"} in no_sha["env"]
+    assert {"name": "PLATECUT_DECODE_DEVICE", "value": "cpu"} in no_sha["env"]  # no GPU: no NVDEC
     assert "envFrom" not in no_sha
 
 
@@ -252,6 +254,13 @@ def test_a_bad_request_name_is_refused(make_request: MakeRequest) -> None:
         build_job(make_request(job_name="Platecut_Bad"), TEMPLATES["cpu"])
 
 
+def test_a_site_can_keep_gpu_jobs_decoding_on_the_cpu(make_request: MakeRequest) -> None:
+    template = JobTemplate(image=IMAGE, env={"PLATECUT_DECODE_DEVICE": "cpu"})
+    env = _container(build_job(make_request(), template))["env"]
+    assert {"name": "PLATECUT_DECODE_DEVICE", "value": "cpu"} in env
+    assert template.gpu_count == 1
+
+
 @pytest.mark.parametrize("change", [
     {"cpu_request": 2},
     {"memory_limit": "8 GB"},
@@ -263,6 +272,7 @@ def test_a_bad_request_name_is_refused(make_request: MakeRequest) -> None:
     {"env": {"1=bad": "x"}},
     {"tolerations": [{"key": "k", "efect": "NoSchedule"}]},
     {"ocr_device": "cuda"},
+    {"env": {"PLATECUT_DECODE_DEVICE": "nvdec"}},
     {"deadline_base_seconds": 0},
 ])
 def test_template_refuses_nonsense(change: dict[str, Any]) -> None:

@@ -123,6 +123,7 @@ def test_chart_settings_make_a_valid_job(render: Render, case: Case, monkeypatch
     limits = container["resources"]["limits"]
     assert limits.get(data["PLATECUT_K8S_GPU_RESOURCE"]) == (str(gpus) if gpus else None)
     assert env["PLATECUT_OCR_DEVICE"] == data.get("PLATECUT_K8S_OCR_DEVICE", "gpu" if gpus else "cpu")
+    assert env["PLATECUT_DECODE_DEVICE"] == ("auto" if gpus else "cpu")
     assert spec.get("nodeSelector", {}) == json.loads(data["PLATECUT_K8S_NODE_SELECTOR"])
     assert spec.get("tolerations", []) == json.loads(data["PLATECUT_K8S_TOLERATIONS"])
     assert spec.get("runtimeClassName") == data.get("PLATECUT_K8S_RUNTIME_CLASS")

@@ -22,6 +22,8 @@ QUANTITY = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkM
 QUANTITY_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 OCR_DEVICE = re.compile(r"^(cpu|gpu(:\d+)?)$")
+DECODE_DEVICE_ENV = "PLATECUT_DECODE_DEVICE"  # the job's decode device (jobs.hwdecode)
+DECODE_DEVICES = ("auto", "cuda", "cpu")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 TOLERATION_KEYS = frozenset({"key", "operator", "value", "effect", "tolerationSeconds"})
 # set by the manifest itself: a site's ``env`` may not replace them
@@ -119,6 +121,11 @@ class JobTemplate(BaseSettings):
     def effective_ocr_device(self) -> str:
         return self.ocr_device or ("gpu" if self.gpu_count > 0 else "cpu")
 
+    @property
+    def effective_decode_device(self) -> str:
+        """NVDEC where it works on a GPU Job (auto), never tried on a CPU Job; env can say."""
+        return self.env.get(DECODE_DEVICE_ENV) or ("auto" if self.gpu_count > 0 else "cpu")
+
     def _identity_problems(self) -> list[str]:
         problems = []
         if not is_dns1123_label(self.namespace):
@@ -174,4 +181,7 @@ class JobTemplate(BaseSettings):
                 problems.append(f"env {name} is set by the manifest (use the template's own field)")
         if self.ocr_device is not None and not OCR_DEVICE.match(self.ocr_device):
             problems.append(f"ocr_device {self.ocr_device!r}: use cpu, gpu or gpu:N")
+        decode = self.env.get(DECODE_DEVICE_ENV)
+        if decode is not None and decode not in DECODE_DEVICES:
+            problems.append(f"env {DECODE_DEVICE_ENV}={decode!r}: use {', '.join(DECODE_DEVICES)}")
         return problems

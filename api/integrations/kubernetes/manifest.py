@@ -169,6 +169,7 @@ def container_env(template: JobTemplate) -> list[dict[str, str]]:
         "HOME": SCRATCH,
         "PLATECUT_TERMINATION_LOG": TERMINATION_LOG,
         "PLATECUT_OCR_DEVICE": template.effective_ocr_device,
+        "PLATECUT_DECODE_DEVICE": template.effective_decode_device,
     }
     return [{"name": name, "value": value} for name, value in env.items()]
 
