@@ -19,6 +19,7 @@ import functools
 import os
 import re
 import subprocess
+from pathlib import Path
 from typing import Literal
 
 from jobs import ffmpeg_cli
@@ -42,6 +43,7 @@ NVDEC_FORMATS: dict[str, frozenset[str]] = {
 # FFmpeg's lines when NVDEC turns a stream down at the start and software decoding takes over
 HWACCEL_REFUSED = re.compile(rb"Failed setup for format cuda|hwaccel initialisation returned error")
 _DEVICE_CHECK_TIMEOUT_S = 30  # opening a CUDA context takes well under a second
+DEVICE_NODES = Path("/dev")  # where the NVIDIA driver (or the container toolkit) puts nvidia0...
 
 
 def requested_device() -> Device:
@@ -61,9 +63,11 @@ def choose_decode_path(info: PlateInfo, requested: Device | None = None) -> Deco
     refusal = nvdec_refusal(info)
     if refusal:
         return DecodePath(device="cpu", reason=refusal)
+    if not has_gpu_nodes():
+        return DecodePath(device="cpu", reason="no NVIDIA GPU on this node (no /dev/nvidia0...)")
     if not cuda_device_opens():
-        return DecodePath(device="cpu", reason="no CUDA device could be opened (no GPU visible, "
-                          "or FFmpeg found no NVIDIA driver)")
+        return DecodePath(device="cpu", reason="no CUDA device could be opened (FFmpeg found no "
+                          "NVIDIA driver, or the GPU is not usable)")
     return DecodePath(device="cuda", reason=f"NVDEC decodes {info.codec} {info.pix_fmt}"
                       + (f" ({DEVICE_ENV}=cuda)" if wanted == "cuda" else ""))
 
@@ -78,6 +82,11 @@ def nvdec_refusal(info: PlateInfo) -> str | None:
     if info.pix_fmt not in formats:
         return f"NVDEC does not decode {info.codec} in {info.pix_fmt}"
     return None
+
+
+def has_gpu_nodes() -> bool:
+    """True when the node shows an NVIDIA GPU: a free check that spares CPU nodes FFmpeg's."""
+    return any(DEVICE_NODES.glob("nvidia[0-9]*"))
 
 
 @functools.cache

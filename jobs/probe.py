@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from typing import Any
 
@@ -20,7 +21,12 @@ _CONTAINERS = {".mov": "mov", ".mp4": "mp4", ".m4v": "mp4", ".mxf": "mxf", ".mkv
 def probe(source: PlateSource) -> PlateInfo:
     """Probe a plate; raises BadInputError when it has no readable video."""
     args = [*_input_args(source), "-show_streams", "-show_format", str(source.path)]
-    data = ffmpeg_cli.probe_json(args, f"reading {source.display_name}")
+    with ThreadPoolExecutor(max_workers=2) as pool:  # FFmpeg's own tables, read meanwhile
+        depths = pool.submit(ffmpeg_cli.pixel_format_depths)
+        intra = pool.submit(ffmpeg_cli.intra_only_codecs)
+        data = ffmpeg_cli.probe_json(args, f"reading {source.display_name}")
+        depths.result()
+        intra.result()
     video = _video_stream(data, source)
     rate, vfr = _frame_rate(video, source)
     count, counted = _frame_count(video, source)

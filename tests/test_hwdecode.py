@@ -15,17 +15,18 @@ import pytest
 from jobs import hwdecode
 from jobs.analyse import analyse
 from jobs.decode import Timestamps, _read_showinfo, analysis_command
-from jobs.errors import UsageError
+from jobs.errors import ExitCode, UsageError
 from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
 from jobs.probe import probe
 from jobs.source import resolve_source
 from jobs.synth import PlateSpec, ShotSpec
 from jobs.synth_suite import SUITE, file_name
 from tests.conftest import PlateMaker, SplitRunner
+from tests.test_cli import assert_user_error, platecut
 
 TWO_SHOTS = PlateSpec(shots=(ShotSpec("testsrc", 12), ShotSpec("mandel", 12)), width=160, height=90)
 CUDA = DecodePath(device="cuda", reason="NVDEC decodes h264 yuv420p")
-NO_GPU_HERE = not Path("/dev/nvidiactl").exists()
+NO_GPU_HERE = not hwdecode.has_gpu_nodes()
 
 
 def _info(plates: PlateMaker) -> tuple[str, PlateInfo]:
@@ -75,10 +76,21 @@ def test_the_site_can_keep_decoding_on_the_cpu(plates: PlateMaker) -> None:
 @pytest.mark.parametrize("requested", ["auto", "cuda"])
 def test_without_a_gpu_the_pass_falls_back_and_says_why(plates: PlateMaker, requested: str) -> None:
     _, info = _info(plates)
-    assert not hwdecode.cuda_device_opens()
+    assert not hwdecode.cuda_device_opens()  # FFmpeg agrees
     path = hwdecode.choose_decode_path(info, requested)  # type: ignore[arg-type]
-    assert path.device == "cpu"
-    assert path.reason.startswith("no CUDA device could be opened")
+    assert path == DecodePath(device="cpu", reason="no NVIDIA GPU on this node (no /dev/nvidia0...)")
+
+
+def test_a_gpu_node_whose_gpu_ffmpeg_cannot_open_decodes_on_the_cpu(
+        plates: PlateMaker, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _, info = _info(plates)
+    (tmp_path / "nvidia0").touch()  # a device node, but no driver FFmpeg can load here
+    monkeypatch.setattr(hwdecode, "DEVICE_NODES", tmp_path)
+    assert hwdecode.has_gpu_nodes()
+    if hwdecode.cuda_device_opens():
+        pytest.skip("FFmpeg opens a CUDA device here")
+    path = hwdecode.choose_decode_path(info, "auto")
+    assert path.device == "cpu" and path.reason.startswith("no CUDA device could be opened")
 
 
 def test_the_cuda_pass_asks_ffmpeg_for_nvdec_before_the_input(plates: PlateMaker) -> None:
@@ -127,7 +139,7 @@ def test_the_manifest_says_which_device_decoded(split_plate: SplitRunner) -> Non
     _, manifest, _ = split_plate(file_name("different", spec), spec, split=False, ocr=None)
     assert manifest.software.decode is not None
     assert manifest.software.decode.device == "cpu"
-    assert manifest.software.decode.reason.startswith("no CUDA device could be opened")
+    assert manifest.software.decode.reason == "no NVIDIA GPU on this node (no /dev/nvidia0...)"
 
 
 @pytest.mark.skipif(not NO_GPU_HERE, reason="a GPU is visible: bench/gpu_check.sh covers that path")
@@ -140,3 +152,13 @@ def test_a_pass_that_fails_on_the_gpu_runs_again_on_the_cpu(plates: PlateMaker) 
     assert found.decode_path.reason.startswith("the NVDEC pass failed (hw_two_shots.mp4: decoding "
                                                "failed after 0 frames")
     assert found.decode_path.reason.endswith("decoded again on the CPU")
+
+
+def test_a_wrong_decode_device_stops_the_split_with_a_usage_error(
+        plates: PlateMaker, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    plate, _ = _info(plates)
+    monkeypatch.setenv(hwdecode.DEVICE_ENV, "gpu")
+    out = tmp_path / "out"
+    result = platecut("split", plate, "-o", str(out), "--no-ocr")
+    assert_user_error(result, ExitCode.USAGE, "PLATECUT_DECODE_DEVICE='gpu' is not a decode device")
+    assert not out.exists()  # nothing half-written
