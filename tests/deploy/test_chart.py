@@ -280,6 +280,27 @@ def test_metrics_can_be_turned_off(render: Render) -> None:
     assert [p["name"] for p in one(manifests, "Service", "-api")["spec"]["ports"]] == ["http"]
 
 
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_api_pods_spread_over_nodes_and_zones_and_drain_one_at_a_time(render: Render, case: Case) -> None:
+    manifests = render(case)
+    api = one(manifests, "Deployment", "-api")
+    selector = api["spec"]["selector"]["matchLabels"]
+    spread = pod_spec(api)["topologySpreadConstraints"]
+    assert [(c["topologyKey"], c["maxSkew"], c["whenUnsatisfiable"]) for c in spread] == [
+        ("kubernetes.io/hostname", 1, "ScheduleAnyway"), ("topology.kubernetes.io/zone", 1, "ScheduleAnyway")]
+    assert all(c["labelSelector"] == {"matchLabels": selector} for c in spread)
+    budget = one(manifests, "PodDisruptionBudget", "-api")
+    assert budget["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": selector}}
+    assert not find(manifests, "PodDisruptionBudget", "-worker")  # workers' tasks are retried
+
+
+def test_api_spread_and_budget_can_be_turned_off(render: Render) -> None:
+    manifests = render(Case("no-spread", sets=("api.topologySpread.enabled=false",
+                                               "api.podDisruptionBudget.enabled=false")))
+    assert "topologySpreadConstraints" not in pod_spec(one(manifests, "Deployment", "-api"))
+    assert not find(manifests, "PodDisruptionBudget")
+
+
 def test_only_prometheus_reaches_the_metrics_port_of_the_gpu_site(render: Render) -> None:
     policy = one(render(GPU), "NetworkPolicy", "-api")
     rules = {rule["ports"][0]["port"]: rule["from"] for rule in policy["spec"]["ingress"]}
