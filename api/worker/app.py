@@ -20,6 +20,8 @@ from api.config import Settings
 RECONCILE_TASK = "platecut.reconcile"
 WEBHOOKS_TASK = "platecut.webhooks"
 TRACKERS_TASK = "platecut.trackers"
+BEAT_SYNC_TASKS = 3  # beat writes its schedule file after every round of the three ticks below, so
+# the file's age tells that beat is alive (api.worker.beat_alive, the chart's liveness probe)
 TRACKERS_TIME_LIMIT = 1800.0  # a publish of a long reel with its thumbnails: PLATECUT_TRACKER_LEASE_SECONDS
 
 
@@ -40,6 +42,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         task_default_queue=runs.celery_queue,  # beat's ticks go here; the worker consumes it
+        beat_sync_every=BEAT_SYNC_TASKS,
         beat_schedule={"reconcile": {"task": RECONCILE_TASK, "schedule": interval,
                                      "options": {"expires": interval}},
                        "webhooks": {"task": WEBHOOKS_TASK, "schedule": interval,

@@ -155,6 +155,16 @@ def test_beat_is_one_pod_replaced_with_recreate(render: Render, case: Case) -> N
         "--schedule", "/tmp/celerybeat-schedule"]
     assert pod_spec(beat)["automountServiceAccountToken"] is False
     assert not find(render(case), "HorizontalPodAutoscaler", "-beat")
+    probe = container["livenessProbe"]
+    assert probe["exec"]["command"] == ["python", "-m", "api.worker.beat_alive",
+                                        "/tmp/celerybeat-schedule", "--max-age", "300"]
+    assert (probe["periodSeconds"], probe["failureThreshold"]) == (60, 3)
+
+
+def test_beat_liveness_can_be_turned_off(render: Render) -> None:
+    manifests = render(Case("no-beat-probe", sets=("beat.livenessProbe.enabled=false",)))
+    beat = one(manifests, "Deployment", "-beat")
+    assert "livenessProbe" not in pod_spec(beat)["containers"][0]
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
