@@ -311,6 +311,40 @@ def test_api_spread_and_budget_can_be_turned_off(render: Render) -> None:
     assert not find(manifests, "PodDisruptionBudget")
 
 
+DNS_EGRESS = {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+              "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]}
+
+
+def split_job_egress(manifests: list[Manifest]) -> list[dict[str, Any]]:
+    spec = one(manifests, "NetworkPolicy", "-split-jobs")["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in spec
+    assert spec["egress"][0] == DNS_EGRESS
+    egress: list[dict[str, Any]] = spec["egress"][1:]
+    return egress
+
+
+def test_split_jobs_reach_dns_and_the_sites_object_store_alone(render: Render) -> None:
+    assert split_job_egress(render(GPU)) == [{  # the site's Ceph RGW, as its values say
+        "ports": [{"port": 8080, "protocol": "TCP"}],
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "storage"}}}]}]
+
+
+def test_split_jobs_reach_the_bundled_minio(render: Render) -> None:
+    manifests = render(next(case for case in CASES if case.name == "everything"))
+    minio = one(manifests, "StatefulSet", "-minio")
+    [rule] = split_job_egress(manifests)
+    assert rule["ports"] == [{"port": 9000, "protocol": "TCP"}, {"port": 443, "protocol": "TCP"}]
+    assert rule["to"] == [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": minio["metadata"]["namespace"]}},
+        "podSelector": {"matchLabels": minio["spec"]["selector"]["matchLabels"]}}]
+
+
+def test_split_jobs_on_aws_reach_no_private_range_and_no_metadata_address(render: Render) -> None:
+    [rule] = split_job_egress(render(Case("aws-egress", sets=("networkPolicy.enabled=true",))))
+    assert rule["to"] == [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]}}]
+
+
 def test_only_prometheus_reaches_the_metrics_port_of_the_gpu_site(render: Render) -> None:
     policy = one(render(GPU), "NetworkPolicy", "-api")
     rules = {rule["ports"][0]["port"]: rule["from"] for rule in policy["spec"]["ingress"]}
