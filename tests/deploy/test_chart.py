@@ -311,6 +311,22 @@ def test_api_spread_and_budget_can_be_turned_off(render: Render) -> None:
     assert not find(manifests, "PodDisruptionBudget")
 
 
+def test_the_jobs_namespace_can_be_made_restricted(render: Render) -> None:
+    sets = ("jobs.namespace=platecut-split", "jobs.createNamespace=true")
+    [namespace] = find(render(Case("jobs-namespace", sets=sets)), "Namespace")
+    assert namespace["metadata"]["name"] == "platecut-split"
+    labels = namespace["metadata"]["labels"]
+    assert {k: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")} == {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted"}
+    assert namespace["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+    # never the release's own namespace, and nothing unless asked
+    assert not find(render(Case("jobs-here", sets=(f"jobs.namespace={NAMESPACE}",
+                                                   "jobs.createNamespace=true"))), "Namespace")
+    assert not find(render(Case("jobs-ns-exists", sets=("jobs.namespace=platecut-split",))), "Namespace")
+
+
 DNS_EGRESS = {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
               "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]}
 
