@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 
 from api.integrations.kubernetes import JobTemplate, build_job, job_name_for, label_value
-from api.integrations.kubernetes.manifest import active_deadline_seconds, scratch_bytes
+from api.integrations.kubernetes.manifest import active_deadline_seconds, scratch_bytes, scratch_quantity
 from api.integrations.kubernetes.names import DNS1123_LABEL, LABEL_VALUE
 from api.integrations.launcher import JobRequest
 
@@ -38,6 +38,7 @@ TEMPLATES: dict[str, JobTemplate] = {
         backoff_limit=1, ttl_seconds_after_finished=3600, env_secret_name="platecut-s3",
         env={"PLATECUT_OCR_ENGINE": "onnx"}, run_as_user=20000, run_as_group=20001, ocr_device="gpu:0",
         request_scratch_storage=False),
+    "scratch-volume": JobTemplate(image=IMAGE, gpu_count=1, scratch_storage_class="fast-nvme"),
 }
 
 
@@ -215,6 +216,21 @@ def test_deadline_and_scratch_scale_with_the_plate(make_request: MakeRequest) ->
     assert int(size_limit[:-2]) * 1024**2 >= scratch_bytes(big, template) >= 3 * big.size_bytes
     assert _container(job)["resources"]["requests"]["ephemeral-storage"] == size_limit
     assert scratch_bytes(small, template) < scratch_bytes(big, template)
+
+
+def test_scratch_can_be_a_volume_of_the_sites_storage_class(make_request: MakeRequest) -> None:
+    big = make_request(size_bytes=40 * 10**9)  # 40 GB: 140 GB of scratch, more than a node's disk
+    job = build_job(big, TEMPLATES["scratch-volume"])
+    [volume] = job["spec"]["template"]["spec"]["volumes"]
+    claim = volume["ephemeral"]["volumeClaimTemplate"]
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast-nvme",
+                             "resources": {"requests": {"storage": scratch_quantity(big, TEMPLATES["gpu"])}}}
+    assert claim["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "platecut-api",
+                                           "platecut.io/plate-id": big.plate_id}
+    assert "ephemeral-storage" not in _container(job)["resources"]["requests"]  # not the node's disk
+    assert _container(job)["volumeMounts"] == [{"name": "scratch", "mountPath": "/scratch"}]
+    with pytest.raises(ValueError, match="scratch_storage_class 'Fast_NVMe'"):
+        JobTemplate(image=IMAGE, scratch_storage_class="Fast_NVMe")
 
 
 @pytest.mark.parametrize("attempt", [1, 2, 10, 10**20])

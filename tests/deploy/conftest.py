@@ -51,7 +51,7 @@ CASES = (
     Case("env-production", ("sites/gpu-kueue.yaml", "environments/production.yaml")),
     Case("everything", ("sites/small-site.yaml",), (
         "jobs.namespace=platecut-split", "jobs.createNamespace=true", "networkPolicy.enabled=true",
-        "api.autoscaling.enabled=true",
+        "api.autoscaling.enabled=true", "jobs.scratch.storageClassName=fast-nvme",
         "ingress.tls.enabled=true", "minio.ingress.tls.enabled=true", "imagePullSecrets[0]=regcred",
         "jobs.kueueQueueName=gpu", "jobs.gpu.count=2", "jobs.runtimeClassName=nvidia",
         "jobs.priorityClassName=batch-low", "jobs.ocrDevice=gpu:1", "image.digest=sha256:" + "a" * 64,

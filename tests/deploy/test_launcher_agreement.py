@@ -124,6 +124,14 @@ def test_chart_settings_make_a_valid_job(render: Render, case: Case, monkeypatch
     assert limits.get(data["PLATECUT_K8S_GPU_RESOURCE"]) == (str(gpus) if gpus else None)
     assert env["PLATECUT_OCR_DEVICE"] == data.get("PLATECUT_K8S_OCR_DEVICE", "gpu" if gpus else "cpu")
     assert env["PLATECUT_DECODE_DEVICE"] == ("auto" if gpus else "cpu")
+    [scratch] = spec["volumes"]
+    storage_class = data.get("PLATECUT_K8S_SCRATCH_STORAGE_CLASS")
+    if storage_class:  # a volume of the site's class, not the node's disk
+        claim = scratch["ephemeral"]["volumeClaimTemplate"]["spec"]
+        assert claim["storageClassName"] == storage_class
+        assert "ephemeral-storage" not in container["resources"]["requests"]
+    else:
+        assert "emptyDir" in scratch
     assert spec.get("nodeSelector", {}) == json.loads(data["PLATECUT_K8S_NODE_SELECTOR"])
     assert spec.get("tolerations", []) == json.loads(data["PLATECUT_K8S_TOLERATIONS"])
     assert spec.get("runtimeClassName") == data.get("PLATECUT_K8S_RUNTIME_CLASS")

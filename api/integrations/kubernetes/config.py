@@ -22,6 +22,7 @@ QUANTITY = re.compile(r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkM
 QUANTITY_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 OCR_DEVICE = re.compile(r"^(cpu|gpu(:\d+)?)$")
+STORAGE_CLASS = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")  # a DNS-1123 subdomain
 DECODE_DEVICE_ENV = "PLATECUT_DECODE_DEVICE"  # the job's decode device (jobs.hwdecode)
 DECODE_DEVICES = ("auto", "cuda", "cpu")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -50,7 +51,8 @@ class JobTemplate(BaseSettings):
     ``deadline_seconds_per_1000_frames`` (when the request has a frame count), at most
     ``deadline_max_seconds``; it bounds the whole Job, retries included. The ``/scratch`` emptyDir
     gets ``scratch_size_factor`` x the plate's size + ``scratch_base_bytes`` (its sizeLimit, and the
-    container's ephemeral-storage request when ``request_scratch_storage``).
+    container's ephemeral-storage request when ``request_scratch_storage``); with
+    ``scratch_storage_class`` it is a generic ephemeral volume of that size and class instead.
 
     Each field is read from ``PLATECUT_K8S_`` + its name in capitals, except where a field names its
     variable (``validation_alias``); keywords take the field names. ``image`` may be left unset
@@ -93,6 +95,9 @@ class JobTemplate(BaseSettings):
     scratch_size_factor: float = 3.0
     scratch_base_bytes: int = 20 * GiB
     request_scratch_storage: bool = Field(True, description="Request /scratch as ephemeral-storage")
+    scratch_storage_class: str | None = Field(
+        None, description="Give /scratch a volume of its own from this StorageClass (a generic "
+        "ephemeral volume, made and deleted with the pod) instead of the node's disk; None: emptyDir")
     env_secret_name: str | None = Field(None, validation_alias=_env("env_secret"),
                                         description="Secret for the Jobs' envFrom (S3 credentials)")
     env: Mapping[str, str] = Field(default_factory=dict, description="Job variables (JSON object), "
@@ -181,6 +186,9 @@ class JobTemplate(BaseSettings):
                 problems.append(f"env {name} is set by the manifest (use the template's own field)")
         if self.ocr_device is not None and not OCR_DEVICE.match(self.ocr_device):
             problems.append(f"ocr_device {self.ocr_device!r}: use cpu, gpu or gpu:N")
+        if self.scratch_storage_class is not None and not STORAGE_CLASS.match(self.scratch_storage_class):
+            problems.append(f"scratch_storage_class {self.scratch_storage_class!r} is not a DNS-1123 "
+                            "subdomain")
         decode = self.env.get(DECODE_DEVICE_ENV)
         if decode is not None and decode not in DECODE_DEVICES:
             problems.append(f"env {DECODE_DEVICE_ENV}={decode!r}: use {', '.join(DECODE_DEVICES)}")

@@ -110,6 +110,19 @@ def scratch_quantity(request: JobRequest, template: JobTemplate) -> str:
     return f"{math.ceil(scratch_bytes(request, template) / MiB)}Mi"
 
 
+def scratch_volume(request: JobRequest, template: JobTemplate) -> dict[str, Any]:
+    """``/scratch``: the node's disk (emptyDir), or a volume of the site's StorageClass made and
+    deleted with the pod (a generic ephemeral volume), for plates larger than a node's disk."""
+    size = scratch_quantity(request, template)
+    if not template.scratch_storage_class:
+        return {"name": "scratch", "emptyDir": {"sizeLimit": size}}
+    claim = {"accessModes": ["ReadWriteOnce"], "storageClassName": template.scratch_storage_class,
+             "resources": {"requests": {"storage": size}}}
+    return {"name": "scratch", "ephemeral": {"volumeClaimTemplate": {
+        "metadata": {"labels": {LABEL_MANAGED_BY: MANAGED_BY, LABEL_PLATE_ID: label_value(request.plate_id)}},
+        "spec": claim}}}
+
+
 def pod_spec(request: JobRequest, template: JobTemplate) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
@@ -124,7 +137,7 @@ def pod_spec(request: JobRequest, template: JobTemplate) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [container(request, template)],
-        "volumes": [{"name": "scratch", "emptyDir": {"sizeLimit": scratch_quantity(request, template)}}],
+        "volumes": [scratch_volume(request, template)],
     }
     if template.node_selector:
         spec["nodeSelector"] = dict(template.node_selector)
@@ -177,7 +190,7 @@ def container_env(template: JobTemplate) -> list[dict[str, str]]:
 def resources(request: JobRequest, template: JobTemplate) -> dict[str, dict[str, str]]:
     """Requests and limits; the GPU only in limits (Kubernetes sets its request to the limit)."""
     requests = {"cpu": template.cpu_request, "memory": template.memory_request}
-    if template.request_scratch_storage:
+    if template.request_scratch_storage and not template.scratch_storage_class:
         requests["ephemeral-storage"] = scratch_quantity(request, template)
     limits: dict[str, str] = {}
     if template.cpu_limit:
