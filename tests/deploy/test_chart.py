@@ -361,6 +361,40 @@ def test_split_jobs_on_aws_reach_no_private_range_and_no_metadata_address(render
         "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]}}]
 
 
+def test_an_optional_service_monitor_scrapes_the_api_services_metrics_port(render: Render) -> None:
+    assert not find(render(Case("default")), "ServiceMonitor")
+    sets = ("api.metrics.serviceMonitor.enabled=true", "api.metrics.serviceMonitor.labels.release=kps")
+    manifests = render(Case("service-monitor", sets=sets))
+    monitor = one(manifests, "ServiceMonitor", "-api")
+    service = one(manifests, "Service", "-api")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "kps"
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= service["metadata"]["labels"].items()  # it selects the API Service
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": [service["metadata"]["namespace"]]}
+    assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "30s"}]
+    assert "metrics" in [p["name"] for p in service["spec"]["ports"]]
+    off = ("api.metrics.serviceMonitor.enabled=true", "api.metrics.enabled=false")
+    assert not find(render(Case("monitor-without-metrics", sets=off)), "ServiceMonitor")
+
+
+def test_an_optional_http_route_leads_to_the_api_service(render: Render, helm: Helm) -> None:
+    assert not find(render(Case("default")), "HTTPRoute")
+    sets = ("gateway.enabled=true", "gateway.parentRefs[0].name=studio-gw",
+            "gateway.parentRefs[0].namespace=gateways")
+    manifests = render(Case("http-route", sets=sets))
+    route = one(manifests, "HTTPRoute", "-api")
+    service = one(manifests, "Service", "-api")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["parentRefs"] == [{"name": "studio-gw", "namespace": "gateways"}]
+    assert route["spec"]["hostnames"] == ["platecut.example.com"]  # ingress.host
+    assert route["spec"]["rules"] == [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                                       "backendRefs": [{"name": service["metadata"]["name"],
+                                                        "port": service["spec"]["ports"][0]["port"]}]}]
+    result = helm("template", RELEASE, str(CHART), "--set", "gateway.enabled=true")
+    assert result.returncode != 0 and "gateway.parentRefs: name the Gateway" in result.stderr
+
+
 def test_only_prometheus_reaches_the_metrics_port_of_the_gpu_site(render: Render) -> None:
     policy = one(render(GPU), "NetworkPolicy", "-api")
     rules = {rule["ports"][0]["port"]: rule["from"] for rule in policy["spec"]["ingress"]}
