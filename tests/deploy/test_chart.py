@@ -495,6 +495,16 @@ def test_jobs_in_another_namespace_get_the_s3_secret_there(render: Render) -> No
     assert one(manifests, "NetworkPolicy", "-split-jobs")["metadata"]["namespace"] == "platecut-split"
 
 
+def test_by_default_ingresses_use_the_clusters_class_and_no_controllers_annotations(
+        render: Render) -> None:
+    sets = ("ingress.enabled=true", "minio.enabled=true", "minio.ingress.enabled=true")
+    ingresses = find(render(Case("plain-ingress", sets=sets)), "Ingress")
+    assert len(ingresses) == 2
+    for ingress in ingresses:
+        assert "ingressClassName" not in ingress["spec"]
+        assert not any("nginx" in key for key in ingress["metadata"].get("annotations", {}))
+
+
 @pytest.mark.parametrize("case", [GPU, SMALL], ids=["gpu", "small"])
 def test_ingresses_are_upload_friendly(render: Render, case: Case) -> None:
     ingresses = find(render(case), "Ingress")
