@@ -571,6 +571,31 @@ def test_config_change_rolls_the_pods(helm: Helm) -> None:
     assert checksum() != checksum("--set", "jobs.gpu.count=2")
 
 
+def test_secret_change_rolls_the_pods(helm: Helm) -> None:
+    def checksums(*sets: str) -> tuple[str, str]:
+        result = helm("template", RELEASE, str(CHART), "--show-only", "templates/api.yaml",
+                      "--set", "signingSecret.value=s3cret", *sets)
+        assert result.returncode == 0, result.stderr
+        api = next(d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "Deployment")
+        annotations = api["spec"]["template"]["metadata"]["annotations"]
+        return annotations["checksum/config"], annotations["checksum/secret"]
+
+    config, secret = checksums()
+    assert checksums() == (config, secret)
+    other_config, other_secret = checksums("--set", "signingSecret.value=other")
+    assert (other_config, other_secret != secret) == (config, True)  # the Secret changed, not the config
+
+
+def test_the_secrets_the_chart_makes_outlive_an_uninstall(render: Render) -> None:
+    everything = next(case for case in CASES if case.name == "everything")  # bundled services too
+    made = [m for m in render(everything) if m["kind"] == "Secret"
+            and "helm.sh/hook" not in m["metadata"].get("annotations", {})]
+    assert {m["metadata"]["name"].rsplit("-", 1)[-1] for m in made} >= {"postgresql", "rabbitmq", "minio"}
+    for secret in made:
+        name = secret["metadata"]["name"]
+        assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep", name
+
+
 def test_notes_tell_how_to_reach_the_api_and_watch_jobs(helm: Helm) -> None:
     for case, namespace in ((GPU, "vfx-split"), (DEFAULT, NAMESPACE)):
         result = helm("install", RELEASE, str(CHART), "--dry-run=client", "--namespace", NAMESPACE,

@@ -280,9 +280,11 @@ existing
 {{- end }}
 {{- end -}}
 
-{{/* Pod annotations that roll the pods when their configuration changes. */}}
+{{/* Pod annotations that roll the pods when their configuration or a Secret the chart makes changes
+(generated values are read back from the cluster, so they stay the same across upgrades). */}}
 {{- define "platecut.configChecksums" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+checksum/secret: {{ include (print .Template.BasePath "/secrets.yaml") . | sha256sum }}
 {{- end -}}
 
 {{- define "platecut.imagePullSecrets" -}}
