@@ -298,6 +298,29 @@ def test_1200_jobs_in_three_pages(cluster: EmulatedCluster, launcher: Kubernetes
     assert launcher.calls - before == 6  # asking for some names still lists (not a call per job)
 
 
+def test_installations_sharing_a_namespace_see_their_own_jobs(cluster: EmulatedCluster,
+                                                             template: JobTemplate,
+                                                             make_request: MakeRequest) -> None:
+    def launcher_of(owner: str | None) -> KubernetesLauncher:
+        return KubernetesLauncher(cluster.api_client(), template.model_copy(update={"owner": owner}))
+
+    london, paris = launcher_of("studio.london"), launcher_of("studio.paris")
+    ours, theirs = make_request(), make_request()
+    london.submit(ours)
+    paris.submit(theirs)
+    legacy = make_request()  # made before Jobs carried an owner
+    launcher_of(None).submit(legacy)
+    stored = cluster.job(ours.job_name)
+    assert stored is not None and stored["metadata"]["labels"]["platecut.io/owner"] == "studio.london"
+    assert set(london.statuses()) == {ours.job_name, legacy.job_name}
+    assert set(paris.statuses()) == {theirs.job_name, legacy.job_name}
+    assert london.statuses([theirs.job_name])[theirs.job_name].phase is JobPhase.MISSING
+    selectors = {r.params["labelSelector"] for r in cluster.requests("get", cluster.jobs_path())}
+    assert {"app.kubernetes.io/managed-by=platecut-api,platecut.io/owner=studio.london",
+            "app.kubernetes.io/managed-by=platecut-api,!platecut.io/owner"} <= selectors
+    assert set(launcher_of(None).statuses()) == {ours.job_name, theirs.job_name, legacy.job_name}
+
+
 def test_statuses_of_nothing_and_of_missing_names(cluster: EmulatedCluster,
                                                   launcher: KubernetesLauncher) -> None:
     assert launcher.statuses() == {}

@@ -289,6 +289,8 @@ def test_a_site_can_keep_gpu_jobs_decoding_on_the_cpu(make_request: MakeRequest)
     {"tolerations": [{"key": "k", "efect": "NoSchedule"}]},
     {"ocr_device": "cuda"},
     {"env": {"PLATECUT_DECODE_DEVICE": "nvdec"}},
+    {"owner": "a" * 64},
+    {"owner": "-studio"},
     {"deadline_base_seconds": 0},
 ])
 def test_template_refuses_nonsense(change: dict[str, Any]) -> None:

@@ -79,6 +79,7 @@ TEMPLATE_VARIABLES = {
     "deadline_max_seconds": "DEADLINE_MAX_SECONDS", "ttl_seconds_after_finished": "TTL_SECONDS",
     "scratch_size_factor": "SCRATCH_SIZE_FACTOR", "scratch_base_bytes": "SCRATCH_BASE_BYTES",
     "request_scratch_storage": "REQUEST_SCRATCH_STORAGE", "scratch_storage_class": "SCRATCH_STORAGE_CLASS",
+    "owner": "OWNER",
     "env_secret_name": "ENV_SECRET", "env": "ENV",
     "run_as_user": "RUN_AS_USER", "run_as_group": "RUN_AS_GROUP", "ocr_device": "OCR_DEVICE",
 }

@@ -16,7 +16,7 @@ from api.integrations.factory import job_template
 from api.integrations.kubernetes import JobTemplate, build_job, job_name_for
 from api.integrations.kubernetes.manifest import LABEL_KUEUE_QUEUE, LABEL_MANAGED_BY, MANAGED_BY
 from api.integrations.launcher import JobRequest
-from tests.deploy.conftest import CASES, KUBE_VERSIONS, NAMESPACE, Case, Manifest, Render, find, one
+from tests.deploy.conftest import CASES, KUBE_VERSIONS, NAMESPACE, RELEASE, Case, Manifest, Render, find, one
 
 CASE_IDS = [case.name for case in CASES]
 
@@ -97,6 +97,8 @@ def test_chart_settings_make_a_valid_job(render: Render, case: Case, monkeypatch
     assert spec["serviceAccountName"] == account["metadata"]["name"]
     assert spec["automountServiceAccountToken"] is False
     assert job["metadata"]["labels"][LABEL_MANAGED_BY] == MANAGED_BY  # what NOTES.txt tells to watch
+    # releases sharing the jobs namespace tell their Jobs apart
+    assert job["metadata"]["labels"]["platecut.io/owner"] == f"{NAMESPACE}.{RELEASE}"
 
     # the S3 keys: a Secret the chart made in the jobs namespace, or the site's own
     secret_name = data.get("PLATECUT_K8S_ENV_SECRET")

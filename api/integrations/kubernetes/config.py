@@ -13,7 +13,7 @@ from typing import Any, Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.integrations.kubernetes.names import is_dns1123_label
+from api.integrations.kubernetes.names import LABEL_VALUE, MAX_LABEL, is_dns1123_label
 
 GiB = 1024**3
 ENV_PREFIX = "PLATECUT_K8S_"
@@ -95,6 +95,9 @@ class JobTemplate(BaseSettings):
     scratch_size_factor: float = 3.0
     scratch_base_bytes: int = 20 * GiB
     request_scratch_storage: bool = Field(True, description="Request /scratch as ephemeral-storage")
+    owner: str | None = Field(None, description="This installation's name on its Jobs (label "
+                              "platecut.io/owner): installations sharing a jobs namespace each see "
+                              "their own Jobs alone; None: every platecut Job of the namespace")
     scratch_storage_class: str | None = Field(
         None, description="Give /scratch a volume of its own from this StorageClass (a generic "
         "ephemeral volume, made and deleted with the pod) instead of the node's disk; None: emptyDir")
@@ -189,6 +192,9 @@ class JobTemplate(BaseSettings):
         if self.scratch_storage_class is not None and not STORAGE_CLASS.match(self.scratch_storage_class):
             problems.append(f"scratch_storage_class {self.scratch_storage_class!r} is not a DNS-1123 "
                             "subdomain")
+        if self.owner is not None and not (self.owner and len(self.owner) <= MAX_LABEL
+                                           and LABEL_VALUE.match(self.owner)):
+            problems.append(f"owner {self.owner!r} is not a label value (63 characters at most)")
         decode = self.env.get(DECODE_DEVICE_ENV)
         if decode is not None and decode not in DECODE_DEVICES:
             problems.append(f"env {DECODE_DEVICE_ENV}={decode!r}: use {', '.join(DECODE_DEVICES)}")

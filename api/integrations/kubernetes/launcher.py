@@ -20,6 +20,7 @@ from api.integrations.kubernetes.client import load_api_client
 from api.integrations.kubernetes.config import JobTemplate
 from api.integrations.kubernetes.manifest import (
     LABEL_MANAGED_BY,
+    LABEL_OWNER,
     LABEL_PLATE_ID,
     MANAGED_BY,
     MANAGED_SELECTOR,
@@ -152,11 +153,18 @@ class KubernetesLauncher:
                 self._endings.popitem(last=False)
 
     def _list_jobs(self) -> list[dict[str, Any]]:
-        """All our Jobs of the namespace: one LIST, ``page_size`` at a time."""
+        """All our Jobs of the namespace, ``page_size`` at a time. With an owner: this installation's,
+        and those made before Jobs carried an owner (a second LIST, empty once they are gone)."""
+        if not self.template.owner:
+            return self._list_selected(MANAGED_SELECTOR)
+        return [*self._list_selected(f"{MANAGED_SELECTOR},{LABEL_OWNER}={self.template.owner}"),
+                *self._list_selected(f"{MANAGED_SELECTOR},!{LABEL_OWNER}")]
+
+    def _list_selected(self, selector: str) -> list[dict[str, Any]]:
         jobs: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            page_args: dict[str, Any] = {"label_selector": MANAGED_SELECTOR, "limit": self.page_size}
+            page_args: dict[str, Any] = {"label_selector": selector, "limit": self.page_size}
             if token:
                 page_args["_continue"] = token
             page = self._json(self._batch.list_namespaced_job, self.namespace, **page_args)

@@ -19,6 +19,7 @@ LABEL_PLATE_ID = "platecut.io/plate-id"
 LABEL_SITE = "platecut.io/site"
 LABEL_PROJECT = "platecut.io/project"
 LABEL_ATTEMPT = "platecut.io/attempt"
+LABEL_OWNER = "platecut.io/owner"  # the installation that made the Job (JobTemplate.owner)
 LABEL_KUEUE_QUEUE = "kueue.x-k8s.io/queue-name"
 ANNOTATION_PLATE_NAME = "platecut.io/plate-name"
 ANNOTATION_SOURCE = "platecut.io/source-uri"
@@ -34,6 +35,8 @@ def build_job(request: JobRequest, template: JobTemplate) -> dict[str, Any]:
     if not is_dns1123_label(request.job_name):
         raise ValueError(f"job name {request.job_name!r} is not a DNS-1123 label of at most 63 characters")
     labels = job_labels(request)
+    if template.owner:
+        labels[LABEL_OWNER] = template.owner
     job_meta_labels = dict(labels)
     spec: dict[str, Any] = {
         "backoffLimit": template.backoff_limit,
