@@ -63,6 +63,7 @@ KEYS = {"id": "test", "secret": "test-secret", "region": "us-east-1"}
 PROJECT = "show"
 FINAL = {"succeeded", "failed", "rejected", "cancelled"}
 DONE_TIMEOUT = 120.0
+LONG_SCALE = 3  # the long sample's shot-length factor
 # loggers of the reconcile: the API must never log them when a broker is set
 RECONCILE_LOGGERS = {"api.runs.background", "api.runs.reconcile", "api.runs.apply"}
 
@@ -102,16 +103,25 @@ def sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
     return SharedCache(root / "cache" / "e2e").get("sample", lambda: make_sample(root / "e2e-sample"))
 
 
-def make_sample(folder: Path) -> SamplePlate:
+@pytest.fixture(scope="session")
+def long_sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
+    """The sample with every shot three times as long: its job runs long enough (about 20 s) for the
+    reconcile to see it running even when ticks reach a busy worker seconds late."""
+    root = shared_root(tmp_path_factory)
+    return SharedCache(root / "cache" / "e2e").get(
+        "sample-x3", lambda: make_sample(root / "e2e-sample-x3", scale=LONG_SCALE))
+
+
+def make_sample(folder: Path, scale: int = 1) -> SamplePlate:
     path = folder / "A001C003_240611.mp4"
     folder.mkdir(parents=True, exist_ok=True)
-    made = subprocess.run([PLATECUT, "sample", str(path), "--size", "640x360"], capture_output=True,
-                          text=True, timeout=120)
+    made = subprocess.run([PLATECUT, "sample", str(path), "--size", "640x360", "--scale", str(scale)],
+                          capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     found = re.search(r": (\d+) frames, cuts start at \[([\d, ]*)\]", made.stdout)
     assert found, made.stdout
     frame_count, cut_starts = int(found[1]), [int(n) for n in found[2].split(",")]
-    spec = demo_spec(640, 360)
+    spec = demo_spec(640, 360, scale=scale)
     truth = truth_of(spec)
     assert (frame_count, cut_starts) == (truth.frame_count, truth.cut_starts)
     return SamplePlate(path, frame_count, cut_starts, cut_names(spec))
@@ -491,7 +501,8 @@ def test_a_plate_goes_through_postgres_s3_and_celery(site: Site, sample_plate: S
     assert rows["state"] == "succeeded" and rows["cuts"] == (len(cuts),) * 3 and rows["runs"] == 1
 
 
-def test_killed_workers_leave_the_plate_whole(site: Site, sample_plate: SamplePlate) -> None:
+def test_killed_workers_leave_the_plate_whole(site: Site, long_sample_plate: SamplePlate) -> None:
+    sample_plate = long_sample_plate
     site.serve()
     site.worker()
     site.beat()
