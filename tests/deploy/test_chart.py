@@ -602,7 +602,7 @@ def test_notes_tell_how_to_reach_the_api_and_watch_jobs(helm: Helm) -> None:
                       *value_args(case))
         assert result.returncode == 0, result.stderr
         notes = result.stdout.split("NOTES:", 1)[1]
-        assert f"kubectl get jobs -l app.kubernetes.io/managed-by=platecut-api -n {namespace}" in notes
+        assert f"kubectl get jobs -l platecut.io/owner={NAMESPACE}.{RELEASE} -n {namespace}" in notes
         assert "platecut token create --site" in notes
         if case is GPU:
             assert "https://platecut.london.studio.example" in notes

@@ -23,6 +23,12 @@ characters, so that "<fullname>-<suffix>" names stay DNS-1123 labels. */}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* This release's name on its split Jobs (platecut.io/owner, PLATECUT_K8S_OWNER): releases sharing
+the jobs namespace each see their own. */}}
+{{- define "platecut.jobOwner" -}}
+{{- printf "%s.%s" .Release.Namespace .Release.Name | trunc 63 | trimSuffix "-" | trimSuffix "." -}}
+{{- end -}}
+
 {{- define "platecut.jobsNamespace" -}}
 {{- default .Release.Namespace .Values.jobs.namespace -}}
 {{- end -}}
