@@ -211,6 +211,27 @@ def ensure_plate(spec: PlateSpec, path: Path, max_shots: int = 8) -> PlateTruth:
     return truth_of(spec)
 
 
+def ensure_transcode(source: Path, target: Path, options: Sequence[str]) -> Path:
+    """``source`` re-encoded frame for frame with FFmpeg's output ``options`` (no audio) into
+    ``target``, a movie or a sequence's printf pattern (numbered from 0, its folder made afresh),
+    unless a finished one made from this very source with these options is already there."""
+    marker = _marker(target)
+    made_from = repr((str(source), source.stat().st_mtime_ns, list(options)))
+    if marker.exists() and marker.read_text() == made_from:
+        return target
+    marker.unlink(missing_ok=True)
+    log(f"transcoding {source.name} to {target.name}")
+    sequence = "%" in target.name
+    if sequence:
+        shutil.rmtree(target.parent, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    numbering = ["-start_number", "0"] if sequence else []
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), *options, "-an", *numbering,
+                    str(target)], check=True)
+    marker.write_text(made_from)
+    return target
+
+
 def _make_in_parts(spec: PlateSpec, path: Path, max_shots: int) -> None:
     """Render groups of hard-cut shots as separate movies, then concatenate them (stream copy)."""
     if spec.codec in SEQUENCE_CODECS or spec.audio or spec.timecode or spec.vfr_from_frame is not None:

@@ -36,7 +36,17 @@ from typing import Any
 import numpy as np
 
 from bench.accuracy import score
-from bench.common import PYTHON, RESULTS, WORK, ensure_plate, interleaved_timings, log, many_cuts_spec, table
+from bench.common import (
+    PYTHON,
+    RESULTS,
+    WORK,
+    ensure_plate,
+    ensure_transcode,
+    interleaved_timings,
+    log,
+    many_cuts_spec,
+    table,
+)
 from jobs import hwdecode
 from jobs.analyse import Analysis, analyse
 from jobs.manifest import DecodePath, DetectorSettings
@@ -98,18 +108,8 @@ def speed_plates(frames: int, work: Path) -> list[Plate]:
     truth = ensure_plate(spec, source)
     plates = [Plate("h264_crf18", source, truth)]
     for name, options in TRANSCODES.items():
-        plates.append(Plate(name, _transcode(source, work / f"{name}.mp4", options), truth))
+        plates.append(Plate(name, ensure_transcode(source, work / f"{name}.mp4", options), truth))
     return plates
-
-
-def _transcode(source: Path, target: Path, options: list[str]) -> Path:
-    if not target.exists():
-        log(f"transcoding {source.name} to {target.name}")
-        partial = target.with_name("partial-" + target.name)
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), *options, "-an",
-                        str(partial)], check=True)
-        partial.rename(target)
-    return target
 
 
 def detect_env(device: str) -> list[str]:
@@ -219,7 +219,7 @@ def accuracy(plates: list[Plate], work: Path, budget: Budget) -> list[dict[str, 
         path = work / "suite" / file_name(name, spec)
         rows.append(compare_paths(name, path, ensure_plate(spec, path)))
     different = work / "suite" / file_name("different", SUITE["different"])
-    refused = _transcode(different, work / "h264_422_10bit.mp4", REFUSED_OPTIONS)
+    refused = ensure_transcode(different, work / "h264_422_10bit.mp4", REFUSED_OPTIONS)
     rows.append(compare_paths("h264_422_10bit (forced onto NVDEC)", refused,
                               ensure_plate(SUITE["different"], different), forced=CUDA))
     return rows

@@ -19,8 +19,6 @@ and prints the ratios of the speed targets. Results: ``bench/results/speed_forma
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from bench.common import (
     WORK,
     Timing,
     ensure_plate,
+    ensure_transcode,
     heading,
     interleaved_timings,
     log,
@@ -86,18 +85,7 @@ def plate(name: str, scale: int) -> Path:
     source = master(fmt.master, scale)
     if not fmt.options:
         return source
-    target = FORMATS_DIR / f"{name}_x{scale}{fmt.suffix}"
-    done = FORMATS_DIR / f"{name}_x{scale}.done"
-    if not done.exists():
-        log(f"transcoding {source.name} to {name}")
-        folder = target.parent if fmt.suffix.startswith("/") else None
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), *fmt.options, "-an",
-                        *(["-start_number", "0"] if folder else []), str(target)], check=True)
-        done.touch()
-    return target
+    return ensure_transcode(source, FORMATS_DIR / f"{name}_x{scale}{fmt.suffix}", fmt.options)
 
 
 def is_sequence(path: Path) -> bool:
