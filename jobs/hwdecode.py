@@ -20,15 +20,13 @@ import os
 import re
 import subprocess
 from pathlib import Path
-from typing import Literal
 
 from jobs import ffmpeg_cli
 from jobs.errors import UsageError
+from jobs.manifest import DECODE_DEVICE_ENV as DEVICE_ENV
+from jobs.manifest import DECODE_DEVICES as DEVICES
+from jobs.manifest import DecodeDevice as Device
 from jobs.manifest import DecodePath, PlateInfo
-
-DEVICE_ENV = "PLATECUT_DECODE_DEVICE"
-Device = Literal["auto", "cuda", "cpu"]
-DEVICES: tuple[Device, ...] = ("auto", "cuda", "cpu")
 
 # what NVDEC decodes (NVIDIA's Video Codec SDK support matrix, Turing and later; 4:2:2 needs
 # Blackwell and is left to the CPU), as FFmpeg names the codec and the decoded pixel format

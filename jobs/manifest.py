@@ -288,6 +288,12 @@ class SplitSettings(_Model):
                                          "None: the cuts were detected")
 
 
+# the job's decode device, as its environment names it (jobs.hwdecode; the launcher sets it)
+DECODE_DEVICE_ENV = "PLATECUT_DECODE_DEVICE"
+DecodeDevice = Literal["auto", "cuda", "cpu"]
+DECODE_DEVICES: tuple[DecodeDevice, ...] = ("auto", "cuda", "cpu")
+
+
 class DecodePath(_Model):
     """Where the analysis pass decoded the plate (jobs.hwdecode), and why there."""
 

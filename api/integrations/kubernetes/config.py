@@ -13,7 +13,8 @@ from typing import Any, Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.integrations.kubernetes.names import LABEL_VALUE, MAX_LABEL, is_dns1123_label
+from api.integrations.kubernetes.names import is_dns1123_label, is_label_value
+from jobs.manifest import DECODE_DEVICE_ENV, DECODE_DEVICES
 
 GiB = 1024**3
 ENV_PREFIX = "PLATECUT_K8S_"
@@ -23,8 +24,6 @@ QUANTITY_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 OCR_DEVICE = re.compile(r"^(cpu|gpu(:\d+)?)$")
 STORAGE_CLASS = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")  # a DNS-1123 subdomain
-DECODE_DEVICE_ENV = "PLATECUT_DECODE_DEVICE"  # the job's decode device (jobs.hwdecode)
-DECODE_DEVICES = ("auto", "cuda", "cpu")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 TOLERATION_KEYS = frozenset({"key", "operator", "value", "effect", "tolerationSeconds"})
 # set by the manifest itself: a site's ``env`` may not replace them
@@ -192,8 +191,7 @@ class JobTemplate(BaseSettings):
         if self.scratch_storage_class is not None and not STORAGE_CLASS.match(self.scratch_storage_class):
             problems.append(f"scratch_storage_class {self.scratch_storage_class!r} is not a DNS-1123 "
                             "subdomain")
-        if self.owner is not None and not (self.owner and len(self.owner) <= MAX_LABEL
-                                           and LABEL_VALUE.match(self.owner)):
+        if self.owner is not None and not (self.owner and is_label_value(self.owner)):
             problems.append(f"owner {self.owner!r} is not a label value (63 characters at most)")
         decode = self.env.get(DECODE_DEVICE_ENV)
         if decode is not None and decode not in DECODE_DEVICES:

@@ -10,6 +10,7 @@ from api.integrations.kubernetes.config import JobTemplate
 from api.integrations.kubernetes.names import is_dns1123_label, label_value
 from api.integrations.launcher import JobRequest, job_run_arguments
 from jobs.errors import NOT_RETRIED
+from jobs.manifest import DECODE_DEVICE_ENV
 
 MANAGED_BY = "platecut-api"
 LABEL_NAME = "app.kubernetes.io/name"
@@ -185,7 +186,7 @@ def container_env(template: JobTemplate) -> list[dict[str, str]]:
         "HOME": SCRATCH,
         "PLATECUT_TERMINATION_LOG": TERMINATION_LOG,
         "PLATECUT_OCR_DEVICE": template.effective_ocr_device,
-        "PLATECUT_DECODE_DEVICE": template.effective_decode_device,
+        DECODE_DEVICE_ENV: template.effective_decode_device,
     }
     return [{"name": name, "value": value} for name, value in env.items()]
 

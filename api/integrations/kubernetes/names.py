@@ -19,6 +19,10 @@ def is_dns1123_label(name: str) -> bool:
     return len(name) <= MAX_LABEL and DNS1123_LABEL.match(name) is not None
 
 
+def is_label_value(text: str) -> bool:
+    return len(text) <= MAX_LABEL and LABEL_VALUE.match(text) is not None
+
+
 def job_name_for(plate_id: str, attempt: int) -> str:
     """``platecut-<first 12 hex digits of the plate's uuid>-a<attempt>``, e.g. ``platecut-1f0c2a9e4b7d-a2``.
 
@@ -36,5 +40,5 @@ def label_value(text: str) -> str:
     """``text`` made a valid label value: other characters become ``-``, cut to 63 characters,
     then stripped of non-alphanumerics at both ends (so it may come out empty, which is valid)."""
     value = _NOT_IN_LABEL_VALUE.sub("-", text)[:MAX_LABEL].strip("-_.")
-    assert LABEL_VALUE.match(value), value
+    assert is_label_value(value), value
     return value
