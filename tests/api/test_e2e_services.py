@@ -63,7 +63,6 @@ KEYS = {"id": "test", "secret": "test-secret", "region": "us-east-1"}
 PROJECT = "show"
 FINAL = {"succeeded", "failed", "rejected", "cancelled"}
 DONE_TIMEOUT = 120.0
-LONG_SCALE = 3  # the long sample's shot-length factor
 # loggers of the reconcile: the API must never log them when a broker is set
 RECONCILE_LOGGERS = {"api.runs.background", "api.runs.reconcile", "api.runs.apply"}
 
@@ -103,25 +102,16 @@ def sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
     return SharedCache(root / "cache" / "e2e").get("sample", lambda: make_sample(root / "e2e-sample"))
 
 
-@pytest.fixture(scope="session")
-def long_sample_plate(tmp_path_factory: pytest.TempPathFactory) -> SamplePlate:
-    """The sample with every shot three times as long: its job runs long enough (about 20 s) for the
-    reconcile to see it running even when ticks reach a busy worker seconds late."""
-    root = shared_root(tmp_path_factory)
-    return SharedCache(root / "cache" / "e2e").get(
-        "sample-x3", lambda: make_sample(root / "e2e-sample-x3", scale=LONG_SCALE))
-
-
-def make_sample(folder: Path, scale: int = 1) -> SamplePlate:
+def make_sample(folder: Path) -> SamplePlate:
     path = folder / "A001C003_240611.mp4"
     folder.mkdir(parents=True, exist_ok=True)
-    made = subprocess.run([PLATECUT, "sample", str(path), "--size", "640x360", "--scale", str(scale)],
+    made = subprocess.run([PLATECUT, "sample", str(path), "--size", "640x360"],
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     found = re.search(r": (\d+) frames, cuts start at \[([\d, ]*)\]", made.stdout)
     assert found, made.stdout
     frame_count, cut_starts = int(found[1]), [int(n) for n in found[2].split(",")]
-    spec = demo_spec(640, 360, scale=scale)
+    spec = demo_spec(640, 360)
     truth = truth_of(spec)
     assert (frame_count, cut_starts) == (truth.frame_count, truth.cut_starts)
     return SamplePlate(path, frame_count, cut_starts, cut_names(spec))
@@ -271,6 +261,28 @@ class Site:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.popen.pid, signal.SIGKILL)
         proc.popen.wait(timeout=30)
+
+    @contextlib.contextmanager
+    def job_held(self) -> Iterator[None]:
+        """SIGSTOP the site's one local job (its process group: the wrapper, ``platecut job run`` and
+        its FFmpeg) as soon as it has started, and SIGCONT it on leaving."""
+        pid_files: list[Path] = []
+
+        def started() -> bool:
+            pid_files[:] = [path for path in (self.data / "jobs").glob("*/pid") if path.read_text().strip()]
+            return bool(pid_files)
+
+        poll(started, 60, "the plate's job to start", self)
+        group = int(pid_files[0].read_text())
+        try:
+            os.killpg(group, signal.SIGSTOP)
+        except ProcessLookupError:
+            self.fail("the plate's job ended before it could be held")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGCONT)
 
     def platecut(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([PLATECUT, *args], env=self.env, capture_output=True, text=True, timeout=300,
@@ -501,16 +513,17 @@ def test_a_plate_goes_through_postgres_s3_and_celery(site: Site, sample_plate: S
     assert rows["state"] == "succeeded" and rows["cuts"] == (len(cuts),) * 3 and rows["runs"] == 1
 
 
-def test_killed_workers_leave_the_plate_whole(site: Site, long_sample_plate: SamplePlate) -> None:
-    sample_plate = long_sample_plate
+def test_killed_workers_leave_the_plate_whole(site: Site, sample_plate: SamplePlate) -> None:
     site.serve()
     site.worker()
     site.beat()
     plate_id = site.upload(sample_plate.path)
 
-    # 1. the worker dies while the job runs: the job goes on (it is not the worker's)
-    site.wait_for(plate_id, {"running"}, timeout=60)
-    site.kill("worker1")
+    # 1. the worker dies while the job runs: the job goes on (it is not the worker's). The job is held
+    #    stopped until then, so it is still running however late a tick reaches the worker
+    with site.job_held():
+        site.wait_for(plate_id, {"running"}, timeout=60)
+        site.kill("worker1")
 
     # 2. the next worker dies in the middle of ingesting the manifest: the test holds the cuts table
     #    (reads allowed, writes wait), so the ingest's transaction is stopped at its first write
