@@ -46,12 +46,14 @@ bench-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
 
 # FFmpeg and the fonts used for burn-ins and contact sheets, and Chromium for the browser tests
-# (Playwright drives it: its own browser download needs the internet), from Debian's packages.
+# (Playwright drives it: its own browser download needs the internet), and jq for the pipeline's
+# promotion script (.gitlab/ci/promote.sh), from Debian's packages.
 system-deps:
 	@missing=""; \
 	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v jq >/dev/null || missing="$$missing jq"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing from Debian:$$missing"; \
 	  $(SUDO) apt-get update -qq && \

@@ -13,13 +13,11 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import CHART, ROOT
+from tests.deploy.gitlab_rules import GLOBAL_KEYS, resolved
 
 GITLAB_CI = ROOT / ".gitlab-ci.yml"
 SKAFFOLD = ROOT / "skaffold.yaml"
 DOCKERFILES = {"api": ROOT / "images" / "api" / "Dockerfile", "job": ROOT / "images" / "job" / "Dockerfile"}
-# keys of a .gitlab-ci.yml that are not jobs
-GLOBAL_KEYS = {"stages", "variables", "workflow", "default", "include", "image", "services", "cache",
-               "before_script", "after_script", "spec"}
 BRANCH_ENVIRONMENTS = {"dev": "dev", "staging": "staging", "main": "production"}
 
 
@@ -30,24 +28,6 @@ def gitlab_ci() -> dict[str, Any]:
 
 def jobs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: body for name, body in config.items() if name not in GLOBAL_KEYS and isinstance(body, dict)}
-
-
-def resolved(config: dict[str, Any], name: str) -> dict[str, Any]:
-    """A job with its ``extends`` chain merged in, as GitLab does (deep merge of mappings)."""
-    body = jobs(config)[name]
-    merged: dict[str, Any] = {}
-    parents = body.get("extends", [])
-    for parent in [parents] if isinstance(parents, str) else parents:
-        merged = _merge(merged, resolved(config, parent))
-    return _merge(merged, {k: v for k, v in body.items() if k != "extends"})
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
-    return out
 
 
 def visible(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -92,46 +72,40 @@ def test_gitlab_ci_test_stage_runs_make_test() -> None:
     assert test["stage"] == "test" and test["script"] == ["make test"]
 
 
-def test_gitlab_ci_builds_both_images_with_kaniko_by_commit() -> None:
-    builds = {name: job for name, job in visible(gitlab_ci()).items() if job.get("stage") == "build"}
+def test_gitlab_ci_builds_the_three_images_with_buildah_by_commit() -> None:
+    builds = {name: job for name, job in visible(gitlab_ci()).items() if name.startswith("build-")}
     built = set()
     for name, job in builds.items():
-        assert job["image"]["name"].startswith("gcr.io/kaniko-project/executor:")
-        assert job["image"]["name"].endswith("-debug")  # the debug image has the shell GitLab needs
-        text = script_text(job)
-        assert "/kaniko/executor" in text and "$CI_COMMIT_SHORT_SHA" in text
-        dockerfile = job["variables"]["DOCKERFILE"]
-        assert (ROOT / dockerfile).is_file(), f"{name}: {dockerfile}"
-        built.add(dockerfile)
-        assert job["needs"] == ["test"]
-    assert built == {"images/api/Dockerfile", "images/job/Dockerfile"}
+        assert job["image"].startswith("quay.io/buildah/stable:v1.")
+        assert job["script"] == [".gitlab/ci/build-image.sh"]
+        variables = job["variables"]
+        assert (ROOT / variables["DOCKERFILE"]).is_file(), f"{name}: {variables['DOCKERFILE']}"
+        assert variables["TAG"].startswith("$CI_COMMIT_SHORT_SHA")
+        built.add((variables["DOCKERFILE"], variables.get("TARGET"), variables["DIGEST_NAME"]))
+        assert job["needs"] == ["test"] and job["artifacts"]["reports"]["dotenv"] == "build.env"
+    assert built == {("images/api/Dockerfile", None, "API_DIGEST"),
+                     ("images/job/Dockerfile", "gpu", "JOB_GPU_DIGEST"),
+                     ("images/job/Dockerfile", "cpu", "JOB_CPU_DIGEST")}
+    text = (ROOT / ".gitlab" / "ci" / "build-image.sh").read_text()
+    assert "kaniko" not in GITLAB_CI.read_text() and "STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot" in text
 
 
 @pytest.mark.parametrize(("branch", "environment"), BRANCH_ENVIRONMENTS.items())
 def test_gitlab_ci_deploys_and_rolls_back_each_branch(branch: str, environment: str) -> None:
     config = visible(gitlab_ci())
-
-    def for_branch(job: dict[str, Any]) -> bool:
-        return any(rule.get("if") == f'$CI_COMMIT_BRANCH == "{branch}"' for rule in job.get("rules", []))
-
-    deploys = [job for job in config.values() if job.get("stage") == "deploy" and for_branch(job)
-               and "helm upgrade --install" in script_text(job)]
-    rollbacks = [job for job in config.values() if job.get("stage") == "deploy" and for_branch(job)
-                 and "helm rollback" in script_text(job)]
-    assert len(deploys) == 1 and len(rollbacks) == 1
-    deploy, rollback = deploys[0], rollbacks[0]
+    name = {"main": "production"}.get(branch, branch)
+    deploy, rollback = config[f"deploy-{name}"], config[f"rollback-{name}"]
     assert deploy["environment"]["name"] == rollback["environment"]["name"] == environment
     assert deploy["environment"]["url"].startswith("https://")
-    assert set(deploy["environment"]) == {"name", "url"}
-    assert all(rule.get("when", "on_success") == "on_success" for rule in deploy["rules"])  # automatic
-    assert [rule.get("when") for rule in rollback["rules"]] == ["manual"]
+    assert set(deploy["environment"]) == {"name", "url"} == set(rollback["environment"])  # deployments both
+    assert deploy["script"] == [".gitlab/ci/deploy.sh"] and rollback["script"] == [".gitlab/ci/rollback.sh"]
+    assert deploy["artifacts"]["paths"] == ["deployed.env"]
     assert rollback["needs"] == []  # a rollback must not wait for (or on) a failed build
-    assert deploy["resource_group"] == rollback["resource_group"]
+    assert deploy["resource_group"] == rollback["resource_group"] == name
     for values_file in deploy["variables"]["VALUES_FILES"].split():
         assert (ROOT / values_file).is_file(), values_file
-    text = script_text(deploy)
-    assert "$CI_COMMIT_SHORT_SHA" in text and "--wait" in text and '"$CHART"' in text
     assert deploy["variables"]["NAMESPACE"] == rollback["variables"]["NAMESPACE"]
+    assert deploy["variables"]["JOB_FLAVOUR"] == ("cpu" if branch == "dev" else "gpu")
 
 
 def test_gitlab_ci_chart_variable_is_the_chart() -> None:
