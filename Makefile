@@ -8,14 +8,16 @@ DEMO_OUT ?= demo-output
 
 ZOU_VENV ?= .venv-zou
 
-.PHONY: zou demo test test-fast lint typecheck unit bench bench-deps ocr-models system-deps clean
+.PHONY: zou demo test test-fast lint typecheck unit images image-deps bench bench-deps ocr-models system-deps clean
 
 ## demo: generate a sample plate, split it, print the cut table (outputs in ./demo-output)
 demo: $(VENV)/.job system-deps
 	$(BIN)/platecut demo --out $(DEMO_OUT)
 
 ## test: install the test dependencies and run the whole suite (lint, types, tests)
-test: $(VENV)/.dev system-deps lint typecheck unit
+test: $(VENV)/.dev system-deps lint typecheck images unit
+# the image tests (tests/images/) fail instead of skipping when the images are missing
+test: export PLATECUT_TEST_IMAGES = required
 
 ## test-fast: the edit loop: ruff and the tests not marked slow (no mypy: `make typecheck`)
 test-fast: $(VENV)/.dev system-deps lint
@@ -35,6 +37,36 @@ PYTEST_PARALLEL = -q -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1
 
 unit: $(VENV)/.dev system-deps $(ZOU_VENV)/.zou
 	$(BIN)/pytest $(PYTEST_PARALLEL)
+
+## images: build the API image and the CPU job image with buildah (as CI does), FROM a Debian base
+## made here with mmdebstrap (no registry needed); pip gets this machine's index settings and CA
+## bundle as build secrets. tests/images/ runs them. The GPU image needs its CUDA base from a registry.
+IMAGE_TAG ?= local
+LOCAL_BASE := localhost/platecut-python:3.11-bookworm
+HOST_PIP_CONF ?= $(firstword $(wildcard $(PIP_CONFIG_FILE) /etc/pip.conf))
+HOST_CA_BUNDLE ?= $(firstword $(wildcard $(PIP_CERT) /etc/ssl/certs/ca-certificates.crt))
+BUILD_IMAGE = BASE_IMAGE=$(LOCAL_BASE) PIP_CONF=$(HOST_PIP_CONF) CA_BUNDLE=$(HOST_CA_BUNDLE) PUSH=false \
+	sh .gitlab/ci/build-image.sh
+images: image-deps
+	$(SUDO) BASE=$(LOCAL_BASE) sh images/local-base.sh
+	$(SUDO) DOCKERFILE=images/api/Dockerfile IMAGE=localhost/platecut-api TAG=$(IMAGE_TAG) \
+	  DIGEST_NAME=API_DIGEST $(BUILD_IMAGE)
+	$(SUDO) DOCKERFILE=images/job/Dockerfile TARGET=cpu IMAGE=localhost/platecut-job TAG=$(IMAGE_TAG)-cpu \
+	  DIGEST_NAME=JOB_CPU_DIGEST $(BUILD_IMAGE)
+	@$(SUDO) STORAGE_DRIVER=vfs buildah images --format '{{.Name}}:{{.Tag}}  {{.Size}}' \
+	  | grep -E '^localhost/platecut-(api:$(IMAGE_TAG)|job:$(IMAGE_TAG)-cpu) '
+
+# buildah, mmdebstrap and unshare (util-linux) from Debian's packages
+image-deps:
+	@missing=""; \
+	command -v buildah >/dev/null || missing="$$missing buildah"; \
+	command -v mmdebstrap >/dev/null || missing="$$missing mmdebstrap"; \
+	command -v unshare >/dev/null || missing="$$missing util-linux"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing from Debian:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 ## bench: accuracy, speed and memory figures for docs/BENCHMARKS.md
 bench: $(VENV)/.bench system-deps bench-deps

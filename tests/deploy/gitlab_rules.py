@@ -234,10 +234,10 @@ def plan(config: dict[str, Any], event: Event) -> dict[str, PlannedJob] | None:
         jobs[name] = PlannedJob(name, rule.get("when", "on_success"),
                                 tuple(n if isinstance(n, str) else n["job"] for n in needs),
                                 {**job.get("variables", {}), **rule.get("variables", {})}, job)
-    for job in jobs.values():
-        missing = [need for need in job.needs if need not in jobs]
+    for planned in jobs.values():
+        missing = [need for need in planned.needs if need not in jobs]
         if missing:
-            raise PipelineError(f"{job.name} needs {missing}, which this pipeline does not hold")
+            raise PipelineError(f"{planned.name} needs {missing}, which this pipeline does not hold")
     if not jobs:
         raise PipelineError("the pipeline holds no job")
     return jobs

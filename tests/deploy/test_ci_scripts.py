@@ -53,9 +53,10 @@ def staging_values(folder: Path, tag: str, api: str = API, job: str = JOB) -> Pa
     return path
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.sh")))
+@pytest.mark.parametrize("script", sorted(str(p.relative_to(ROOT)) for p in
+                                           [*SCRIPTS.glob("*.sh"), *(ROOT / "images").glob("*.sh")]))
 def test_every_script_is_posix_shell_and_executable(script: str) -> None:
-    path = SCRIPTS / script
+    path = ROOT / script
     assert os.access(path, os.X_OK), f"{script} is not executable"
     assert path.read_text().startswith("#!/bin/sh\n")
     syntax = subprocess.run(["dash", "-n", str(path)], capture_output=True, text=True, check=False)
