@@ -49,6 +49,9 @@ CASES = (
     Case("env-dev", ("sites/small-site.yaml", "environments/dev.yaml")),
     Case("env-staging", ("sites/gpu-kueue.yaml", "environments/staging.yaml")),
     Case("env-production", ("sites/gpu-kueue.yaml", "environments/production.yaml")),
+    Case("bundled-own-secrets", ("sites/small-site.yaml",), (
+        "postgresql.existingSecret=site-pg", "rabbitmq.existingSecret=site-mq",
+        "rabbitmq.existingSecretKey=pw", "minio.existingSecret=site-s3", "jobs.namespace=platecut-split")),
     Case("everything", ("sites/small-site.yaml",), (
         "jobs.namespace=platecut-split", "jobs.createNamespace=true", "networkPolicy.enabled=true",
         "api.autoscaling.enabled=true", "jobs.scratch.storageClassName=fast-nvme",

@@ -5,6 +5,7 @@ no root, bounded containers, probes, hooks, secrets kept out of plain values).""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import kubernetes_validate
@@ -38,6 +39,18 @@ EVERYTHING = next(case for case in CASES if case.name == "everything")
 LAUNCHER_RULES = {
     ("batch", "jobs", verb) for verb in ("create", "get", "list", "watch", "delete")
 } | {("", "pods", "get"), ("", "pods", "list"), ("", "pods/log", "get")}
+
+
+def secret_ref(env: dict[str, Any], variable: str) -> dict[str, str]:
+    """The secretKeyRef behind a variable; a URL built around a password by $(VAR) expansion gives
+    its password's (the URL itself holds no secret)."""
+    item = env[variable]
+    if "value" in item:
+        password = re.search(r"\$\((\w+)\)", item["value"])
+        assert password, f"{variable} is a plain value"
+        item = env[password[1]]
+    ref: dict[str, str] = item["valueFrom"]["secretKeyRef"]
+    return ref
 
 
 def config_env(manifests: list[Manifest]) -> dict[str, str]:
@@ -423,7 +436,7 @@ def test_migrations_run_as_a_hook_before_the_new_version(render: Render, case: C
     assert container["args"] == ["db", "upgrade"]
     assert pod_spec(job)["restartPolicy"] == "Never"
     env = {e["name"]: e for e in container["env"]}
-    ref = env["PLATECUT_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    ref = secret_ref(env, "PLATECUT_DATABASE_URL")
     # a hook cannot use the release's own Secret (it does not exist yet): its own hook Secret, or yours
     hook_secrets = [m for m in find(manifests, "Secret")
                     if "helm.sh/hook" in m["metadata"].get("annotations", {})]
@@ -450,7 +463,7 @@ def test_secrets_come_from_secrets(render: Render, case: Case) -> None:
         container = pod_spec(one(manifests, "Deployment", name))["containers"][0]
         env = {e["name"]: e for e in container["env"]}
         for variable in ("PLATECUT_DATABASE_URL", "PLATECUT_BROKER_URL", "PLATECUT_SIGNING_SECRET"):
-            ref = env[variable]["valueFrom"]["secretKeyRef"]
+            ref = secret_ref(env, variable)
             secret = made.get((NAMESPACE, ref["name"]))
             if secret is not None:
                 assert ref["key"] in secret["stringData"], f"{name}: {variable} -> {ref}"
@@ -476,6 +489,48 @@ def test_bundled_services_share_one_generated_password(render: Render) -> None:
     assert env["PLATECUT_S3_ENDPOINT"] == f"http://{RELEASE}-platecut-minio.{NAMESPACE}.svc:9000"
     assert env["PLATECUT_S3_CREATE_BUCKET"] == "true"
     assert env["PLATECUT_K8S_ENV_SECRET"] == f"{RELEASE}-platecut-s3"
+
+
+def test_bundled_services_take_their_passwords_from_your_secrets(render: Render) -> None:
+    manifests = render(next(case for case in CASES if case.name == "bundled-own-secrets"))
+    secrets = {m["metadata"]["name"]: m["stringData"] for m in find(manifests, "Secret")}
+    assert set(secrets) == {f"{RELEASE}-platecut"}
+    assert set(secrets[f"{RELEASE}-platecut"]) == {"signing-secret"}  # no URL holding a password
+    urls = {"PLATECUT_DATABASE_URL": ("POSTGRESQL_PASSWORD", {"name": "site-pg", "key": "password"},
+                                      f"postgresql+psycopg://platecut:$(POSTGRESQL_PASSWORD)"
+                                      f"@{RELEASE}-platecut-postgresql:5432/platecut"),
+            "PLATECUT_BROKER_URL": ("RABBITMQ_PASSWORD", {"name": "site-mq", "key": "pw"},
+                                    f"amqp://platecut:$(RABBITMQ_PASSWORD)@{RELEASE}-platecut-rabbitmq:5672//")}
+    seen = set()
+    for workload in manifests:
+        if workload["kind"] not in ("Deployment", "StatefulSet", "Job"):
+            continue
+        for container in pod_spec(workload)["containers"]:
+            env = [item["name"] for item in container.get("env", [])]
+            by_name = {item["name"]: item for item in container.get("env", [])}
+            for url, (password, ref, value) in urls.items():
+                if url not in by_name:
+                    continue
+                seen.add((workload["metadata"]["name"], url))
+                assert by_name[url] == {"name": url, "value": value}
+                assert by_name[password]["valueFrom"]["secretKeyRef"] == ref
+                assert env.index(password) < env.index(url)  # $(VAR) expands only earlier variables
+    assert {name for name, url in seen if url == "PLATECUT_DATABASE_URL"} == {
+        f"{RELEASE}-platecut-{part}" for part in ("api", "worker", "beat", "migrate")}
+    database = pod_spec(one(manifests, "StatefulSet", "-postgresql"))["containers"][0]["env"]
+    assert {"name": "POSTGRES_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "site-pg", "key": "password"}}} in database
+    storage = pod_spec(one(manifests, "StatefulSet", "-minio"))["containers"][0]["env"]
+    for variable, key in (("MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID"),
+                          ("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY")):
+        assert {"name": variable, "valueFrom": {"secretKeyRef": {"name": "site-s3", "key": key}}} in storage
+    assert config_env(manifests)["PLATECUT_K8S_ENV_SECRET"] == "site-s3"  # the Jobs get your keys whole
+    api = {e["name"]: e for e in pod_spec(one(manifests, "Deployment", "-api"))["containers"][0]["env"]}
+    expected = {"name": "site-s3", "key": "AWS_SECRET_ACCESS_KEY"}
+    assert secret_ref(api, "PLATECUT_S3_SECRET_ACCESS_KEY") == expected
+    broker = pod_spec(one(manifests, "StatefulSet", "-rabbitmq"))["containers"][0]["env"]
+    assert {"name": "RABBITMQ_DEFAULT_PASS",
+            "valueFrom": {"secretKeyRef": {"name": "site-mq", "key": "pw"}}} in broker
 
 
 def test_production_site_creates_no_credentials(render: Render) -> None:

@@ -134,8 +134,61 @@ those that do not come from a Secret of yours. */}}
 {{- include "platecut.fullname" . -}}
 {{- end -}}
 
+{{/* secretKeyRef {name, key} of a bundled service's password: your existingSecret, else the chart's
+Secret "<fullname>-<service>". Call with (dict "root" $ "service" "postgresql"|"rabbitmq"). */}}
+{{- define "platecut.bundledPasswordRef" -}}
+{{- $values := index .root.Values .service -}}
+{{- if $values.existingSecret -}}
+name: {{ $values.existingSecret }}
+key: {{ $values.existingSecretKey }}
+{{- else -}}
+name: {{ printf "%s-%s" (include "platecut.fullname" .root) .service }}
+key: password
+{{- end -}}
+{{- end -}}
+
+{{/* The environment of a URL whose password is in a Secret of yours (a bundled service's
+existingSecret): the password first, then the URL built from it by Kubernetes' $(VAR) expansion.
+Call with (dict "root" $ "name" "PLATECUT_DATABASE_URL" "service" "postgresql" "url" "scheme://user:%s@host/..."). */}}
+{{- define "platecut.urlFromPasswordEnv" -}}
+{{- $password := printf "%s_PASSWORD" (upper .service) -}}
+- name: {{ $password }}
+  valueFrom:
+    secretKeyRef:
+      {{- include "platecut.bundledPasswordRef" (dict "root" .root "service" .service) | nindent 6 }}
+- name: {{ .name }}
+  value: {{ printf .url (printf "$(%s)" $password) | quote }}
+{{- end -}}
+
+{{/* PLATECUT_DATABASE_URL and PLATECUT_BROKER_URL of the control plane's pods. */}}
+{{- define "platecut.databaseEnv" -}}
+{{- if and .Values.postgresql.enabled .Values.postgresql.existingSecret -}}
+{{- $pg := .Values.postgresql -}}
+{{- $url := printf "postgresql+psycopg://%s:%%s@%s-postgresql:5432/%s" $pg.username (include "platecut.fullname" .) $pg.database -}}
+{{- include "platecut.urlFromPasswordEnv" (dict "root" . "name" "PLATECUT_DATABASE_URL" "service" "postgresql" "url" $url) -}}
+{{- else -}}
+- name: PLATECUT_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      {{- include "platecut.databaseRef" . | nindent 6 }}
+{{- end -}}
+{{- end -}}
+
+{{- define "platecut.brokerEnv" -}}
+{{- if and .Values.rabbitmq.enabled .Values.rabbitmq.existingSecret -}}
+{{- $url := printf "amqp://%s:%%s@%s-rabbitmq:5672//" .Values.rabbitmq.username (include "platecut.fullname" .) -}}
+{{- include "platecut.urlFromPasswordEnv" (dict "root" . "name" "PLATECUT_BROKER_URL" "service" "rabbitmq" "url" $url) -}}
+{{- else -}}
+- name: PLATECUT_BROKER_URL
+  valueFrom:
+    secretKeyRef:
+      {{- include "platecut.brokerRef" . | nindent 6 }}
+{{- end -}}
+{{- end -}}
+
 {{- define "platecut.databaseUrl" -}}
-{{- if .Values.postgresql.enabled -}}
+{{- if and .Values.postgresql.enabled .Values.postgresql.existingSecret -}}
+{{- else if .Values.postgresql.enabled -}}
 {{- $pg := .Values.postgresql -}}
 {{- printf "postgresql+psycopg://%s:%s@%s-postgresql:5432/%s" $pg.username (include "platecut.postgresqlPassword" .) (include "platecut.fullname" .) $pg.database -}}
 {{- else -}}
@@ -144,7 +197,8 @@ those that do not come from a Secret of yours. */}}
 {{- end -}}
 
 {{- define "platecut.brokerUrl" -}}
-{{- if .Values.rabbitmq.enabled -}}
+{{- if and .Values.rabbitmq.enabled .Values.rabbitmq.existingSecret -}}
+{{- else if .Values.rabbitmq.enabled -}}
 {{- printf "amqp://%s:%s@%s-rabbitmq:5672//" .Values.rabbitmq.username (include "platecut.rabbitmqPassword" .) (include "platecut.fullname" .) -}}
 {{- else -}}
 {{- .Values.broker.url -}}
@@ -189,7 +243,9 @@ key: signing-secret
 {{/* "chart": the chart makes the S3 Secret (bundled MinIO or keys in values); "existing": a Secret
 of yours; "": no keys at all (boto3's credential chain, e.g. an IAM role). */}}
 {{- define "platecut.s3CredentialSource" -}}
-{{- if or .Values.minio.enabled (and .Values.s3.accessKeyId .Values.s3.secretAccessKey) -}}
+{{- if and .Values.minio.enabled .Values.minio.existingSecret -}}
+existing
+{{- else if or .Values.minio.enabled (and .Values.s3.accessKeyId .Values.s3.secretAccessKey) -}}
 chart
 {{- else if .Values.s3.existingSecret -}}
 existing
@@ -201,7 +257,7 @@ existing
 {{- if eq $source "chart" -}}
 {{- printf "%s-s3" (include "platecut.fullname" .) -}}
 {{- else if eq $source "existing" -}}
-{{- .Values.s3.existingSecret -}}
+{{- ternary .Values.minio.existingSecret .Values.s3.existingSecret (and .Values.minio.enabled (ne .Values.minio.existingSecret "")) -}}
 {{- end -}}
 {{- end -}}
 
@@ -242,14 +298,8 @@ existing
 
 {{/* Secret environment of the control plane (the rest is in the ConfigMap, by envFrom). */}}
 {{- define "platecut.secretEnv" -}}
-- name: PLATECUT_DATABASE_URL
-  valueFrom:
-    secretKeyRef:
-      {{- include "platecut.databaseRef" . | nindent 6 }}
-- name: PLATECUT_BROKER_URL
-  valueFrom:
-    secretKeyRef:
-      {{- include "platecut.brokerRef" . | nindent 6 }}
+{{ include "platecut.databaseEnv" . }}
+{{ include "platecut.brokerEnv" . }}
 - name: PLATECUT_SIGNING_SECRET
   valueFrom:
     secretKeyRef:
