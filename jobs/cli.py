@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 
 from jobs.errors import ExitCode, PlatecutError
+from jobs.frame_files import DEFAULT_FRAME_FILES, FRAME_FILES, FrameFiles
 from jobs.remote.command import job  # click only: the job's modules load when it runs
 from jobs.split_options import build_split_options, ocr_settings, split_options
 
@@ -89,13 +90,20 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
               help="A cut version's cut list (JSON, see jobs/cut_list.py): write its cuts, "
                    "named as it names them, instead of detecting; no burn-in is read.")
 @click.option("--fps", help="Frame rate of an image sequence (default 24).")
+@click.option("--sequence-files", type=click.Choice(FRAME_FILES), default=DEFAULT_FRAME_FILES,
+              show_default=True,
+              help="How an image sequence's cut frames are made from the plate's: auto clones "
+                   "them where the filesystem can (btrfs, XFS) and copies elsewhere; hardlink "
+                   "links them (no byte moved, but an edit of a cut's frame in place changes the "
+                   "plate's too; copies across filesystems); copy always copies.")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
 def split(plate: str, out_dir: Path, no_split: bool, no_review: bool, head_in: int,
           plate_kind: str, head_handles: int, tail_handles: int, codec: str, fps: str | None,
           name_template: str, detector_set: tuple[str, ...], no_ocr: bool,
           ocr_engine: str | None, regions: tuple[str, ...], shot_pattern: str | None,
-          cut_list: Path | None, overwrite: bool, as_json: bool) -> None:
+          cut_list: Path | None, sequence_files: FrameFiles, overwrite: bool,
+          as_json: bool) -> None:
     """Find every cut in PLATE and write each as its own file (or the cuts of --cut-list)."""
     from jobs.cut_list import read_cut_list
     from jobs.pipeline import run_split
@@ -105,6 +113,7 @@ def split(plate: str, out_dir: Path, no_split: bool, no_review: bool, head_in: i
                                   ocr_engine, regions, shot_pattern, plate_kind=plate_kind,
                                   head_handles=head_handles, tail_handles=tail_handles,
                                   no_review=no_review, sequence_rate=_rate(fps), overwrite=overwrite,
+                                  frame_files=sequence_files,
                                   cut_list=read_cut_list(cut_list) if cut_list else None)
     with RichProgress(err_console) as bar:
         manifest = run_split(plate, out_dir, options, bar)

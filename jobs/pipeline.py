@@ -37,6 +37,7 @@ from jobs.cut_fields import (
 )
 from jobs.cut_list import CutList
 from jobs.errors import UsageError
+from jobs.frame_files import DEFAULT_FRAME_FILES, FrameFiles
 from jobs.framestore import FrameStore
 from jobs.manifest import (
     MANIFEST_NAME,
@@ -81,6 +82,7 @@ class SplitOptions:
     name_template: str = DEFAULT_NAME_TEMPLATE
     detector: DetectorSettings = field(default_factory=lambda: DetectorSettings())
     sequence_rate: FrameRate | None = None
+    frame_files: FrameFiles = DEFAULT_FRAME_FILES  # a sequence's cut frames: see jobs.frame_files
     overwrite: bool = False
     # None: no burn-ins. The default reads no environment: the commands pass the settings
     # of PLATECUT_OCR_* (jobs.split_options.ocr_settings)
@@ -190,7 +192,7 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         if options.split:
             with timer("split"):
                 media = split_all(source, info, cuts, found.stamps, stage / "cuts", kind,
-                                  bar.stage("split", len(cuts)))
+                                  bar.stage("split", len(cuts)), options.frame_files)
         with timer("thumbnails"):
             thumbs = write_thumbnails(store, cuts, stage / "thumbnails",
                                       bar.stage("thumbnails", len(cuts)))

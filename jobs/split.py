@@ -4,7 +4,8 @@ Intra-only movies (ProRes, DNx...) are stream-copied with the default codec or
 ``copy``, so every frame is bit-identical to the plate; asking for another
 intermediate (prores4444, dnxhr, h264) re-encodes them to it. Long-GOP movies
 (H.264, HEVC) are re-encoded to the intermediate (ProRes 422 HQ by default). Image
-sequences are always copied file by file and renumbered from the cut's ``media_in``:
+sequences are always copied file by file (cloned or hard-linked where asked and possible:
+:mod:`jobs.frame_files`) and renumbered from the cut's ``media_in``:
 ``cut_in`` on a reference plate (1009 with head-in 1001 and 8 handles), ``head_in`` on a
 scan, whose segments hold their handles (:mod:`jobs.cut_fields`). A movie's timecode is the
 source timecode of its first frame; its frames are numbered ``media_in``.. in the manifest.
@@ -12,7 +13,6 @@ source timecode of its first frame; its frames are numbered ``media_in``.. in th
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ import ffmpeg
 from jobs import ffmpeg_cli
 from jobs.decode import Timestamps
 from jobs.errors import BadInputError, UsageError
+from jobs.frame_files import DEFAULT_FRAME_FILES, FrameFiles, Placed, place_frame
 from jobs.manifest import PlateInfo
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
@@ -47,6 +48,7 @@ class SplitResult:
     pattern: str  # relative path: the file, or the printf pattern of the sequence
     files: tuple[Path, ...]
     frames: int
+    placed: Placed | None = None  # a sequence cut: how its frame files were made
 
 
 def check_codec(codec: str) -> None:
@@ -69,9 +71,9 @@ def output_kind(source: PlateSource, info: PlateInfo, codec: str) -> str:
 
 
 def split_cut(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Timestamps,
-              out_dir: Path, kind: str) -> SplitResult:
+              out_dir: Path, kind: str, frame_files: FrameFiles = DEFAULT_FRAME_FILES) -> SplitResult:
     if source.kind == "sequence":
-        return _copy_sequence(source, cut, out_dir)
+        return _copy_sequence(source, cut, out_dir, frame_files)
     return _write_movie(source, info, cut, stamps, out_dir, kind)
 
 
@@ -104,30 +106,32 @@ def _write_movie(source: PlateSource, info: PlateInfo, cut: CutPlan, stamps: Tim
     return SplitResult(out, out.name, (out,), cut.frame_count)
 
 
-def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path) -> SplitResult:
+def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path,
+                   frame_files: FrameFiles) -> SplitResult:
     """Plate frames first_frame..last_frame (0-based) as files numbered media_in..media_out."""
     folder = out_dir / cut.name
     folder.mkdir(parents=True, exist_ok=True)
     ext = source.frame_files[0].suffix
     first_number = cut.fields.media_in
     width = max(4, len(str(cut.fields.media_out)))
-    files = []
+    files, placed = [], Placed()
     for offset, frame in enumerate(range(cut.first_frame, cut.last_frame + 1)):
         dest = folder / f"{cut.name}.{first_number + offset:0{width}d}{ext}"
-        shutil.copyfile(source.frame_files[frame], dest)
+        place_frame(source.frame_files[frame], dest, frame_files, placed)
         files.append(dest)
     pattern = f"{cut.name}/{cut.name}.%0{width}d{ext}"
-    return SplitResult(files[0], pattern, tuple(files), len(files))
+    return SplitResult(files[0], pattern, tuple(files), len(files), placed)
 
 
 def split_all(source: PlateSource, info: PlateInfo, cuts: list[CutPlan], stamps: Timestamps,
               out_dir: Path, codec: str,
-              progress: Callable[[int], None] | None = None) -> list[SplitResult]:
+              progress: Callable[[int], None] | None = None,
+              frame_files: FrameFiles = DEFAULT_FRAME_FILES) -> list[SplitResult]:
     kind = output_kind(source, info, codec)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for done, cut in enumerate(cuts, start=1):
-        results.append(split_cut(source, info, cut, stamps, out_dir, kind))
+        results.append(split_cut(source, info, cut, stamps, out_dir, kind, frame_files))
         if progress:
             progress(done)
     return results
