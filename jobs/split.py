@@ -48,7 +48,6 @@ class SplitResult:
     pattern: str  # relative path: the file, or the printf pattern of the sequence
     files: tuple[Path, ...]
     frames: int
-    placed: Placed | None = None  # a sequence cut: how its frame files were made
 
 
 def check_codec(codec: str) -> None:
@@ -120,7 +119,7 @@ def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path,
         place_frame(source.frame_files[frame], dest, frame_files, placed)
         files.append(dest)
     pattern = f"{cut.name}/{cut.name}.%0{width}d{ext}"
-    return SplitResult(files[0], pattern, tuple(files), len(files), placed)
+    return SplitResult(files[0], pattern, tuple(files), len(files))
 
 
 def split_all(source: PlateSource, info: PlateInfo, cuts: list[CutPlan], stamps: Timestamps,
