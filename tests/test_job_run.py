@@ -513,8 +513,9 @@ def test_the_job_takes_the_split_options_of_platecut_split() -> None:
                 if isinstance(p, click.Option)}
 
     split, job = options("split"), options("run")
-    # --cut-list is a file for platecut split, a location (s3://, file://) for the job
-    shared = set(split) - {"fps", "overwrite", "as_json", "out_dir", "cut_list"}
+    # --cut-list is a file for platecut split, a location (s3://, file://) for the job; --fps and
+    # --sequence-files are an image sequence's, which the job does not take
+    shared = set(split) - {"fps", "sequence_files", "overwrite", "as_json", "out_dir", "cut_list"}
     assert "cut_list" in job
     assert shared <= set(job) and {k: split[k] for k in shared} == {k: job[k] for k in shared}
 
