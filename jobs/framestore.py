@@ -4,12 +4,14 @@ Reading a burn-in or making a thumbnail needs a frame at full size, and on a
 long-GOP movie fetching one frame means a seek plus decoding its whole group of
 pictures: about a second on 1080p H.264. So while FFmpeg decodes the plate for
 detection, the same process also writes, for every frame, a JPEG thumbnail and,
-when burn-ins are read, the top and bottom strips of the picture at full
-resolution (editorial systems draw burn-ins on bars there). Every later read is a
-file read. Burn-in regions outside the strips fall back to seeking.
+when burn-ins are read, the rows of the burn-in bands at full resolution (found
+before the pass, :func:`jobs.burnin.stage.find_bands`): only the few text lines the
+reads need, not the whole picture. Every later read is a file read. Regions outside
+the kept rows fall back to seeking.
 
 Files live in a scratch folder (``TMPDIR``): ``thumbs/%08d.jpg`` and
-``strips/%08d.jpg``, numbered from 0 in presentation order like the analysis frames.
+``strips/%08d.jpg`` (the bands stacked top to bottom), numbered from 0 in
+presentation order like the analysis frames.
 """
 
 from __future__ import annotations
@@ -26,16 +28,24 @@ import numpy.typing as npt
 from PIL import Image
 
 THUMB_WIDTH = 480
-STRIP_SHARE = 0.2  # of the picture height, at the top and at the bottom
 _THUMB_QUALITY, _STRIP_QUALITY = 3, 2  # FFmpeg -q:v for MJPEG (2 is near lossless)
 
 RGB = npt.NDArray[np.uint8]
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in stored pixels
+Rows = tuple[int, int]  # y0, y1 (end excluded) in stored pixels
 
 
-def strip_height(height: int) -> int:
-    """Rows kept at the top and at the bottom: an even number, so 4:2:0 crops stay aligned."""
-    return min(height, 2 * math.ceil(height * STRIP_SHARE / 2))
+def band_rows(height: int, rects: Sequence[Rect]) -> tuple[Rows, ...]:
+    """The full-width rows that hold ``rects``, overlapping ones merged, top to bottom; each
+    starts and ends on an even row (or the picture's last), so 4:2:0 crops stay aligned."""
+    merged: list[list[int]] = []
+    for _, y0, _, y1 in sorted(rects, key=lambda r: r[1]):
+        top, bottom = y0 // 2 * 2, min(height, 2 * math.ceil(y1 / 2))
+        if merged and top <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], bottom)
+        elif bottom > top:
+            merged.append([top, bottom])
+    return tuple((top, bottom) for top, bottom in merged)
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,12 @@ class FrameStore:
     root: Path
     width: int  # stored pixels of the plate
     height: int
-    strips: bool  # whether the full-resolution strips are kept
+    bands: tuple[Rows, ...] = ()  # rows kept at full resolution (band_rows); none: thumbnails only
+
+    @property
+    def strips(self) -> bool:
+        """Whether any rows are kept at full resolution."""
+        return bool(self.bands)
 
     @property
     def thumbs_dir(self) -> Path:
@@ -61,16 +76,12 @@ class FrameStore:
     def strip_file(self, index: int) -> Path:
         return self.strips_dir / f"{index:08d}.jpg"
 
-    def strip_rects(self) -> list[Rect]:
-        rows = strip_height(self.height)
-        return [(0, 0, self.width, rows), (0, self.height - rows, self.width, self.height)]
-
     def covers(self, rects: Sequence[Rect]) -> bool:
-        """Whether every rectangle lies inside a kept strip (read at full resolution)."""
+        """Whether every rectangle lies inside kept rows (read at full resolution)."""
         if not self.strips:
             return False
-        return all(any(s[0] <= r[0] and s[1] <= r[1] and r[2] <= s[2] and r[3] <= s[3]
-                       for s in self.strip_rects()) for r in rects)
+        return all(any(top <= r[1] and r[3] <= bottom for top, bottom in self.bands)
+                   for r in rects)
 
     def whole(self, index: int) -> RGB:
         """Frame ``index`` at stored size: the thumbnail scaled up, with the strips pasted in
@@ -81,15 +92,16 @@ class FrameStore:
         return self._paste_strips(index, canvas) if self.strips else canvas
 
     def strips_only(self, index: int) -> RGB:
-        """Frame ``index`` at stored size with only the strips filled in (black elsewhere)."""
+        """Frame ``index`` at stored size with only the kept rows filled in (black elsewhere)."""
         return self._paste_strips(index, np.zeros((self.height, self.width, 3), dtype=np.uint8))
 
     def _paste_strips(self, index: int, canvas: RGB) -> RGB:
         with Image.open(self.strip_file(index)) as img:
             strips = np.asarray(img.convert("RGB"))
-        rows = strip_height(self.height)
-        canvas[:rows] = strips[:rows, : self.width]
-        canvas[self.height - rows:] = strips[rows: 2 * rows, : self.width]
+        at = 0
+        for top, bottom in self.bands:
+            canvas[top:bottom] = strips[at: at + bottom - top, : self.width]
+            at += bottom - top
         return canvas
 
     def outputs(self, stream: Any) -> list[Any]:
@@ -101,11 +113,10 @@ class FrameStore:
         outs = [jpeg_files(thumbs, self.thumbs_dir / "%08d.jpg", _THUMB_QUALITY)]
         if self.strips:
             self.strips_dir.mkdir(parents=True, exist_ok=True)
-            rows = strip_height(self.height)
-            top = branches[1].filter("crop", "iw", rows, 0, 0)
-            bottom = branches[2].filter("crop", "iw", rows, 0, f"ih-{rows}")
-            both = ffmpeg.filter([top, bottom], "vstack")
-            outs.append(jpeg_files(both, self.strips_dir / "%08d.jpg", _STRIP_QUALITY))
+            crops = [branches[1 + i].filter("crop", "iw", bottom - top, 0, top)
+                     for i, (top, bottom) in enumerate(self.bands)]
+            stacked = ffmpeg.filter(crops, "vstack", inputs=len(crops)) if len(crops) > 1 else crops[0]
+            outs.append(jpeg_files(stacked, self.strips_dir / "%08d.jpg", _STRIP_QUALITY))
         return outs
 
 

@@ -1,4 +1,8 @@
-"""The split job: probe -> decode features -> detect -> burn-ins -> split -> pictures -> outputs.
+"""The split job: probe -> burn-in bands -> decode features -> detect -> burn-ins -> split ->
+pictures -> outputs.
+
+The burn-in bands are found before the decoding pass, on a few pictures spread over the plate,
+so the pass keeps only their rows at full resolution (:mod:`jobs.framestore`).
 
 The decoding pass also writes the review files (proxy, thumbnail strip; :mod:`jobs.review`),
 whose scores follow detection.
@@ -16,7 +20,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,7 +30,7 @@ from jobs import __version__, ffmpeg_cli
 from jobs.analyse import Analysis, analyse
 from jobs.burnin.frames import PlateFrames, grab_frame
 from jobs.burnin.regions import Region
-from jobs.burnin.stage import BurnInResult, labels_for, read_burnins, report
+from jobs.burnin.stage import Bands, BurnInResult, find_bands, labels_for, read_burnins, report
 from jobs.cut_fields import (
     DEFAULT_HANDLES,
     DEFAULT_HEAD_IN,
@@ -38,7 +42,7 @@ from jobs.cut_fields import (
 from jobs.cut_list import CutList
 from jobs.errors import UsageError
 from jobs.frame_files import DEFAULT_FRAME_FILES, FrameFiles
-from jobs.framestore import FrameStore
+from jobs.framestore import FrameStore, band_rows
 from jobs.manifest import (
     MANIFEST_NAME,
     DetectorSettings,
@@ -118,11 +122,11 @@ class _Timer:
 
 
 def _burnins(source: PlateSource, info: PlateInfo, found: Analysis, engine: OcrEngine,
-             options: SplitOptions, store: FrameStore) -> BurnInResult:
+             options: SplitOptions, store: FrameStore, bands: Bands) -> BurnInResult:
     frames = PlateFrames(info, partial(grab_frame, source, info, found.stamps), store)
     rate = info.frame_rate.as_frame_rate()
     return read_burnins(frames, engine, found.detection.boundaries, len(found.stamps.pts), rate,
-                        re.compile(options.shot_pattern), options.burnin_regions)
+                        re.compile(options.shot_pattern), bands)
 
 
 def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnInResult | None,
@@ -139,10 +143,12 @@ def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnIn
 
 
 @contextmanager
-def frame_store(info: PlateInfo, strips: bool) -> Iterator[FrameStore]:
-    """A scratch frame store (under ``TMPDIR``) for one run, removed afterwards."""
+def frame_store(info: PlateInfo, bands: Bands) -> Iterator[FrameStore]:
+    """A scratch frame store (under ``TMPDIR``) for one run, removed afterwards; it keeps the
+    rows of ``bands`` at full resolution."""
+    rows = band_rows(info.height, [r.pixels(info.width, info.height) for r in bands.regions])
     with tempfile.TemporaryDirectory(prefix="platecut-frames-") as tmp:
-        yield FrameStore(Path(tmp), info.width, info.height, strips)
+        yield FrameStore(Path(tmp), info.width, info.height, rows)
 
 
 def _return_memory() -> None:
@@ -171,7 +177,12 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
     if options.ocr and not listed:  # a cut list names its cuts: no burn-in is read
         with timer("ocr_load"):  # before any work, so a missing engine or model stops the job first
             engine = load_engine(options.ocr)
-    with staged(out_dir, options.overwrite) as stage, frame_store(info, engine is not None) as store:
+    with staged(out_dir, options.overwrite) as stage, ExitStack() as scratch:
+        bands = Bands([])
+        if engine:
+            with timer("regions"):
+                bands = find_bands(source, info, engine, options.burnin_regions)
+        store = scratch.enter_context(frame_store(info, bands))
         review = ReviewPlan.for_plate(info, stage) if options.review else None
         with timer("detect"):
             found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count),
@@ -183,7 +194,7 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         burnins, burnin_report = None, None
         if engine:
             with timer("ocr"):
-                burnins = _burnins(source, info, found, engine, options, store)
+                burnins = _burnins(source, info, found, engine, options, store, bands)
                 burnin_report = report(burnins, engine)
             engine = None  # the models are not needed for the split: give their memory back
             _return_memory()

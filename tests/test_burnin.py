@@ -37,7 +37,9 @@ def test_names_and_timecodes_come_from_the_burn_ins(split_plate: SplitRunner) ->
     assert all(c.name_from == "burnin" and c.source_tc_from == "burnin" for c in m.cuts)
     assert m.burnin is not None and len(m.burnin.regions) == 2  # top and bottom bands
     assert m.burnin.confirmed == [30, 60] and m.burnin.suspicious == []
-    assert {"probe", "ocr_load", "detect", "ocr"} <= set(m.timings)  # loading the engine is no probe
+    # the bands are found before the analysis pass, on six pictures spread over the plate
+    assert m.burnin.sample_calls == 6
+    assert {"probe", "ocr_load", "regions", "detect", "ocr"} <= set(m.timings)  # loading is no probe
     edl = (out / "bi_basic.edl").read_text()
     assert "* FROM CLIP NAME: EP01_S023_C012" in edl
     assert "09:02:59:20 09:03:01:02 01:00:01:06 01:00:02:12" in edl
@@ -110,6 +112,7 @@ def test_regions_from_site_settings(split_plate: SplitRunner, regions: list[str]
 
     _, m = _split(split_plate, "bi_basic", burnin_regions=[Region.parse(r) for r in regions])
     assert [c.name for c in m.cuts] == ["SH010_0010", "SH010_0020", "EP01_S023_C012"]
+    assert m.burnin is not None and m.burnin.sample_calls == 0  # nothing sampled: the site said
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from jobs.analyse import analyse
-from jobs.burnin.frames import PlateFrames, grab_frame
+from jobs.burnin.frames import PlateFrames, grab_frame, sample_pictures
 from jobs.burnin.regions import Region
-from jobs.framestore import THUMB_WIDTH, FrameStore, strip_height
+from jobs.framestore import THUMB_WIDTH, FrameStore, band_rows
 from jobs.manifest import DetectorSettings
 from jobs.probe import probe
 from jobs.source import resolve_source
@@ -36,17 +36,16 @@ def long_gop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_analysis_pass_writes_a_picture_of_every_frame(long_gop: Path, tmp_path: Path) -> None:
     source = resolve_source(str(long_gop), None)
     info = probe(source)
-    store = FrameStore(tmp_path, info.width, info.height, strips=True)
+    # the band the frame number is drawn on (the bottom 80 rows), and one row range at the top
+    store = FrameStore(tmp_path, info.width, info.height, bands=((0, 36), (640, 720)))
     found = analyse(source, info, DetectorSettings(), store=store)
     assert len(found.stamps.pts) == 96
     assert sorted(p.name for p in store.thumbs_dir.iterdir()) == [f"{i:08d}.jpg" for i in range(96)]
     assert len(list(store.strips_dir.iterdir())) == 96
     with Image.open(store.thumbnail(95)) as thumb:
         assert thumb.size == (THUMB_WIDTH, 270)
-    rows = strip_height(720)
-    assert rows == 144
     with Image.open(store.strip_file(0)) as strip:
-        assert strip.size == (1280, 2 * rows)
+        assert strip.size == (1280, 36 + 80)  # the kept rows only, stacked
     # the strips are the frame's own pixels at full resolution (JPEG near-lossless), and
     # frame 70 is frame 70, not a neighbour: the drawn frame number matches the seek path
     seek = partial(grab_frame, source, info, found.stamps)
@@ -59,18 +58,43 @@ def test_the_analysis_pass_writes_a_picture_of_every_frame(long_gop: Path, tmp_p
         assert _mean_difference(store.whole(index), exact) < 12  # soft outside the strips
 
 
+def test_pictures_to_find_the_bands_are_keyframes_else_exact_frames(long_gop: Path) -> None:
+    source = resolve_source(str(long_gop), None)
+    info = probe(source)
+    pictures = sample_pictures(source, info, 6)
+    # the middles of six equal parts are frames 8, 24, 40, 56, 72, 88; keyframes are 0 and 48:
+    # each keyframe once, then the exact frame where its keyframe was taken already
+    found = analyse(source, info, DetectorSettings())
+    seek = partial(grab_frame, source, info, found.stamps)
+    number = np.s_[720 - 65: 720 - 10, 36:140]  # the drawn digits
+    assert len(pictures) == 6
+    for picture, index in zip(pictures, (0, 24, 40, 48, 72, 88), strict=True):
+        assert _mean_difference(picture[number], seek(index)[number]) < 1, index
+
+
+def test_the_kept_rows_hold_the_bands_on_even_rows() -> None:
+    # two boxes on one band merge; an odd top goes up a row, an odd bottom down a row
+    assert band_rows(1080, [(0, 11, 900, 61), (950, 31, 1920, 75), (0, 973, 1920, 1080)]) == (
+        (10, 76), (972, 1080))
+    assert band_rows(1080, []) == ()
+    assert band_rows(1081, [(0, 1000, 10, 1081)]) == ((1000, 1081),)  # never past the picture
+
+
 def test_reads_come_from_the_store_only_where_it_is_sharp(tmp_path: Path) -> None:
-    store = FrameStore(tmp_path, 1920, 1080, strips=True)  # strips of 216 rows
     info = _info(1920, 1080)
+    bands = [Region(0, 0, 1, 0.1), Region(0, 0.9, 1, 0.1)]
+    store = FrameStore(tmp_path, 1920, 1080, band_rows(1080, [b.pixels(1920, 1080) for b in bands]))
+    assert store.bands == ((0, 108), (972, 1080))
 
     def seek(index: int) -> np.ndarray:
         return np.zeros((1080, 1920, 3), dtype=np.uint8)
 
     frames = PlateFrames(info, seek, store)
-    assert frames.for_regions([Region(0, 0, 1, 0.1), Region(0, 0.9, 1, 0.1)]) == store.strips_only
+    assert frames.for_regions(bands) == store.strips_only
+    assert frames.for_regions([Region(0.2, 0.02, 0.3, 0.05)]) == store.strips_only  # inside a band
     assert frames.for_regions([Region(0, 0.45, 1, 0.1)]) is seek  # mid-frame: exact by seeking
-    assert frames.for_regions([Region(0, 0.0, 1, 0.25)]) is seek  # reaches below the strip
-    no_strips = PlateFrames(info, seek, FrameStore(tmp_path, 1920, 1080, strips=False))
+    assert frames.for_regions([Region(0, 0.0, 1, 0.25)]) is seek  # reaches below the band
+    no_strips = PlateFrames(info, seek, FrameStore(tmp_path, 1920, 1080))
     assert no_strips.for_regions([Region(0, 0, 1, 0.1)]) is seek
 
 

@@ -1,9 +1,13 @@
-"""Full-size frames for OCR: from the frame store the analysis pass wrote, else by seeking."""
+"""Full-size frames for OCR: from the frame store the analysis pass wrote, else by seeking; and
+whole pictures spread over the plate, before that pass, to find where the burn-ins are."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
 
 import ffmpeg
 import numpy as np
@@ -27,9 +31,6 @@ class PlateFrames:
     def __init__(self, info: PlateInfo, seek: Grab, store: FrameStore | None = None) -> None:
         self._size, self._seek, self._store = (info.width, info.height), seek, store
 
-    def whole(self, index: int) -> RGB:
-        return self._store.whole(index) if self._store else self._seek(index)
-
     def for_regions(self, regions: list[Region]) -> Grab:
         """How to get frames whose ``regions`` must be exact, at full resolution."""
         rects = [r.pixels(*self._size) for r in regions]
@@ -39,18 +40,59 @@ class PlateFrames:
 
 
 def grab_frame(source: PlateSource, info: PlateInfo, stamps: Timestamps, index: int) -> RGB:
-    """Frame ``index`` (0-based, presentation order) as an RGB array, square pixels."""
+    """Frame ``index`` (0-based, presentation order) as an RGB array at stored size."""
     if source.kind == "sequence":
         inp = ffmpeg.input(str(source.frame_files[index]))
     else:
         inp = ffmpeg.input(str(source.path), ss=f"{float(stamps.seek_point(index)):.6f}")
-    out = ffmpeg.output(inp["v:0"], "pipe:1", f="rawvideo", pix_fmt="rgb24",
+    picture, error = _first_picture(inp, info)
+    if picture is None:
+        raise BadInputError(f"{info.source}: frame {index} cannot be read: {error}")
+    return picture
+
+
+def sample_pictures(source: PlateSource, info: PlateInfo, count: int) -> list[RGB]:
+    """``count`` different whole pictures spread evenly over the plate, cheap to get: for a movie
+    the keyframe at or before each point (nothing decoded up to an exact frame), or the exact
+    frame where that keyframe was already taken; for a sequence the frame file. Fewer when the
+    plate is too short to give ``count`` different ones, or where one cannot be read (the
+    analysis pass then says what is wrong with the plate)."""
+    pictures: dict[str, RGB] = {}
+    for i in range(count):
+        share = Fraction(2 * i + 1, 2 * count)  # of the plate's length: the middles of equal parts
+        for keyframe in (True, False) if source.kind == "movie" else (False,):
+            picture = _picture_at(source, info, share, keyframe)
+            if picture is None:
+                continue
+            key = hashlib.sha1(picture.tobytes()).hexdigest()
+            if key not in pictures:
+                pictures[key] = picture
+                break
+    return list(pictures.values())
+
+
+def _picture_at(source: PlateSource, info: PlateInfo, share: Fraction,
+                keyframe: bool) -> RGB | None:
+    if source.kind == "sequence":
+        index = min(info.frame_count - 1, int(share * info.frame_count))
+        inp = ffmpeg.input(str(source.frame_files[index]))
+    else:
+        seconds = share * Fraction(info.duration)
+        args = {"noaccurate_seek": None} if keyframe else {}
+        inp = ffmpeg.input(str(source.path), ss=f"{float(seconds):.6f}", **args)
+    return _first_picture(inp, info)[0]
+
+
+def _first_picture(inp: Any, info: PlateInfo) -> tuple[RGB | None, str]:
+    """The first picture FFmpeg gives from ``inp``, or None and FFmpeg's last error line."""
+    # passthrough: the first decoded picture as it is (after a keyframe seek its time is before
+    # the seek point, and FFmpeg's default frame-rate sync would drop it for a later one)
+    out = ffmpeg.output(inp["v:0"], "pipe:1", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough",
                         **{"frames:v": 1})
     cmd = out.global_args("-v", "error", "-nostdin").compile()
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     proc = subprocess.run(cmd, capture_output=True, check=False)
     size = info.width * info.height * 3
     if proc.returncode != 0 or len(proc.stdout) < size:
-        detail = ffmpeg_cli.last_error_line(proc.stderr.decode("utf-8", "replace"))
-        raise BadInputError(f"{info.source}: frame {index} cannot be read: {detail}")
-    return np.frombuffer(proc.stdout[:size], dtype=np.uint8).reshape(info.height, info.width, 3)
+        return None, ffmpeg_cli.last_error_line(proc.stderr.decode("utf-8", "replace"))
+    return np.frombuffer(proc.stdout[:size], dtype=np.uint8).reshape(info.height, info.width, 3), ""

@@ -1,6 +1,6 @@
 """Where the burn-ins are: text that stays in place while the pictures change.
 
-Whole frames sampled from different cuts are read once; text boxes found at the
+Whole pictures spread over the plate are read once, before the analysis pass; text boxes found at the
 same place on most samples are burn-ins. They are grouped into full-width bands
 (editorial systems draw them on bars at the top and bottom), and only those bands
 are read from then on. Sites can also give the bands in their settings.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobs.framestore import RGB
@@ -98,12 +98,11 @@ def _shrink(image: RGB, width: int = SAMPLE_WIDTH) -> RGB:
     return image[::step, ::step] if step > 1 else image
 
 
-def find_regions(grab: Callable[[int], RGB], engine: OcrEngine,
-                 frames: Sequence[int]) -> list[Region]:
-    """Burn-in bands of a plate, from whole frames at ``frames`` (one per cut at best)."""
+def find_regions(pictures: Sequence[RGB], engine: OcrEngine) -> list[Region]:
+    """Burn-in bands of a plate, from whole ``pictures`` spread over it."""
     samples = []
-    for frame in frames:
-        image = _shrink(grab(frame))
+    for picture in pictures:
+        image = _shrink(picture)
         h, w = image.shape[:2]
         boxes = [_relative(b, w, h) for b in engine.read(image) if b.text.strip()]
         samples.append([b for b in boxes if b[3] - b[1] <= MAX_LINE_HEIGHT])

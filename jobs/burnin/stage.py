@@ -1,4 +1,5 @@
-"""Stage 4, burn-ins: find the bands, read sampled frames, refine the cuts, name them."""
+"""Burn-ins: the bands found before the analysis pass (so its frame store keeps only their rows),
+then, after detection, sampled frames read, the cuts refined and named."""
 
 from __future__ import annotations
 
@@ -6,17 +7,35 @@ import re
 from dataclasses import dataclass, field, replace
 
 from jobs.burnin.fields import BurnInFields
-from jobs.burnin.frames import PlateFrames
+from jobs.burnin.frames import PlateFrames, sample_pictures
 from jobs.burnin.labels import CutLabel, ends_disagree, label_cut
 from jobs.burnin.reader import BurnInReader
 from jobs.burnin.refine import PictureCut, Refinement, Segment, refine
 from jobs.burnin.regions import Region, find_regions
 from jobs.detect import Boundary
-from jobs.manifest import BurnInRead, BurnInReport, Suspicious
+from jobs.manifest import BurnInRead, BurnInReport, PlateInfo, Suspicious
 from jobs.ocr.engine import OcrEngine
+from jobs.source import PlateSource
 from jobs.timecode import FrameRate
 
-SAMPLES = 6
+SAMPLES = 6  # whole pictures read to find the bands
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Where a plate's burn-ins are, known before its analysis pass."""
+
+    regions: list[Region]  # none: no burn-in found (or the site gave none)
+    sample_calls: int = 0  # whole pictures read to find them; 0 when the site gave them
+
+
+def find_bands(source: PlateSource, info: PlateInfo, engine: OcrEngine,
+               given: list[Region] | None) -> Bands:
+    """The site's bands when it gives them, else those found on pictures spread over the plate."""
+    if given is not None:
+        return Bands(given)
+    pictures = sample_pictures(source, info, SAMPLES)
+    return Bands(find_regions(pictures, engine), len(pictures))
 
 
 @dataclass
@@ -27,17 +46,6 @@ class BurnInResult:
     reads: dict[int, BurnInFields] = field(default_factory=dict)
     calls: int = 0
     sample_calls: int = 0
-
-
-def sample_frames(boundaries: list[Boundary], count: int) -> list[int]:
-    """Middle frames of cuts spread over the plate (different pictures), at most SAMPLES."""
-    starts = [0] + [b.frame for b in boundaries]
-    ends = [*starts[1:], count]
-    mids = [(a + b - 1) // 2 for a, b in zip(starts, ends, strict=True)]
-    if len(mids) < 3:
-        mids = [round(count * (i + 0.5) / 5) for i in range(5)]
-    step = max(1, len(mids) // SAMPLES)
-    return sorted(set(mids[::step][:SAMPLES]))
 
 
 def segments_of(boundaries: list[Boundary], count: int) -> list[Segment]:
@@ -70,13 +78,11 @@ def merge(boundaries: list[Boundary], result: Refinement) -> list[Boundary]:
 
 
 def read_burnins(frames: PlateFrames, engine: OcrEngine, boundaries: list[Boundary],
-                 count: int, rate: FrameRate, pattern: re.Pattern[str],
-                 regions: list[Region] | None = None) -> BurnInResult:
-    """Refine ``boundaries`` with the plate's burn-ins."""
-    samples = [] if regions is not None else sample_frames(boundaries, count)
-    found = regions if regions is not None else find_regions(frames.whole, engine, samples)
+                 count: int, rate: FrameRate, pattern: re.Pattern[str], bands: Bands) -> BurnInResult:
+    """Refine ``boundaries`` with the plate's burn-ins, read in ``bands``."""
+    found = bands.regions
     if not found:
-        return BurnInResult(regions=[], boundaries=boundaries, sample_calls=len(samples))
+        return BurnInResult(regions=[], boundaries=boundaries, sample_calls=bands.sample_calls)
     reader = BurnInReader(frames.for_regions(found), engine, found, pattern)
     segments = segments_of(boundaries, count)
     result = refine(reader, segments, _picture_cuts(boundaries, segments), rate)
@@ -85,7 +91,7 @@ def read_burnins(frames: PlateFrames, engine: OcrEngine, boundaries: list[Bounda
         first, last = reader(seg.first_clean), reader(seg.last_clean)
         if ends_disagree(first, last, seg, rate):  # a misread: ask a third
             reader((seg.first_clean + seg.last_clean) // 2)
-    return BurnInResult(found, merged, result, reader.reads, reader.calls, len(samples))
+    return BurnInResult(found, merged, result, reader.reads, reader.calls, bands.sample_calls)
 
 
 def labels_for(result: BurnInResult, count: int, rate: FrameRate) -> list[CutLabel] | None:
