@@ -1,8 +1,9 @@
 """The frame store's scratch space and what writing it costs, with burn-ins read, side by side.
 
-``python -m bench.frame_store [--frames 1000] [--size 1920x1080] [--repeat 3] [--tree NAME=PATH ...]``
-makes (or reuses) a plate of hard-cut shots with burned-in names, running source timecodes and a
-record timecode (``bench.burnin.split_spec``: 75-80 frames a shot, H.264, ``bench/work/store/``),
+``python -m bench.frame_store [--frames 1000] [--size 1920x1080] [--repeat 3] [--no-burnins]
+[--tree NAME=PATH ...]`` makes (or reuses) a plate of hard-cut shots with burned-in names, running
+source timecodes and a record timecode (``bench.burnin.split_spec``: 75-80 frames a shot, H.264,
+``bench/work/store/``), or with ``--no-burnins`` the same shots without them (a camera original),
 then runs ``platecut split --no-split`` on it (burn-ins read, the default ONNX engine), round robin,
 ``--repeat`` times for each tree (this checkout as ``this``; ``--tree`` adds another checkout of
 the project, run with this venv and ``PYTHONPATH`` pointing at it). Each run gets a ``TMPDIR`` of
@@ -37,6 +38,7 @@ from bench.common import (
     log,
     machine_info,
     machine_lines,
+    many_cuts_spec,
     mb,
     parse_size,
     publish,
@@ -70,7 +72,8 @@ def peak_while(cmd: list[str], env: dict[str, str], scratch: Path) -> tuple[floa
     watcher = threading.Thread(target=watch, daemon=True)
     start = time.perf_counter()
     watcher.start()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False,
+                          cwd=env["PYTHONPATH"])  # python -m puts the working folder first
     wall = time.perf_counter() - start
     done.set()
     watcher.join()
@@ -89,7 +92,8 @@ def one_run(tree: Path, plate: Path, out: Path, expected: list[ExpectedCut]) -> 
     cuts = [c["first_frame"] for c in manifest["cuts"]]
     if cuts != [c.first_frame for c in expected]:
         raise BenchError(f"{tree}: cuts {cuts} are not the plate's")
-    named = sum(c["name"] == e.name for c, e in zip(manifest["cuts"], expected, strict=True))
+    named = sum(c["name"] == e.name for c, e in zip(manifest["cuts"], expected, strict=True)
+                if e.name)
     timings = manifest["timings"]
     return {"wall_s": wall, "peak_bytes": peak, "detect_s": timings["detect"],
             "ocr_s": timings.get("ocr", 0.0) + timings.get("regions", 0.0),
@@ -101,13 +105,14 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--frames", type=int, default=1000)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-burnins", action="store_true", help="a plate without burn-ins")
     parser.add_argument("--tree", action="append", default=[], help="NAME=PATH of another checkout")
     args = parser.parse_args(argv)
     trees = {"this": ROOT, **{t.split("=", 1)[0]: Path(t.split("=", 1)[1]) for t in args.tree}}
     STORE_WORK.mkdir(parents=True, exist_ok=True)
     size = parse_size(args.size)
-    spec = split_spec(args.frames, size)
-    plate = STORE_WORK / f"burnins_{args.size}_{args.frames}.mp4"
+    spec = many_cuts_spec(args.frames, size) if args.no_burnins else split_spec(args.frames, size)
+    plate = STORE_WORK / f"{'plain' if args.no_burnins else 'burnins'}_{args.size}_{args.frames}.mp4"
     ensure_plate(spec, plate)
     expected = expected_cuts(spec)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
@@ -122,14 +127,18 @@ def main(argv: list[str] | None = None) -> str:
              f"{m['peak_bytes'] / args.frames * TWO_HOURS_FRAMES / 1e9:.1f}",
              f"{int(m['cuts'])}/{int(m['named'])}"] for name, m in medians.items()]
     info = machine_info()
+    kind = "a plate without them" if args.no_burnins else "a plate with them"
+    flag = " --no-burnins" if args.no_burnins else ""
     markdown = "\n".join([
-        "## The frame store with burn-ins read", "",
+        f"## The frame store, burn-ins read ({kind})",
+        "",
         f"`python -m bench.frame_store --frames {args.frames} --size {args.size} --repeat "
-        f"{args.repeat}`: `platecut split --no-split` (ONNX engine) on {plate.name}, medians of "
-        "interleaved runs.", "", *machine_lines(info), "",
+        f"{args.repeat}{flag}`: `platecut split --no-split` (ONNX engine) on "
+        f"{plate.name}, medians of interleaved runs.", "", *machine_lines(info), "",
         table(["tree", "command s", "detect s", "regions + ocr s", "peak scratch MB",
                "KB a frame", "2 h at 24 fps, GB", "cuts/named"], rows)])
-    return publish("frame_store", {"machine": info, "plate": plate.name, "frames": args.frames,
+    name = "frame_store_plain" if args.no_burnins else "frame_store"
+    return publish(name, {"machine": info, "plate": plate.name, "frames": args.frames,
                                    "trees": {k: str(v) for k, v in trees.items()}, "runs": runs,
                                    "medians": medians}, markdown)
 

@@ -35,6 +35,12 @@ class Placed:
     copied: int = 0
     copied_bytes: int = 0
 
+    def add(self, other: Placed) -> None:
+        self.cloned += other.cloned
+        self.linked += other.linked
+        self.copied += other.copied
+        self.copied_bytes += other.copied_bytes
+
 
 def place_frame(source: Path, dest: Path, how: FrameFiles, placed: Placed) -> None:
     """``dest`` made from ``source`` as ``how`` asks (see the module), counted in ``placed``."""

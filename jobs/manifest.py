@@ -271,6 +271,15 @@ class DetectorSettings(_Model):
     black_level: float = Field(0.1, gt=0, lt=1, description="Mean luma (0..1) under which a frame is black")
 
 
+class FramePlacement(_Model):
+    """How an image sequence's cut frames were made from the plate's files (jobs.frame_files)."""
+
+    cloned: int = Field(ge=0, description="Reflinks: blocks shared with the plate's file")
+    linked: int = Field(ge=0, description="Hard links: another name of the plate's file")
+    copied: int = Field(ge=0, description="Copies: where no clone or link could be made")
+    copied_bytes: int = Field(ge=0)
+
+
 class SplitSettings(_Model):
     """How the plate was split. The defaults of the plate kind and handles are what a
     schema 1 manifest meant (no handles); the commands default to 8 and 8."""
@@ -286,6 +295,8 @@ class SplitSettings(_Model):
     cut_list_version: int | None = Field(None, ge=1, description="The cut version whose cut "
                                          "list gave the cuts (jobs.cut_list), nothing detected; "
                                          "None: the cuts were detected")
+    frame_files: FramePlacement | None = Field(None, description="Image sequences: how the cut "
+                                               "frames were made; None: a movie, or not split")
 
 
 # the job's decode device, as its environment names it (jobs.hwdecode; the launcher sets it)

@@ -61,7 +61,7 @@ from jobs.probe import probe
 from jobs.review import ReviewPlan, finish_review
 from jobs.segments import DEFAULT_NAME_TEMPLATE, CutPlan, plan_cuts, plan_listed
 from jobs.source import PlateSource, resolve_source
-from jobs.split import DEFAULT_CODEC, SplitResult, output_kind, split_all
+from jobs.split import DEFAULT_CODEC, SplitResult, output_kind, placement, split_all
 from jobs.timecode import FrameRate
 
 
@@ -211,7 +211,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
                                  copied=kind == "copy", plate_kind=options.plate_kind,
                                  head_handles=options.head_handles,
                                  tail_handles=options.tail_handles,
-                                 cut_list_version=listed.version if listed else None)
+                                 cut_list_version=listed.version if listed else None,
+                                 frame_files=placement(media))
         software = Software(version=__version__, ffmpeg=ffmpeg_cli.ffmpeg_version(),
                             decode=found.decode_path)
         manifest = build_manifest(stage, source, info, cuts, found, media, thumbs,

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from jobs.manifest import MANIFEST_NAME, Manifest, PlateInfo
+from jobs.manifest import MANIFEST_NAME, FramePlacement, Manifest, PlateInfo
 
 # Tables stay readable when piped to a file or a CI log (no terminal width to go by).
 console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -82,6 +82,15 @@ def _fraction(text: str) -> float:
     return float(Fraction(text))
 
 
+def placement_line(placed: FramePlacement) -> str:
+    """How the cut frames were made, e.g. "316 hard-linked, 12 copied (24.1 MB)"."""
+    parts = [f"{n} {how}" for n, how in ((placed.cloned, "cloned"), (placed.linked, "hard-linked"))
+             if n]
+    if placed.copied or not parts:
+        parts.append(f"{placed.copied} copied ({placed.copied_bytes / 1e6:.1f} MB)")
+    return ", ".join(parts)
+
+
 def print_cuts(m: Manifest, out_dir: Path) -> None:
     table = Table(title=f"{m.plate_name}: {len(m.cuts)} cuts, {m.plate.frame_count} frames "
                         f"at {m.plate.frame_rate}", title_justify="left")
@@ -99,6 +108,8 @@ def print_cuts(m: Manifest, out_dir: Path) -> None:
     if m.burnin and m.burnin.suspicious:
         for s in m.burnin.suspicious:
             console.print(f"[yellow]suspicious, not split:[/] plate frame {s.frame}: {s.reason}")
+    if m.split.frame_files:
+        console.print(f"Cut frames: {placement_line(m.split.frame_files)}")
     total = sum(m.timings.values())
     console.print(f"Outputs in [bold]{out_dir}[/]: {MANIFEST_NAME}, contact_sheet.png, "
                   f"{m.plate_name}.edl, {m.plate_name}.otio, cuts.csv"

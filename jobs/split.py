@@ -24,7 +24,7 @@ from jobs import ffmpeg_cli
 from jobs.decode import Timestamps
 from jobs.errors import BadInputError, UsageError
 from jobs.frame_files import DEFAULT_FRAME_FILES, FrameFiles, Placed, place_frame
-from jobs.manifest import PlateInfo
+from jobs.manifest import FramePlacement, PlateInfo
 from jobs.segments import CutPlan
 from jobs.source import PlateSource
 
@@ -48,6 +48,7 @@ class SplitResult:
     pattern: str  # relative path: the file, or the printf pattern of the sequence
     files: tuple[Path, ...]
     frames: int
+    placed: Placed | None = None  # a sequence cut's frame files: how they were made
 
 
 def check_codec(codec: str) -> None:
@@ -119,7 +120,19 @@ def _copy_sequence(source: PlateSource, cut: CutPlan, out_dir: Path,
         place_frame(source.frame_files[frame], dest, frame_files, placed)
         files.append(dest)
     pattern = f"{cut.name}/{cut.name}.%0{width}d{ext}"
-    return SplitResult(files[0], pattern, tuple(files), len(files))
+    return SplitResult(files[0], pattern, tuple(files), len(files), placed)
+
+
+def placement(media: list[SplitResult]) -> FramePlacement | None:
+    """How the cuts' frame files were made, all cuts together; None for a movie's cuts."""
+    placed = [m.placed for m in media if m.placed is not None]
+    if not placed:
+        return None
+    total = Placed()
+    for one in placed:
+        total.add(one)
+    return FramePlacement(cloned=total.cloned, linked=total.linked, copied=total.copied,
+                          copied_bytes=total.copied_bytes)
 
 
 def split_all(source: PlateSource, info: PlateInfo, cuts: list[CutPlan], stamps: Timestamps,

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from jobs.frame_files import Placed, place_frame
+from jobs.manifest import FramePlacement
+from jobs.report import placement_line
+from jobs.split import SplitResult, placement
 from jobs.synth_suite import SUITE, file_name
 from tests.conftest import SplitRunner
 
@@ -76,6 +79,21 @@ def test_split_hard_links_a_sequence_s_cut_frames_when_asked(split_plate: SplitR
     cut_files = [p for cut in manifest.cuts if cut.media for p in (out / cut.media.path).parent.iterdir()]
     assert len(cut_files) == sum(cut.frame_count for cut in manifest.cuts)
     assert {os.stat(p).st_ino for p in cut_files} <= plate
+    # the manifest says so, and split prints it
+    assert manifest.split.frame_files == FramePlacement(cloned=0, linked=len(cut_files), copied=0,
+                                                        copied_bytes=0)
+    assert placement_line(manifest.split.frame_files) == f"{len(cut_files)} hard-linked"
+
+
+def test_the_placement_adds_up_the_cuts_and_a_movie_has_none(tmp_path: Path) -> None:
+    def cut(placed: Placed | None) -> SplitResult:
+        return SplitResult(tmp_path / "a", "a", (), 1, placed)
+
+    total = placement([cut(Placed(linked=10)), cut(Placed(linked=5, copied=2, copied_bytes=3_000_000))])
+    assert total == FramePlacement(cloned=0, linked=15, copied=2, copied_bytes=3_000_000)
+    assert placement_line(total) == "15 hard-linked, 2 copied (3.0 MB)"  # the fallback shows
+    assert placement_line(FramePlacement(cloned=7, linked=0, copied=0, copied_bytes=0)) == "7 cloned"
+    assert placement([cut(None)]) is None and placement([]) is None  # a movie's cuts, none split
 
 
 def test_an_unknown_sequence_files_value_is_a_usage_error(tmp_path: Path) -> None:

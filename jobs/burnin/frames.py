@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from typing import Any
 
@@ -21,6 +22,7 @@ from jobs.manifest import PlateInfo
 from jobs.source import PlateSource
 
 Grab = Callable[[int], RGB]
+SAMPLE_READERS = 2  # FFmpeg processes reading the pictures that find the bands, at once
 
 
 class PlateFrames:
@@ -57,18 +59,21 @@ def sample_pictures(source: PlateSource, info: PlateInfo, count: int) -> list[RG
     frame where that keyframe was already taken; for a sequence the frame file. Fewer when the
     plate is too short to give ``count`` different ones, or where one cannot be read (the
     analysis pass then says what is wrong with the plate)."""
+    shares = [Fraction(2 * i + 1, 2 * count) for i in range(count)]  # middles of equal parts
+    movie = source.kind == "movie"
+    with ThreadPoolExecutor(SAMPLE_READERS) as pool:  # each read is a process of its own
+        first = list(pool.map(lambda share: _picture_at(source, info, share, keyframe=movie), shares))
     pictures: dict[str, RGB] = {}
-    for i in range(count):
-        share = Fraction(2 * i + 1, 2 * count)  # of the plate's length: the middles of equal parts
-        for keyframe in (True, False) if source.kind == "movie" else (False,):
-            picture = _picture_at(source, info, share, keyframe)
-            if picture is None:
-                continue
-            key = hashlib.sha1(picture.tobytes()).hexdigest()
-            if key not in pictures:
-                pictures[key] = picture
-                break
+    for share, picture in zip(shares, first, strict=True):
+        if picture is not None and _key(picture) in pictures and movie:  # that keyframe is taken
+            picture = _picture_at(source, info, share, keyframe=False)
+        if picture is not None:
+            pictures.setdefault(_key(picture), picture)
     return list(pictures.values())
+
+
+def _key(picture: RGB) -> str:
+    return hashlib.sha1(picture.tobytes()).hexdigest()
 
 
 def _picture_at(source: PlateSource, info: PlateInfo, share: Fraction,
@@ -78,7 +83,8 @@ def _picture_at(source: PlateSource, info: PlateInfo, share: Fraction,
         inp = ffmpeg.input(str(source.frame_files[index]))
     else:
         seconds = share * Fraction(info.duration)
-        args = {"noaccurate_seek": None} if keyframe else {}
+        # one picture decodes alone: no decoder threads (frame threading would first fill its queue)
+        args = {"noaccurate_seek": None, "threads": 1} if keyframe else {}
         inp = ffmpeg.input(str(source.path), ss=f"{float(seconds):.6f}", **args)
     return _first_picture(inp, info)[0]
 
