@@ -65,10 +65,12 @@ def sample_pictures(source: PlateSource, info: PlateInfo, count: int) -> list[RG
         first = list(pool.map(lambda share: _picture_at(source, info, share, keyframe=movie), shares))
     pictures: dict[str, RGB] = {}
     for share, picture in zip(shares, first, strict=True):
-        if picture is not None and _key(picture) in pictures and movie:  # that keyframe is taken
+        key = _key(picture) if picture is not None else ""
+        if key in pictures and movie:  # that keyframe is taken: the exact frame instead
             picture = _picture_at(source, info, share, keyframe=False)
+            key = _key(picture) if picture is not None else ""
         if picture is not None:
-            pictures.setdefault(_key(picture), picture)
+            pictures.setdefault(key, picture)
     return list(pictures.values())
 
 
