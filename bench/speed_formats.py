@@ -13,6 +13,10 @@ d) ``split``: ``platecut split --no-split`` (burn-ins read, the default ONNX eng
 e) PySceneDetect 0.7 ``detect(PLATE, ContentDetector())`` at its defaults (movies only: its
    OpenCV backend does not read DPX).
 
+``--tree NAME=PATH`` (repeatable) adds c) and d) of another checkout of platecut, run as
+``python -m jobs.cli split`` with ``PYTHONPATH=PATH`` in the same rounds ("split --no-ocr @NAME"),
+so that a change is measured against the code before it on the same machine at the same time.
+
 and prints the ratios of the speed targets. Results: ``bench/results/speed_formats.json``.
 """
 
@@ -92,15 +96,21 @@ def is_sequence(path: Path) -> bool:
     return "%" in path.name
 
 
-def commands(path: Path, out: Path) -> dict[str, list[str]]:
+def commands(path: Path, out: Path, trees: dict[str, Path] | None = None) -> dict[str, list[str]]:
     p = str(path)
     seq_in = ["-framerate", SEQUENCE_RATE, "-start_number", "0"] if is_sequence(path) else []
     seq_opt = ["--fps", SEQUENCE_RATE] if is_sequence(path) else []
-    split = [PLATECUT, "split", "--no-split", p, "-o", str(out), "--overwrite", *seq_opt]
+    args = ["split", "--no-split", p, "-o", str(out), "--overwrite", *seq_opt]
     cmds = {"floor": ["ffmpeg", "-v", "error", "-nostdin", *seq_in, "-i", p, "-f", "null", "-"],
             "detect": [PYTHON, "-m", "bench.detect_once", "--tool", "platecut", p],
-            "split --no-ocr": [*split, "--no-ocr"],
-            "split": split}
+            "split --no-ocr": [PLATECUT, *args, "--no-ocr"],
+            "split": [PLATECUT, *args]}
+    for name, tree in (trees or {}).items():
+        # run from the tree itself: this checkout is installed editable, and its finder comes
+        # before PYTHONPATH for a process started elsewhere
+        other = ["env", "-C", str(tree), f"PYTHONPATH={tree}", PYTHON, "-m", "jobs.cli", *args]
+        cmds[f"split --no-ocr @{name}"] = [*other, "--no-ocr"]
+        cmds[f"split @{name}"] = other
     if not is_sequence(path):
         cmds["PySceneDetect"] = [PYTHON, "-m", "bench.detect_once", "--tool", "content", p]
     return cmds
@@ -117,6 +127,7 @@ def ratios(t: dict[str, Timing]) -> dict[str, float | None]:
 
 def report(results: dict[str, dict[str, Any]], info: dict[str, Any], args: argparse.Namespace) -> str:
     names = ["floor", "detect", "split --no-ocr", "split", "PySceneDetect"]
+    names += [f"{c} @{t.split('=', 1)[0]}" for t in args.tree for c in ("split --no-ocr", "split")]
     rows = [[name, FORMATS[name].what, str(r["frames"]),
              *(f"{r['medians'][n]:.2f}" if n in r["medians"] else "-" for n in names)]
             for name, r in results.items()]
@@ -126,7 +137,8 @@ def report(results: dict[str, dict[str, Any]], info: dict[str, Any], args: argpa
     ratio_rows = [[name, *(_ratio(r["ratios"][k]) for k in targets)] for name, r in results.items()]
     return "\n".join([
         heading("Detection speed on the plates users send", args.quick), "",
-        f"`python -m bench.speed_formats --repeat {args.repeat} --scale {args.scale}`", "",
+        f"`python -m bench.speed_formats --repeat {args.repeat} --scale {args.scale}"
+        + "".join(f" --tree {t}" for t in args.tree) + "`", "",
         *machine_lines(info), "",
         table(["plate", "format", "frames", *(f"{n} s" for n in names)], rows), "",
         table(["plate", *(f"{k} ({v})" if v else k for k, v in targets.items())], ratio_rows)])
@@ -142,15 +154,17 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--scale", type=int, default=2, help="demo edit's length factor (2: 656 frames)")
     parser.add_argument("--format", action="append", choices=sorted(FORMATS), help="only these")
     parser.add_argument("--quick", action="store_true", help="scale 1, one run")
+    parser.add_argument("--tree", action="append", default=[], help="NAME=PATH of another checkout")
     args = parser.parse_args(argv)
     if args.quick:
         args.scale, args.repeat = 1, 1
     info = machine_info()
+    trees = {t.split("=", 1)[0]: Path(t.split("=", 1)[1]).resolve() for t in args.tree}
     results: dict[str, dict[str, Any]] = {}
     for name in args.format or list(FORMATS):
         path = plate(name, args.scale)
         log(f"timing {name}, {args.repeat} runs each")
-        timings = interleaved_timings(commands(path, FORMATS_DIR / "out"), args.repeat)
+        timings = interleaved_timings(commands(path, FORMATS_DIR / "out", trees), args.repeat)
         spec = demo_spec(*MASTERS[FORMATS[name].master], scale=args.scale)
         results[name] = {"plate": str(path), "frames": truth_of(spec).frame_count,
                          "medians": {k: round(v.median_s, 3) for k, v in timings.items()},

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from jobs import ffmpeg_cli, hwdecode
 from jobs.errors import BadInputError
-from jobs.framestore import FrameStore
+from jobs.framestore import THUMB_WIDTH, FrameStore
 from jobs.manifest import DecodePath, PlateInfo
 from jobs.review import ReviewPlan
 from jobs.source import PlateSource
@@ -73,20 +73,40 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
     # on the frames later ones are predicted from) lets the picture drift over a GOP until the next
     # keyframe resets it, a step in the mean picture a long-GOP delivery took for a cut
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
-    writers = [w.outputs for w in (store, review) if w is not None]
+    writers = _writers(store, review)
     kept: list[Any] = []
     if writers:
         branches = stream.split()
         stream = branches[0]
         for i, outputs in enumerate(writers, start=1):
             kept += outputs(branches[i])
-    stream = stream.filter("scale", width, height, flags="area").filter("format", "yuv444p")
+    stream = (stream.filter("scale", width, height, flags="area", threads=ffmpeg_cli.scale_threads())
+              .filter("format", "yuv444p"))
     stream = stream.filter("showinfo")
     out = ffmpeg.output(stream, "pipe:1", f="rawvideo", pix_fmt="yuv444p", fps_mode="passthrough")
     if kept:
         out = ffmpeg.merge_outputs(out, *kept)
     args: list[str] = out.global_args("-nostats", "-nostdin", "-v", "info").compile()
     return args
+
+
+Writer = Callable[[Any], list[Any]]  # FFmpeg outputs written from a branch of the decoded frames
+
+
+def _writers(store: FrameStore | None, review: ReviewPlan | None) -> list[Writer]:
+    """What the pass writes beside the analysis frames. With the review files on, the frame store's
+    thumbnails are scaled from the proxy's pictures (already down to a few hundred lines, square
+    pixels), not from the full picture a second time; the store then only needs the full picture
+    for its burn-in rows."""
+    if review is None:
+        return [store.outputs] if store is not None else []
+    if store is None or not review.feeds(THUMB_WIDTH):
+        return [w.outputs for w in (store, review) if w is not None]
+    held = store  # bound for the closures below
+    writers: list[Writer] = [lambda stream: review.outputs(stream, held.thumbnail_output)]
+    if held.strips:
+        writers.append(lambda stream: held.outputs(stream, thumbnails=False))
+    return writers
 
 
 def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -11,6 +12,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from jobs.errors import BadInputError, ToolMissingError
+
+# swscale's slice threads (``scale=...:threads=N``, FFmpeg 5.0 and later; the same pixels as one
+# thread, checked frame by frame). FFmpeg 5.1 runs the whole filter graph in one thread, so the
+# pass's full-resolution scales run one after another there; where decoding is cheap (DPX, EXR)
+# that thread is the bottleneck. Capped: each of the pass's scales gets its own threads.
+MAX_SCALE_THREADS = 4
+
+
+def scale_threads() -> int:
+    """Slice threads for one full-resolution scale: this process's cores, at most
+    :data:`MAX_SCALE_THREADS`."""
+    return max(1, min(MAX_SCALE_THREADS, len(os.sched_getaffinity(0))))
 
 
 def tool(name: str) -> str:

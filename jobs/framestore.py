@@ -3,8 +3,10 @@
 Reading a burn-in or making a thumbnail needs a frame at full size, and on a
 long-GOP movie fetching one frame means a seek plus decoding its whole group of
 pictures: about a second on 1080p H.264. So while FFmpeg decodes the plate for
-detection, the same process also writes, for every frame, a JPEG thumbnail and,
-when burn-ins are read, the rows of the burn-in bands at full resolution (found
+detection, the same process also writes, for every frame, a JPEG thumbnail (scaled
+from the review proxy's pictures when the pass writes a proxy at least as wide, so
+the full picture is not scaled a third time) and, when burn-ins are read, the rows
+of the burn-in bands at full resolution (found
 before the pass, :func:`jobs.burnin.stage.find_bands`): only the few text lines the
 reads need, not the whole picture. Every later read is a file read. Regions outside
 the kept rows fall back to seeking.
@@ -26,6 +28,8 @@ import ffmpeg
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
+
+from jobs import ffmpeg_cli
 
 THUMB_WIDTH = 480
 _THUMB_QUALITY, _STRIP_QUALITY = 3, 2  # FFmpeg -q:v for MJPEG (2 is near lossless)
@@ -104,13 +108,17 @@ class FrameStore:
             at += bottom - top
         return canvas
 
-    def outputs(self, stream: Any) -> list[Any]:
-        """FFmpeg outputs that write this store from ``stream`` (the decoded frames)."""
-        self.thumbs_dir.mkdir(parents=True, exist_ok=True)
+    def outputs(self, stream: Any, thumbnails: bool = True) -> list[Any]:
+        """FFmpeg outputs that write this store from ``stream`` (the decoded frames); with
+        ``thumbnails`` False only the strips (the thumbnails come from :meth:`thumbnail_output`
+        on other pictures)."""
         branches = stream.split()
-        thumbs = (branches[0].filter("scale", "trunc(iw*sar/2)*2", "ih").filter("setsar", 1)
-                  .filter("scale", THUMB_WIDTH, -2))
-        outs = [jpeg_files(thumbs, self.thumbs_dir / "%08d.jpg", _THUMB_QUALITY)]
+        outs = []
+        if thumbnails:
+            threads = ffmpeg_cli.scale_threads()
+            square = (branches[0].filter("scale", "trunc(iw*sar/2)*2", "ih", threads=threads)
+                      .filter("setsar", 1))
+            outs.append(self.thumbnail_output(square, threads=threads))
         if self.strips:
             self.strips_dir.mkdir(parents=True, exist_ok=True)
             crops = [branches[1 + i].filter("crop", "iw", bottom - top, 0, top)
@@ -118,6 +126,15 @@ class FrameStore:
             stacked = ffmpeg.filter(crops, "vstack", inputs=len(crops)) if len(crops) > 1 else crops[0]
             outs.append(jpeg_files(stacked, self.strips_dir / "%08d.jpg", _STRIP_QUALITY))
         return outs
+
+    def thumbnail_output(self, pictures: Any, matrix: str | None = None, threads: int = 1) -> Any:
+        """The FFmpeg output writing the thumbnail of every frame of ``pictures`` (square pixels,
+        at least :data:`THUMB_WIDTH` wide). ``matrix``: their YUV matrix when it is not the one a
+        JPEG is read with (BT.601), as when they were converted from RGB to BT.709."""
+        self.thumbs_dir.mkdir(parents=True, exist_ok=True)
+        colours = {"in_color_matrix": matrix, "out_color_matrix": "bt601"} if matrix else {}
+        thumbs = pictures.filter("scale", THUMB_WIDTH, -2, threads=threads, **colours)
+        return jpeg_files(thumbs, self.thumbs_dir / "%08d.jpg", _THUMB_QUALITY)
 
 
 def jpeg_files(stream: Any, pattern: Path, quality: int, start_number: int = 0) -> Any:

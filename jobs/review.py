@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +31,7 @@ import ffmpeg
 import numpy as np
 import numpy.typing as npt
 
+from jobs import ffmpeg_cli
 from jobs.detect import Detection
 from jobs.framestore import jpeg_files
 from jobs.hashing import sha256_files
@@ -131,9 +133,15 @@ class ReviewPlan:
     def sheet_path(self, number: int) -> Path:
         return self.folder / (SHEET_PATTERN % number)
 
-    def outputs(self, stream: Any) -> list[Any]:
+    def feeds(self, width: int) -> bool:
+        """Whether the proxy's pictures are at least ``width`` wide (other pictures can be
+        scaled down from them)."""
+        return self.proxy[0] >= width
+
+    def outputs(self, stream: Any, also: Callable[[Any, str | None], Any] | None = None) -> list[Any]:
         """FFmpeg outputs that write the proxy and the strip sheets from ``stream`` (the
-        decoded frames, in presentation order)."""
+        decoded frames, in presentation order); ``also`` makes one more output from the proxy's
+        pictures and their YUV matrix (None: the plate's own)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         rate = self.frame_rate
         # a YUV plate keeps its colours as they are (its colour tags go with them): converting
@@ -141,7 +149,9 @@ class ReviewPlan:
         # converted anyway, to the BT.709 matrix, and tagged so
         colours = {"out_color_matrix": "bt709"} if self.rgb else {}
         numbered = (stream.filter("settb", f"{rate.den}/{rate.num}").filter("setpts", "N")
-                    .filter("scale", *self.proxy, flags="area", **colours).filter("setsar", 1))
+                    .filter("scale", *self.proxy, flags="area", threads=ffmpeg_cli.scale_threads(),
+                            **colours)
+                    .filter("setsar", 1))
         branches = numbered.split()
         tags = {"colorspace": "bt709"} if self.rgb else {}
         proxy = ffmpeg.output(branches[0], str(self.folder / PROXY_NAME), r=str(rate),
@@ -150,7 +160,9 @@ class ReviewPlan:
                  .filter("tile", f"{SHEET_COLUMNS}x{SHEET_ROWS}"))
         sheets = jpeg_files(tiles, self.folder / SHEET_PATTERN, _SHEET_QUALITY,
                             SHEET_FIRST_NUMBER)
-        return [proxy, sheets]
+        if also is None:
+            return [proxy, sheets]
+        return [proxy, sheets, also(branches[2], "bt709" if self.rgb else None)]
 
 
 def scores(margins: npt.NDArray[np.float32]) -> list[float]:

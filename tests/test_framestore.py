@@ -107,3 +107,89 @@ def _info(width: int, height: int):  # type: ignore[no-untyped-def]
 
     fields = {name: None for name in PlateInfo.model_fields}
     return PlateInfo.model_construct(**{**fields, "width": width, "height": height})
+
+
+# pure colours drawn on grey, as (x, y) of each block's centre in 1280x720 and its RGB
+BLOCKS = {(160, 360): (255, 0, 0), (480, 360): (0, 255, 0), (800, 360): (0, 0, 255),
+          (1120, 360): (255, 255, 255)}
+BLOCK_TOLERANCE = 8  # levels: JPEG and 4:2:0 chroma at a block's centre, not a matrix's error
+
+
+def _colour_plate(folder: Path, sequence: bool) -> Path:
+    """12 frames of four pure-colour blocks on grey: an RGB PNG sequence or a YUV H.264 movie."""
+    boxes = ",".join(f"drawbox=x={x - 120}:y={y - 120}:w=240:h=240:color=0x{r:02x}{g:02x}{b:02x}:t=fill"
+                     for (x, y), (r, g, b) in BLOCKS.items())
+    source = ["-f", "lavfi", "-i", "color=c=0x808080:s=1280x720:r=24", "-vf", boxes, "-frames:v", "12"]
+    folder.mkdir(parents=True)
+    if sequence:
+        subprocess.run(["ffmpeg", "-v", "error", *source, "-pix_fmt", "rgb24",
+                        str(folder / "plate.%04d.png")], check=True)
+        return folder / "plate.%04d.png"
+    subprocess.run(["ffmpeg", "-v", "error", *source, "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-crf", "10", str(folder / "plate.mp4")], check=True)
+    return folder / "plate.mp4"
+
+
+def _thumbnail(plate: Path, root: Path, review: bool) -> np.ndarray:
+    from jobs.review import ReviewPlan
+
+    source = resolve_source(str(plate))  # a sequence at 24 fps
+    info = probe(source)
+    store = FrameStore(root / "store", info.width, info.height)
+    plan = ReviewPlan.for_plate(info, root / "out") if review else None
+    analyse(source, info, DetectorSettings(), store=store, review=plan)
+    assert len(list(store.thumbs_dir.iterdir())) == 12
+    with Image.open(store.thumbnail(11)) as thumb:
+        assert thumb.size == (THUMB_WIDTH, 270)
+        return np.asarray(thumb.convert("RGB"), dtype=np.int16)
+
+
+@pytest.mark.parametrize("sequence", [False, True], ids=["yuv_movie", "rgb_sequence"])
+def test_thumbnails_scaled_from_the_proxy_keep_the_pictures_colours(tmp_path: Path, sequence: bool) -> None:
+    # with the review files on, the thumbnails are scaled from the proxy's pictures (BT.709 when
+    # the plate is RGB), not from the full picture: the same colours either way, the true ones
+    plate = _colour_plate(tmp_path / "plate", sequence)
+    from_proxy = _thumbnail(plate, tmp_path / "with", review=True)
+    from_picture = _thumbnail(plate, tmp_path / "without", review=False)
+    scale = THUMB_WIDTH / 1280
+    for (x, y), rgb in BLOCKS.items():
+        cx, cy = round(x * scale), round(y * scale)
+        centre = np.s_[cy - 10: cy + 10, cx - 10: cx + 10]
+        for thumb in (from_proxy, from_picture):
+            assert np.abs(thumb[centre].mean(axis=(0, 1)) - rgb).max() <= BLOCK_TOLERANCE, (rgb, sequence)
+    assert np.abs(from_proxy - from_picture).mean() < 2  # the whole picture, edges included
+
+
+def test_the_full_picture_is_scaled_for_thumbnails_only_without_review_files(long_gop: Path,
+                                                                              tmp_path: Path) -> None:
+    from jobs.decode import analysis_command
+    from jobs.review import ReviewPlan
+
+    source = resolve_source(str(long_gop), None)
+    info = probe(source)
+    plan = ReviewPlan.for_plate(info, tmp_path)
+    square = "scale=trunc(iw*sar/2)*2:ih"  # the thumbnails' own scale of the full picture
+    for bands, review in (((), None), ((), plan), (((640, 720),), plan)):
+        store = FrameStore(tmp_path / "store", info.width, info.height, bands=bands)
+        graph = analysis_command(source, info, 64, 36, store=store, review=review)
+        assert " ".join(graph).count(f"scale={THUMB_WIDTH}:-2") == 1, graph
+        assert (square in " ".join(graph)) == (review is None), graph
+        assert ("crop=iw:80:0:640" in " ".join(graph)) == bool(bands)  # the strips, from the full picture
+
+
+def test_sliced_scaling_gives_the_same_analysis_frames(long_gop: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobs import ffmpeg_cli
+    from jobs.decode import Timestamps, analysis_command, decode_frames
+
+    source = resolve_source(str(long_gop), None)
+    info = probe(source)
+    frames = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(ffmpeg_cli, "scale_threads", lambda n=threads: n)
+        assert f"threads={threads}" in " ".join(analysis_command(source, info, 64, 36))
+        batches = decode_frames(source, info, 64, 36, Timestamps(), batch=32)
+        frames[threads] = np.concatenate([b.yuv for b in batches])
+    assert frames[1].shape == (96, 3, 36, 64)
+    assert np.array_equal(frames[1], frames[2])
+    assert 1 <= ffmpeg_cli.scale_threads() <= ffmpeg_cli.MAX_SCALE_THREADS
