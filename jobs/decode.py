@@ -98,9 +98,7 @@ def _writers(store: FrameStore | None, review: ReviewPlan | None) -> list[Writer
     thumbnails are scaled from the proxy's pictures (already down to a few hundred lines, square
     pixels), not from the full picture a second time; the store then only needs the full picture
     for its burn-in rows."""
-    if review is None:
-        return [store.outputs] if store is not None else []
-    if store is None or not review.feeds(THUMB_WIDTH):
+    if store is None or review is None or not review.feeds(THUMB_WIDTH):
         return [w.outputs for w in (store, review) if w is not None]
     held = store  # bound for the closures below
     writers: list[Writer] = [lambda stream: review.outputs(stream, held.thumbnail_output)]
