@@ -15,6 +15,7 @@ from jobs.errors import BadInputError
 from jobs.features import describe
 from jobs.framestore import FrameStore
 from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
+from jobs.retention import Retention
 from jobs.review import ReviewPlan
 from jobs.source import PlateSource
 from jobs.streaming import StreamingDetector
@@ -53,12 +54,15 @@ def _one_pass(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
               review: ReviewPlan | None, path: DecodePath) -> Analysis:
     stamps = Timestamps()
     detector = StreamingDetector(settings)
+    retention = Retention(store) if store is not None else None
     lumas = []
     for batch in decode_frames(source, info, settings.analysis_width, settings.analysis_height,
                                stamps, progress=progress, store=store, review=review, path=path):
         features = describe(batch.start, batch.yuv)
         detector.push(features)
         lumas.append(features.luma)
+        if retention is not None:
+            retention.release(detector.boundaries, detector.settled)
     if stamps.hwaccel_refused:
         path = hwdecode.refused_path(stamps.hwaccel_refused)
     return Analysis(stamps, detector.finish(), np.concatenate(lumas), path)

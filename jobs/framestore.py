@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from jobs import ffmpeg_cli
 
 THUMB_WIDTH = 480
 _THUMB_QUALITY, _STRIP_QUALITY = 3, 2  # FFmpeg -q:v for MJPEG (2 is near lossless)
+_THUMB_JPEG_QUALITY = 90  # Pillow's quality for a thumbnail made outside the pass, near -q:v 3
 
 RGB = npt.NDArray[np.uint8]
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in stored pixels
@@ -80,6 +82,22 @@ class FrameStore:
     def strip_file(self, index: int) -> Path:
         return self.strips_dir / f"{index:08d}.jpg"
 
+    def holds_strip(self, index: int) -> bool:
+        """Whether frame ``index``'s kept rows are still here (:mod:`jobs.retention` lets go of
+        those no read will want)."""
+        return self.strip_file(index).exists()
+
+    def write_thumbnail(self, index: int, picture: RGB, aspect: Fraction) -> Path:
+        """Frame ``index``'s thumbnail made from ``picture`` (the frame at stored size, fetched
+        from the plate) as the pass would have made it: :data:`THUMB_WIDTH` wide at the picture
+        ``aspect`` (width over height as shown); its path."""
+        height = max(2, 2 * round(Fraction(THUMB_WIDTH) / aspect / 2))  # FFmpeg's scale=W:-2
+        self.thumbs_dir.mkdir(parents=True, exist_ok=True)
+        path = self.thumbnail(index)
+        Image.fromarray(picture).resize((THUMB_WIDTH, height), Image.Resampling.BICUBIC).save(
+            path, quality=_THUMB_JPEG_QUALITY)
+        return path
+
     def covers(self, rects: Sequence[Rect]) -> bool:
         """Whether every rectangle lies inside kept rows (read at full resolution)."""
         if not self.strips:
@@ -101,12 +119,23 @@ class FrameStore:
 
     def _paste_strips(self, index: int, canvas: RGB) -> RGB:
         with Image.open(self.strip_file(index)) as img:
-            strips = np.asarray(img.convert("RGB"))
+            return self._paste(np.asarray(img.convert("RGB")), canvas)
+
+    def _paste(self, strips: RGB, canvas: RGB) -> RGB:
         at = 0
         for top, bottom in self.bands:
             canvas[top:bottom] = strips[at: at + bottom - top, : self.width]
             at += bottom - top
         return canvas
+
+    def kept_rows(self, picture: RGB) -> RGB:
+        """The rows of ``picture`` (a frame at stored size) this store keeps, stacked as in a
+        strip file."""
+        return np.concatenate([picture[top:bottom] for top, bottom in self.bands])
+
+    def with_kept_rows(self, strips: RGB) -> RGB:
+        """A frame at stored size holding only ``strips`` (:meth:`kept_rows`), black elsewhere."""
+        return self._paste(strips, np.zeros((self.height, self.width, 3), dtype=np.uint8))
 
     def outputs(self, stream: Any, thumbnails: bool = True) -> list[Any]:
         """FFmpeg outputs that write this store from ``stream`` (the decoded frames); with

@@ -13,6 +13,8 @@ from PIL import Image, ImageDraw, ImageFont
 from jobs.framestore import FrameStore
 from jobs.segments import CutPlan
 
+Fetch = Callable[[int], Path]  # a frame's thumbnail made by fetching the frame from the plate
+
 _FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 _BG, _FG, _DIM, _ACCENT = (24, 24, 27), (235, 235, 235), (150, 150, 160), (255, 196, 0)
@@ -32,14 +34,17 @@ def middle_frame(cut: CutPlan) -> int:
     return cut.cut_first_frame + (cut.fields.cut_duration - 1) // 2
 
 
-def write_thumbnails(store: FrameStore, cuts: list[CutPlan], out_dir: Path,
+def write_thumbnails(store: FrameStore, cuts: list[CutPlan], out_dir: Path, fetch: Fetch,
                      progress: Callable[[int], None] | None = None) -> list[Path]:
-    """Each cut's middle frame, taken from the frame store the analysis pass wrote."""
+    """Each cut's middle frame, taken from the frame store the analysis pass wrote; where the
+    store let it go (a cut the burn-ins added or merged), ``fetch`` gives the thumbnail."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for done, cut in enumerate(cuts, start=1):
         path = out_dir / f"{cut.name}.jpg"
-        shutil.copyfile(store.thumbnail(middle_frame(cut)), path)
+        middle = middle_frame(cut)
+        stored = store.thumbnail(middle)
+        shutil.copyfile(stored if stored.exists() else fetch(middle), path)
         paths.append(path)
         if progress:
             progress(done)

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from jobs import __version__, ffmpeg_cli
 from jobs.analyse import Analysis, analyse
-from jobs.burnin.frames import PlateFrames, grab_frame
+from jobs.burnin.frames import PlateFrames, grab_frame, grab_run
 from jobs.burnin.regions import Region
 from jobs.burnin.stage import Bands, BurnInResult, find_bands, labels_for, read_burnins, report
 from jobs.cut_fields import (
@@ -56,9 +56,9 @@ from jobs.ocr.engine import OcrEngine, OcrSettings
 from jobs.ocr.factory import load_engine
 from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
-from jobs.pictures import write_thumbnails
+from jobs.pictures import Fetch, write_thumbnails
 from jobs.probe import probe
-from jobs.review import ReviewPlan, finish_review
+from jobs.review import ReviewPlan, finish_review, picture_aspect
 from jobs.segments import DEFAULT_NAME_TEMPLATE, CutPlan, plan_cuts, plan_listed
 from jobs.source import PlateSource, resolve_source
 from jobs.split import DEFAULT_CODEC, SplitResult, output_kind, placement, split_all
@@ -123,10 +123,21 @@ class _Timer:
 
 def _burnins(source: PlateSource, info: PlateInfo, found: Analysis, engine: OcrEngine,
              options: SplitOptions, store: FrameStore, bands: Bands) -> BurnInResult:
-    frames = PlateFrames(info, partial(grab_frame, source, info, found.stamps), store)
+    frames = PlateFrames(info, partial(grab_frame, source, info, found.stamps), store,
+                         partial(grab_run, source, info, found.stamps))
     rate = info.frame_rate.as_frame_rate()
     return read_burnins(frames, engine, found.detection.boundaries, len(found.stamps.pts), rate,
                         re.compile(options.shot_pattern), bands)
+
+
+def _thumbnail_fetch(source: PlateSource, info: PlateInfo, found: Analysis,
+                     store: FrameStore) -> Fetch:
+    """How to make a thumbnail the frame store let go of: from the frame, fetched by seeking."""
+    aspect = picture_aspect(info)
+
+    def fetch(index: int) -> Path:
+        return store.write_thumbnail(index, grab_frame(source, info, found.stamps, index), aspect)
+    return fetch
 
 
 def _plan(source: PlateSource, info: PlateInfo, found: Analysis, burnins: BurnInResult | None,
@@ -206,6 +217,7 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
                                   bar.stage("split", len(cuts)), options.frame_files)
         with timer("thumbnails"):
             thumbs = write_thumbnails(store, cuts, stage / "thumbnails",
+                                      _thumbnail_fetch(source, info, found, store),
                                       bar.stage("thumbnails", len(cuts)))
         settings = SplitSettings(enabled=options.split, codec=kind, head_in=options.head_in,
                                  copied=kind == "copy", plate_kind=options.plate_kind,

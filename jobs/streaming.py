@@ -42,6 +42,12 @@ class StreamingDetector:
         while self._buffer_end() - self._core_lo >= self.core + self.margin:
             self._run(self._core_lo + self.core)
 
+    @property
+    def settled(self) -> int:
+        """The first plate frame whose events are not reported yet: :attr:`boundaries` and
+        :attr:`transitions` hold every one that starts before it."""
+        return self._core_lo
+
     def finish(self) -> Detection:
         if self._parts:
             self._run(self._buffer_end())

@@ -110,3 +110,19 @@ def test_a_cut_one_frame_after_a_picture_cut_pins_it_to_the_burnins() -> None:
     # and its first frame, 30, are one shot, so the burn-in cut at 31 stands
     plate = Plate([("A", 0, 31), ("B", 500, 29)])
     assert hidden_cuts(plate.read, Segment(30, 59, 30, 59), RATE) == [31]
+
+
+def test_a_bisection_on_kept_frames_finds_the_same_cut() -> None:
+    # the frame store kept every 16th frame only: the bisection reads those until its last step
+    def ladder(lo: int, hi: int) -> int:
+        middle = (lo + hi) // 2
+        below = middle - middle % 16
+        for candidate in sorted((below, below + 16), key=lambda f: abs(f - middle)):
+            if lo < candidate < hi:
+                return candidate
+        return middle
+
+    plate = Plate([("SH010", 1000, 700), ("SH010", 5000, 300)])
+    assert hidden_cuts(plate.read, Segment(0, 999, 0, 999), RATE, ladder) == [700]
+    off_ladder = {f for f in plate.reads if f % 16 and f != 999}
+    assert off_ladder and all(688 <= f < 704 for f in off_ladder), sorted(off_ladder)  # one step

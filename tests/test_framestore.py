@@ -87,11 +87,18 @@ def test_reads_come_from_the_store_only_where_it_is_sharp(tmp_path: Path) -> Non
     assert store.bands == ((0, 108), (972, 1080))
 
     def seek(index: int) -> np.ndarray:
-        return np.zeros((1080, 1920, 3), dtype=np.uint8)
+        return np.full((1080, 1920, 3), 7, dtype=np.uint8)
 
+    store.strips_dir.mkdir(parents=True)  # frame 0's rows are kept, frame 1's were let go
+    Image.new("RGB", (1920, 216), (255, 255, 255)).save(store.strip_file(0))
     frames = PlateFrames(info, seek, store)
-    assert frames.for_regions(bands) == store.strips_only
-    assert frames.for_regions([Region(0.2, 0.02, 0.3, 0.05)]) == store.strips_only  # inside a band
+    for regions in (bands, [Region(0.2, 0.02, 0.3, 0.05)]):  # the bands, and a box inside one
+        grab = frames.for_regions(regions)
+        assert grab is not seek
+        stored = grab(0)
+        assert stored[:108].min() > 250 and stored[972:].min() > 250 and not stored[108:972].any()
+        fetched = grab(1)  # let go by the store: from the plate, the kept rows only
+        assert (fetched[:108] == 7).all() and (fetched[972:] == 7).all() and not fetched[108:972].any()
     assert frames.for_regions([Region(0, 0.45, 1, 0.1)]) is seek  # mid-frame: exact by seeking
     assert frames.for_regions([Region(0, 0.0, 1, 0.25)]) is seek  # reaches below the band
     no_strips = PlateFrames(info, seek, FrameStore(tmp_path, 1920, 1080))

@@ -19,26 +19,60 @@ from jobs.decode import Timestamps
 from jobs.errors import BadInputError
 from jobs.framestore import RGB, FrameStore
 from jobs.manifest import PlateInfo
+from jobs.retention import LADDER_FRAMES
 from jobs.source import PlateSource
 
 Grab = Callable[[int], RGB]
+GrabRun = Callable[[int, int], list[RGB]]  # (first, count): frames first to first + count - 1
 SAMPLE_READERS = 2  # FFmpeg processes reading the pictures that find the bands, at once
 
 
 class PlateFrames:
     """The frames burn-in reading asks for: whole frames to find where the burn-ins are,
     then only their regions. The frame store answers when it holds those pixels at full
-    resolution; anything else is fetched by seeking in the plate."""
+    resolution; anything else is fetched from the plate: a single frame by seeking, and a
+    frame the store let go of (:mod:`jobs.retention`) with the rest of its ladder step, in
+    one decode, since a bisection's last steps and the misread checks around a cut ask for
+    its neighbours next."""
 
-    def __init__(self, info: PlateInfo, seek: Grab, store: FrameStore | None = None) -> None:
+    def __init__(self, info: PlateInfo, seek: Grab, store: FrameStore | None = None,
+                 run: GrabRun | None = None) -> None:
         self._size, self._seek, self._store = (info.width, info.height), seek, store
+        self._run = run or (lambda first, count: [seek(i) for i in range(first, first + count)])
+        self._step_first, self._step_rows = -1, list[RGB]()
 
     def for_regions(self, regions: list[Region]) -> Grab:
         """How to get frames whose ``regions`` must be exact, at full resolution."""
         rects = [r.pixels(*self._size) for r in regions]
-        if self._store is not None and self._store.covers(rects):
-            return self._store.strips_only
-        return self._seek
+        store = self._store
+        if store is None or not store.covers(rects):
+            return self._seek
+
+        def stored_else_fetched(index: int) -> RGB:
+            return store.strips_only(index) if store.holds_strip(index) else self._let_go(store, index)
+        return stored_else_fetched
+
+    def pivot(self, lo: int, hi: int) -> int:
+        """Where a bisection between frames ``lo`` and ``hi`` reads next: the middle, or where
+        the store let the middle go, the nearest frame between them that it kept."""
+        middle = (lo + hi) // 2
+        store = self._store
+        if store is None or not store.strips or store.holds_strip(middle):
+            return middle
+        below = middle - middle % LADDER_FRAMES
+        for candidate in sorted((below, below + LADDER_FRAMES), key=lambda f: abs(f - middle)):
+            if lo < candidate < hi and store.holds_strip(candidate):
+                return candidate
+        return middle
+
+    def _let_go(self, store: FrameStore, index: int) -> RGB:
+        first = index - index % LADDER_FRAMES
+        if first != self._step_first:
+            self._step_rows = [store.kept_rows(p) for p in self._run(first, LADDER_FRAMES)]
+            self._step_first = first
+        if index - first >= len(self._step_rows):  # past what the plate gave
+            return self._seek(index)
+        return store.with_kept_rows(self._step_rows[index - first])
 
 
 def grab_frame(source: PlateSource, info: PlateInfo, stamps: Timestamps, index: int) -> RGB:
@@ -51,6 +85,16 @@ def grab_frame(source: PlateSource, info: PlateInfo, stamps: Timestamps, index: 
     if picture is None:
         raise BadInputError(f"{info.source}: frame {index} cannot be read: {error}")
     return picture
+
+
+def grab_run(source: PlateSource, info: PlateInfo, stamps: Timestamps, first: int,
+             count: int) -> list[RGB]:
+    """Frames ``first`` to ``first + count - 1`` (fewer at the plate's end) in one decode."""
+    count = min(count, len(stamps.pts) - first)
+    if source.kind == "sequence":
+        return [grab_frame(source, info, stamps, i) for i in range(first, first + count)]
+    inp = ffmpeg.input(str(source.path), ss=f"{float(stamps.seek_point(first)):.6f}")
+    return _pictures(inp, info, count)[0]
 
 
 def sample_pictures(source: PlateSource, info: PlateInfo, count: int) -> list[RGB]:
@@ -93,14 +137,24 @@ def _picture_at(source: PlateSource, info: PlateInfo, share: Fraction,
 
 def _first_picture(inp: Any, info: PlateInfo) -> tuple[RGB | None, str]:
     """The first picture FFmpeg gives from ``inp``, or None and FFmpeg's last error line."""
+    pictures, error = _pictures(inp, info, 1)
+    return (pictures[0] if pictures else None), error
+
+
+def _pictures(inp: Any, info: PlateInfo, count: int) -> tuple[list[RGB], str]:
+    """The first ``count`` pictures FFmpeg gives from ``inp`` (those it gave, and its last
+    error line when it failed)."""
     # passthrough: the first decoded picture as it is (after a keyframe seek its time is before
     # the seek point, and FFmpeg's default frame-rate sync would drop it for a later one)
     out = ffmpeg.output(inp["v:0"], "pipe:1", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough",
-                        **{"frames:v": 1})
+                        **{"frames:v": count})
     cmd = out.global_args("-v", "error", "-nostdin").compile()
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     proc = subprocess.run(cmd, capture_output=True, check=False)
     size = info.width * info.height * 3
-    if proc.returncode != 0 or len(proc.stdout) < size:
-        return None, ffmpeg_cli.last_error_line(proc.stderr.decode("utf-8", "replace"))
-    return np.frombuffer(proc.stdout[:size], dtype=np.uint8).reshape(info.height, info.width, 3), ""
+    got = len(proc.stdout) // size
+    pictures = [np.frombuffer(proc.stdout[i * size:(i + 1) * size], dtype=np.uint8)
+                .reshape(info.height, info.width, 3) for i in range(got)]
+    if proc.returncode != 0 or not got:
+        return [], ffmpeg_cli.last_error_line(proc.stderr.decode("utf-8", "replace"))
+    return pictures, ""

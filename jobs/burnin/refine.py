@@ -14,6 +14,11 @@ from jobs.burnin.fields import BurnInFields, Continuity, continuity
 from jobs.timecode import FrameRate
 
 Reader = Callable[[int], BurnInFields]
+Pivot = Callable[[int, int], int]  # where a bisection between two frames reads next, strictly between
+
+
+def middle(lo: int, hi: int) -> int:
+    return (lo + hi) // 2
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,11 @@ class Refinement:
     unchecked: list[int] = field(default_factory=list)  # picture cuts without readable burn-ins
 
 
-def _first_break(read: Reader, lo: int, hi: int, rate: FrameRate) -> int:
+def _first_break(read: Reader, lo: int, hi: int, rate: FrameRate, pivot: Pivot) -> int:
     """Frames lo and hi disagree; bisect to the first frame that breaks from lo."""
     start = read(lo)
     while hi - lo > 1:
-        mid = (lo + hi) // 2
+        mid = pivot(lo, hi)
         if continuity(start, read(mid), rate) is Continuity.BREAKS:
             hi = mid
         else:
@@ -62,12 +67,12 @@ def _misread(read: Reader, cut: int, seg: Segment, rate: FrameRate) -> bool:
     return continuity(read(cut - 1), read(cut + 1), rate) is Continuity.RUNS_ON
 
 
-def hidden_cuts(read: Reader, seg: Segment, rate: FrameRate) -> list[int]:
+def hidden_cuts(read: Reader, seg: Segment, rate: FrameRate, pivot: Pivot = middle) -> list[int]:
     """Cuts inside a segment the picture saw as one shot."""
     found: list[int] = []
     lo, hi = seg.first_clean, seg.last_clean
     while lo < hi and continuity(read(lo), read(hi), rate) is Continuity.BREAKS:
-        cut = _first_break(read, lo, hi, rate)
+        cut = _first_break(read, lo, hi, rate, pivot)
         if _misread(read, cut, seg, rate):
             lo = cut + 1
             continue
@@ -84,11 +89,12 @@ class PictureCut:
 
 
 def refine(read: Reader, segments: list[Segment], picture_cuts: list[PictureCut],
-           rate: FrameRate) -> Refinement:
-    """Check every picture cut and look inside every segment."""
+           rate: FrameRate, pivot: Pivot = middle) -> Refinement:
+    """Check every picture cut and look inside every segment (``pivot``: where a bisection
+    reads next; the middle unless the frames there are dearer than others)."""
     result = Refinement()
     for seg in segments:
-        result.burnin_cuts += hidden_cuts(read, seg, rate)
+        result.burnin_cuts += hidden_cuts(read, seg, rate, pivot)
     for cut in picture_cuts:
         bucket = {Continuity.BREAKS: result.confirmed, Continuity.RUNS_ON: result.suspicious,
                   Continuity.UNREAD: result.unchecked}

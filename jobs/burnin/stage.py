@@ -85,7 +85,7 @@ def read_burnins(frames: PlateFrames, engine: OcrEngine, boundaries: list[Bounda
         return BurnInResult(regions=[], boundaries=boundaries, sample_calls=bands.sample_calls)
     reader = BurnInReader(frames.for_regions(found), engine, found, pattern)
     segments = segments_of(boundaries, count)
-    result = refine(reader, segments, _picture_cuts(boundaries, segments), rate)
+    result = refine(reader, segments, _picture_cuts(boundaries, segments), rate, frames.pivot)
     merged = merge(boundaries, result)
     for seg in segments_of(merged, count):  # every final cut read at its clear ends
         first, last = reader(seg.first_clean), reader(seg.last_clean)
