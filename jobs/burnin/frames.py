@@ -39,7 +39,8 @@ class PlateFrames:
                  run: GrabRun | None = None) -> None:
         self._size, self._seek, self._store = (info.width, info.height), seek, store
         self._run = run or (lambda first, count: [seek(i) for i in range(first, first + count)])
-        self._step_first, self._step_rows = -1, list[RGB]()
+        self._step_first = -1  # the ladder step fetched last, and its frames' kept rows
+        self._step_rows: list[RGB] = []
 
     def for_regions(self, regions: list[Region]) -> Grab:
         """How to get frames whose ``regions`` must be exact, at full resolution."""
