@@ -4,6 +4,7 @@ wants; what a stage wants anyway is fetched from the plate."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
@@ -165,9 +166,9 @@ def test_frames_let_go_are_fetched_a_ladder_step_at_a_time(tmp_path: Path) -> No
     store = _ladder_store(tmp_path, set(range(0, 1000, 16)))
     runs: list[tuple[int, int]] = []
 
-    def run(first: int, count: int) -> list[np.ndarray]:
+    def run(first: int, count: int, keep: Callable[[np.ndarray], np.ndarray]) -> list[np.ndarray]:
         runs.append((first, count))
-        return [np.full((36, 64, 3), i % 256, np.uint8) for i in range(first, first + count)]
+        return [keep(np.full((36, 64, 3), i % 256, np.uint8)) for i in range(first, first + count)]
 
     grab = PlateFrames(_info(64, 36), lambda i: np.zeros((36, 64, 3), np.uint8), store,
                        run).for_regions([Region(0, 0, 1, 0.2)])
@@ -190,6 +191,8 @@ def test_a_run_of_frames_is_decoded_as_each_seek_would(long_plate: Path) -> None
     for offset in (0, 9, 15):
         assert _mean_difference(run[offset], grab_frame(source, info, found.stamps, 1990 + offset)) == 0
     assert len(grab_run(source, info, found.stamps, 2990, 16)) == 10  # the plate ends at 2,999
+    rows = grab_run(source, info, found.stamps, 1990, 16, keep=lambda p: p[:8].copy())
+    assert [r.shape for r in rows] == [(8, 160, 3)] * 16 and np.array_equal(rows[9], run[9][:8])
     crossing = grab_run(source, info, found.stamps, 992, 16)  # frames 992-1007, the cut at 1,000
     assert _mean_difference(crossing[7], crossing[8]) > 20 and _mean_difference(crossing[0], crossing[7]) < 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -23,7 +24,8 @@ from jobs.retention import LADDER_FRAMES
 from jobs.source import PlateSource
 
 Grab = Callable[[int], RGB]
-GrabRun = Callable[[int, int], list[RGB]]  # (first, count): frames first to first + count - 1
+Keep = Callable[[RGB], RGB]  # what of a fetched frame is kept (a frame at a time, not all at once)
+GrabRun = Callable[[int, int, Keep], list[RGB]]  # (first, count, keep): frames first to first + count - 1
 SAMPLE_READERS = 2  # FFmpeg processes reading the pictures that find the bands, at once
 
 
@@ -38,7 +40,7 @@ class PlateFrames:
     def __init__(self, info: PlateInfo, seek: Grab, store: FrameStore | None = None,
                  run: GrabRun | None = None) -> None:
         self._size, self._seek, self._store = (info.width, info.height), seek, store
-        self._run = run or (lambda first, count: [seek(i) for i in range(first, first + count)])
+        self._run = run or (lambda first, count, keep: [keep(seek(i)) for i in range(first, first + count)])
         self._step_first = -1  # the ladder step fetched last, and its frames' kept rows
         self._step_rows: list[RGB] = []
 
@@ -69,7 +71,7 @@ class PlateFrames:
     def _let_go(self, store: FrameStore, index: int) -> RGB:
         first = index - index % LADDER_FRAMES
         if first != self._step_first:
-            self._step_rows = [store.kept_rows(p) for p in self._run(first, LADDER_FRAMES)]
+            self._step_rows = self._run(first, LADDER_FRAMES, store.kept_rows)
             self._step_first = first
         if index - first >= len(self._step_rows):  # past what the plate gave
             return self._seek(index)
@@ -89,13 +91,15 @@ def grab_frame(source: PlateSource, info: PlateInfo, stamps: Timestamps, index: 
 
 
 def grab_run(source: PlateSource, info: PlateInfo, stamps: Timestamps, first: int,
-             count: int) -> list[RGB]:
-    """Frames ``first`` to ``first + count - 1`` (fewer at the plate's end) in one decode."""
+             count: int, keep: Keep | None = None) -> list[RGB]:
+    """Frames ``first`` to ``first + count - 1`` (fewer at the plate's end) in one decode, each
+    passed through ``keep`` as it comes, so only what is kept is held."""
     count = min(count, len(stamps.pts) - first)
     if source.kind == "sequence":
-        return [grab_frame(source, info, stamps, i) for i in range(first, first + count)]
+        frames = (grab_frame(source, info, stamps, i) for i in range(first, first + count))
+        return [keep(f) if keep else f for f in frames]
     inp = ffmpeg.input(str(source.path), ss=f"{float(stamps.seek_point(first)):.6f}")
-    return _pictures(inp, info, count)[0]
+    return _pictures(inp, info, count, keep)[0]
 
 
 def sample_pictures(source: PlateSource, info: PlateInfo, count: int) -> list[RGB]:
@@ -142,20 +146,28 @@ def _first_picture(inp: Any, info: PlateInfo) -> tuple[RGB | None, str]:
     return (pictures[0] if pictures else None), error
 
 
-def _pictures(inp: Any, info: PlateInfo, count: int) -> tuple[list[RGB], str]:
-    """The first ``count`` pictures FFmpeg gives from ``inp`` (those it gave, and its last
-    error line when it failed)."""
+def _pictures(inp: Any, info: PlateInfo, count: int,
+              keep: Keep | None = None) -> tuple[list[RGB], str]:
+    """The first ``count`` pictures FFmpeg gives from ``inp``, each passed through ``keep`` as it
+    is read, or none and FFmpeg's last error line when it failed."""
     # passthrough: the first decoded picture as it is (after a keyframe seek its time is before
     # the seek point, and FFmpeg's default frame-rate sync would drop it for a later one)
     out = ffmpeg.output(inp["v:0"], "pipe:1", f="rawvideo", pix_fmt="rgb24", fps_mode="passthrough",
                         **{"frames:v": count})
     cmd = out.global_args("-v", "error", "-nostdin").compile()
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
-    proc = subprocess.run(cmd, capture_output=True, check=False)
     size = info.width * info.height * 3
-    got = len(proc.stdout) // size
-    pictures = [np.frombuffer(proc.stdout[i * size:(i + 1) * size], dtype=np.uint8)
-                .reshape(info.height, info.width, 3) for i in range(got)]
-    if proc.returncode != 0 or not got:
-        return [], ffmpeg_cli.last_error_line(proc.stderr.decode("utf-8", "replace"))
+    pictures: list[RGB] = []
+    with tempfile.TemporaryFile() as errors, subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                                             stderr=errors) as proc:
+        assert proc.stdout is not None
+        while len(pictures) < count and len(data := proc.stdout.read(size)) == size:
+            picture = np.frombuffer(data, dtype=np.uint8).reshape(info.height, info.width, 3)
+            pictures.append(keep(picture) if keep else picture)
+        proc.stdout.close()
+        failed = proc.wait() != 0 or not pictures
+        errors.seek(0)
+        message = errors.read().decode("utf-8", "replace")
+    if failed:
+        return [], ffmpeg_cli.last_error_line(message)
     return pictures, ""
