@@ -9,12 +9,13 @@ import numpy as np
 import numpy.typing as npt
 
 from jobs import hwdecode
-from jobs.decode import Timestamps, decode_frames
+from jobs.decode import FrameSpan, Timestamps, decode_frames
 from jobs.detect import Detection
 from jobs.errors import BadInputError
 from jobs.features import describe
 from jobs.framestore import FrameStore
 from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
+from jobs.parts import PartRange
 from jobs.retention import Retention
 from jobs.review import ReviewPlan
 from jobs.source import PlateSource
@@ -23,10 +24,10 @@ from jobs.streaming import StreamingDetector
 
 @dataclass
 class Analysis:
-    """What the decode pass learned about every frame."""
+    """What the decode pass learned about every frame (of a part: every frame it decoded)."""
 
     stamps: Timestamps
-    detection: Detection
+    detection: Detection  # of a part: the events starting in its range
     luma: npt.NDArray[np.float32]  # mean luma of every frame, 0..1
     decode_path: DecodePath  # the device that decoded the pass, as it ran
 
@@ -34,30 +35,34 @@ class Analysis:
 def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
             progress: Callable[[int], None] | None = None,
             store: FrameStore | None = None, review: ReviewPlan | None = None,
-            path: DecodePath | None = None) -> Analysis:
+            path: DecodePath | None = None, part: PartRange | None = None) -> Analysis:
     """Decode and detect in one pass; with ``store``, the pass also fills the frame store,
     with ``review`` it writes the review proxy and strip sheets. ``path`` (the decode device)
     is chosen for the plate and the node when not given (:mod:`jobs.hwdecode`); a pass that
-    fails on the GPU runs again on the CPU, so a GPU fault never rejects a plate."""
+    fails on the GPU runs again on the CPU, so a GPU fault never rejects a plate. With ``part``,
+    only its frames are decoded and its events reported (:mod:`jobs.parts`; no store or review)."""
     path = path or hwdecode.choose_decode_path(info)
     try:
-        return _one_pass(source, info, settings, progress, store, review, path)
+        return _one_pass(source, info, settings, progress, store, review, path, part)
     except BadInputError as exc:
         if path.device != "cuda":
             raise
         return _one_pass(source, info, settings, progress, store, review,
-                         hwdecode.failed_path(exc.message))
+                         hwdecode.failed_path(exc.message), part)
 
 
 def _one_pass(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
               progress: Callable[[int], None] | None, store: FrameStore | None,
-              review: ReviewPlan | None, path: DecodePath) -> Analysis:
+              review: ReviewPlan | None, path: DecodePath, part: PartRange | None) -> Analysis:
     stamps = Timestamps()
-    detector = StreamingDetector(settings)
+    detector = (StreamingDetector(settings, first=part.first, end=part.end) if part
+                else StreamingDetector(settings))
+    span = FrameSpan(part.decode_first, part.decoded) if part else None
     retention = Retention(store) if store is not None else None
     lumas = []
     for batch in decode_frames(source, info, settings.analysis_width, settings.analysis_height,
-                               stamps, progress=progress, store=store, review=review, path=path):
+                               stamps, progress=progress, store=store, review=review, path=path,
+                               span=span):
         features = describe(batch.start, batch.yuv)
         detector.push(features)
         lumas.append(features.luma)

@@ -55,6 +55,26 @@ class Timestamps:
         return max(Fraction(0), t - (min(gaps) if gaps else Fraction(1, 100)) / 4)
 
 
+@dataclass(frozen=True)
+class FrameSpan:
+    """Frames ``first`` .. ``first + count - 1`` (0-based plate indices) of a plate: what one part of
+    it decodes (:mod:`jobs.parts`)."""
+
+    first: int
+    count: int
+
+    def input_options(self, source: PlateSource, info: PlateInfo) -> dict[str, Any]:
+        """Where the decode starts: a sequence's file number, or a movie's time a quarter frame before
+        the frame (regular timestamps: frame n at n frame durations from the start). FFmpeg's input
+        seek decodes from the keyframe before and drops the frames before that time."""
+        if self.first == 0:
+            return {}
+        if source.kind == "sequence":
+            return {"start_number": (source.first_number or 0) + self.first}
+        duration = info.frame_rate.as_frame_rate().frame_duration
+        return {"ss": f"{float((self.first - Fraction(1, 4)) * duration):.6f}"}
+
+
 @dataclass
 class FrameBatch:
     start: int  # 0-based plate index of the first frame in the batch
@@ -63,17 +83,22 @@ class FrameBatch:
 
 def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int,
                      store: FrameStore | None = None, review: ReviewPlan | None = None,
-                     path: DecodePath | None = None) -> list[str]:
+                     path: DecodePath | None = None, span: FrameSpan | None = None) -> list[str]:
     """The FFmpeg command of the pass; with ``store`` it also writes the frame store, with
-    ``review`` the review proxy and strip sheets; ``path`` names the decode device (CPU if None)."""
+    ``review`` the review proxy and strip sheets; ``path`` names the decode device (CPU if None);
+    ``span``: only those frames, with the plate's own timestamps (no store or review then)."""
     input_opts: dict[str, Any] = dict(source.input_args(info.frame_rate.as_frame_rate()))
     if path is not None:
         input_opts.update(hwdecode.input_options(path))
+    if span is not None:
+        input_opts.update(span.input_options(source, info))
     # every frame decoded whole: skipping H.264's deblocking filter (which runs inside the loop,
     # on the frames later ones are predicted from) lets the picture drift over a GOP until the next
     # keyframe resets it, a step in the mean picture a long-GOP delivery took for a cut
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
-    writers = _writers(store, review)
+    if span is not None:
+        stream = stream.trim(end_frame=span.count)
+    writers = _writers(store, review) if span is None else []
     kept: list[Any] = []
     if writers:
         branches = stream.split()
@@ -86,7 +111,8 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
     out = ffmpeg.output(stream, "pipe:1", f="rawvideo", pix_fmt="yuv444p", fps_mode="passthrough")
     if kept:
         out = ffmpeg.merge_outputs(out, *kept)
-    args: list[str] = out.global_args("-nostats", "-nostdin", "-v", "info").compile()
+    quiet = ("-nostats", "-nostdin", "-v", "info")
+    args: list[str] = out.global_args(*quiet, *(("-copyts",) if span else ())).compile()
     return args
 
 
@@ -112,15 +138,18 @@ def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
                   progress: Callable[[int], None] | None = None,
                   store: FrameStore | None = None,
                   review: ReviewPlan | None = None,
-                  path: DecodePath | None = None) -> Iterator[FrameBatch]:
-    """Yield batches of small frames; ``stamps`` is complete once the iterator is exhausted."""
-    cmd = analysis_command(source, info, width, height, store, review, path)
+                  path: DecodePath | None = None,
+                  span: FrameSpan | None = None) -> Iterator[FrameBatch]:
+    """Yield batches of small frames (of ``span`` only, when given); ``stamps`` is complete once
+    the iterator is exhausted."""
+    cmd = analysis_command(source, info, width, height, store, review, path, span)
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     frame_bytes = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
     assert proc.stdout is not None and proc.stderr is not None
     reader = threading.Thread(target=_read_showinfo, args=(proc.stderr, stamps), daemon=True)
     reader.start()
+    first, expected = (span.first, span.count) if span else (0, info.frame_count)
     done, finished = 0, False
     try:
         while not finished:
@@ -129,7 +158,7 @@ def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
             n = len(data) // frame_bytes
             if n:
                 arr = np.frombuffer(data[: n * frame_bytes], dtype=np.uint8)
-                yield FrameBatch(start=done, yuv=arr.reshape(n, 3, height, width))
+                yield FrameBatch(start=first + done, yuv=arr.reshape(n, 3, height, width))
                 done += n
                 if progress:
                     progress(done)
@@ -138,7 +167,18 @@ def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
             proc.kill()
         code = proc.wait()
         reader.join()
-    _check_complete(source, info, stamps, done, code)
+    _check_complete(source, expected, stamps, done, code)
+    if span is not None and source.kind == "sequence":
+        _number_from(stamps, span.first, info.frame_rate.as_frame_rate().frame_duration)
+
+
+def _number_from(stamps: Timestamps, first: int, duration: Fraction) -> None:
+    """A sequence's files are stamped from 0 wherever its reading starts: stamp them as from its
+    first file, ``first`` frames earlier (the image demuxer's time base is one frame)."""
+    offset = first * duration / stamps.time_base
+    if offset.denominator != 1:
+        raise RuntimeError(f"a sequence's frame {first} is not on its time base {stamps.time_base}")
+    stamps.pts = [p + int(offset) for p in stamps.pts]
 
 
 def _read_exact(pipe: IO[bytes], size: int) -> bytes:
@@ -167,7 +207,7 @@ def _read_showinfo(pipe: IO[bytes], stamps: Timestamps) -> None:
             stamps.errors.append(line.decode("utf-8", "replace").strip())
 
 
-def _check_complete(source: PlateSource, info: PlateInfo, stamps: Timestamps,
+def _check_complete(source: PlateSource, expected: int, stamps: Timestamps,
                     decoded: int, code: int) -> None:
     name = source.display_name
     if code != 0:
@@ -175,8 +215,7 @@ def _check_complete(source: PlateSource, info: PlateInfo, stamps: Timestamps,
         raise BadInputError(f"{name}: decoding failed after {decoded} frames: {detail}")
     if decoded == 0:
         raise BadInputError(f"{name}: no frame could be decoded")
-    if decoded < info.frame_count:
-        raise BadInputError(f"{name}: truncated or damaged: decoded {decoded} of "
-                            f"{info.frame_count} frames")
+    if decoded < expected:
+        raise BadInputError(f"{name}: truncated or damaged: decoded {decoded} of {expected} frames")
     if len(stamps.pts) != decoded:
         raise RuntimeError(f"timestamps for {len(stamps.pts)} frames but {decoded} decoded")

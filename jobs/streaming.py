@@ -16,6 +16,11 @@ CORE_FRAMES = 2048
 _SPARE_CONTEXT = 56
 
 
+def context_frames(settings: DetectorSettings) -> int:
+    """Frames of context an event needs either side of it (a window's margin, a part's overlap)."""
+    return settings.gradual_max_frames + 2 * (settings.window + settings.flash_frames) + _SPARE_CONTEXT
+
+
 class StreamingDetector:
     """Feed descriptors in plate order; memory is bounded by ``core + 2 * margin`` frames.
 
@@ -24,14 +29,17 @@ class StreamingDetector:
     length of the longest transition) so the result equals one pass over the plate.
     """
 
-    def __init__(self, settings: DetectorSettings, core: int = CORE_FRAMES) -> None:
+    def __init__(self, settings: DetectorSettings, core: int = CORE_FRAMES, first: int = 0,
+                 end: int | None = None) -> None:
+        """Report the events starting in frames ``first`` .. ``end`` - 1 (``None``: the last frame
+        pushed); frames pushed outside them are context only (a part of a plate, :mod:`jobs.parts`)."""
         self.settings = settings
         self.core = core
-        self.margin = (settings.gradual_max_frames + 2 * (settings.window + settings.flash_frames)
-                       + _SPARE_CONTEXT)
+        self.margin = context_frames(settings)
         self._parts: list[Features] = []
         self._buffered = 0
-        self._core_lo = 0  # first plate frame not yet reported on
+        self._core_lo = first  # first plate frame not yet reported on
+        self._end = end
         self.boundaries: list[Boundary] = []
         self.transitions: list[Transition] = []
         self._margins: list[F32] = []
@@ -39,8 +47,9 @@ class StreamingDetector:
     def push(self, features: Features) -> None:
         self._parts.append(features)
         self._buffered += len(features)
-        while self._buffer_end() - self._core_lo >= self.core + self.margin:
-            self._run(self._core_lo + self.core)
+        while (self._buffer_end() - self._core_lo >= self.core + self.margin
+               and self._core_lo < self._report_end()):
+            self._run(min(self._core_lo + self.core, self._report_end()))
 
     @property
     def settled(self) -> int:
@@ -49,11 +58,15 @@ class StreamingDetector:
         return self._core_lo
 
     def finish(self) -> Detection:
-        if self._parts:
-            self._run(self._buffer_end())
+        last = min(self._buffer_end(), self._report_end())
+        if self._parts and self._core_lo < last:
+            self._run(last)
         if not self._margins:
             return Detection(self.boundaries, self.transitions)
         return Detection(self.boundaries, self.transitions, np.concatenate(self._margins))
+
+    def _report_end(self) -> int:
+        return self._buffer_end() if self._end is None else self._end
 
     def _buffer_end(self) -> int:
         return self._parts[0].start + self._buffered if self._parts else 0

@@ -1,0 +1,180 @@
+"""A plate detected in parts, joined, gives exactly the one pass's result; a join never runs on a
+missing, partial or disagreeing part."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jobs.analyse import Analysis, analyse
+from jobs.errors import BadInputError, ExitCode
+from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
+from jobs.part_pass import _raise_failure, analyse_in_parts, detect_part, planned
+from jobs.parts import PartRange, PartResult, PartsError, join_parts, plan_parts
+from jobs.probe import probe
+from jobs.source import PlateSource, resolve_source
+from jobs.streaming import context_frames
+from jobs.synth import PlateSpec, ShotSpec
+from tests.conftest import PlateMaker
+
+SETTINGS = DetectorSettings()
+CONTEXT = context_frames(SETTINGS)
+CPU = DecodePath(device="cpu", reason="tests decode on the CPU")
+# ten shots, 875 frames: hard cuts, 10-frame dissolves and fades (cut starts in the test below)
+EDITS = PlateSpec(shots=tuple(
+    ShotSpec(src, 40 + 11 * i, join=("dissolve" if i % 4 == 2 else "fade" if i % 4 == 3 else "cut"),
+             join_frames=10 if i % 4 in (2, 3) else 0)
+    for i, src in enumerate(["testsrc", "mandel", "bars", "life", "testsrc", "rgb", "mandel",
+                             "bars", "testsrc", "life"])), width=160, height=90)
+
+
+def _plate(plates: PlateMaker, name: str = "edits.mp4") -> tuple[PlateSource, PlateInfo, list[int]]:
+    path, truth = plates(name, EDITS)
+    source = resolve_source(str(path))
+    return source, probe(source), truth.cut_starts
+
+
+def _at_edges(edges: list[int], frames: int) -> list[PartRange]:
+    """Parts whose ranges start at ``edges`` (the first is 0)."""
+    ends = [*edges[1:], frames]
+    return [PartRange(k, lo, hi, max(0, lo - CONTEXT), min(frames, hi + CONTEXT))
+            for k, (lo, hi) in enumerate(zip(edges, ends, strict=True))]
+
+
+def _in_parts(source: PlateSource, info: PlateInfo, ranges: list[PartRange]) -> list[PartResult]:
+    return [detect_part(source, info, SETTINGS, r, len(ranges), CPU) for r in ranges]
+
+
+def _same(joined_parts: list[PartResult], whole: Analysis, frames: int) -> None:
+    joined = join_parts(joined_parts, frames)
+    assert joined.detection.boundaries == whole.detection.boundaries
+    assert joined.detection.transitions == whole.detection.transitions
+    assert joined.detection.margins.tolist() == whole.detection.margins.tolist()
+    assert joined.pts == whole.stamps.pts
+    assert joined.time_base == whole.stamps.time_base
+    assert joined.luma.tolist() == whole.luma.tolist()
+
+
+def test_the_plan_covers_the_plate_once_with_context_either_side() -> None:
+    ranges = plan_parts(1000, 4, 204)
+    assert [(r.first, r.end) for r in ranges] == [(0, 250), (250, 500), (500, 750), (750, 1000)]
+    assert [(r.decode_first, r.decode_end) for r in ranges] == [(0, 454), (46, 704), (296, 954),
+                                                                 (546, 1000)]
+    assert [(r.first, r.end) for r in plan_parts(3, 8, 204)] == [(0, 1), (1, 2), (2, 3)]
+    with pytest.raises(ValueError, match="1 or more"):
+        plan_parts(10, 0, 5)
+
+
+@pytest.mark.parametrize("parts", [1, 2, 4, 8])
+def test_any_number_of_parts_joins_to_the_one_pass(plates: PlateMaker, parts: int) -> None:
+    source, info, cuts = _plate(plates)
+    whole = analyse(source, info, SETTINGS, path=CPU)
+    assert [b.frame for b in whole.detection.boundaries] == cuts  # the plate's truth, exactly
+    ranges = planned(info, SETTINGS, parts)
+    assert len(ranges) == parts
+    _same(_in_parts(source, info, ranges), whole, info.frame_count)
+
+
+def test_cuts_on_a_parts_first_and_last_frame_and_transitions_across_edges(
+        plates: PlateMaker) -> None:
+    source, info, cuts = _plate(plates)
+    whole = analyse(source, info, SETTINGS, path=CPU)
+    assert cuts == [40, 86, 143, 216, 300, 390, 491, 608, 736]
+    transitions = [(t.first_frame, t.edit_frame) for t in whole.detection.transitions]
+    assert {(82, 86), (134, 143), (386, 390)} <= set(transitions)
+    # parts starting on a cut (40, 143), one ending on the frame before a cut (142), one starting
+    # inside a fade before its edit (143: the fade 134-152 starts in part 1), one inside a dissolve
+    edges = [0, 40, 143, 388]
+    _same(_in_parts(source, info, _at_edges(edges, info.frame_count)), whole, info.frame_count)
+    # parts ending on a cut's first frame (40, 86: a dissolve's edit), one starting on a cut (300)
+    edges = [0, 41, 87, 300]
+    _same(_in_parts(source, info, _at_edges(edges, info.frame_count)), whole, info.frame_count)
+
+
+def test_an_image_sequence_in_parts(plates: PlateMaker, tmp_path: Path) -> None:
+    movie, _ = plates("edits.mp4", EDITS)
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(movie), "-frames:v", "300", "-start_number",
+                    "1001", str(folder / "plate.%04d.png")], check=True)
+    source = resolve_source(str(folder / "plate.%04d.png"))
+    info = probe(source)
+    whole = analyse(source, info, SETTINGS, path=CPU)
+    _same(_in_parts(source, info, planned(info, SETTINGS, 4)), whole, info.frame_count)
+
+
+def test_local_processes_join_to_the_one_pass(plates: PlateMaker) -> None:
+    source, info, _ = _plate(plates)
+    whole = analyse(source, info, SETTINGS)
+    seen: list[int] = []
+    fanned = analyse_in_parts(source, info, SETTINGS, 2, seen.append)
+    assert fanned.detection.boundaries == whole.detection.boundaries
+    assert fanned.detection.transitions == whole.detection.transitions
+    assert fanned.detection.margins.tolist() == whole.detection.margins.tolist()
+    assert fanned.stamps.pts == whole.stamps.pts and fanned.luma.tolist() == whole.luma.tolist()
+    assert fanned.decode_path == whole.decode_path
+    assert seen[-1] == info.frame_count and len(seen) == 2
+
+
+def test_a_variable_frame_rate_plate_is_one_part(plates: PlateMaker) -> None:
+    _, info, _ = _plate(plates)
+    irregular = info.model_copy(update={"variable_frame_rate": True})
+    assert len(planned(irregular, SETTINGS, 4)) == 1
+
+
+def _results(plates: PlateMaker) -> tuple[list[PartResult], int]:
+    source, info, _ = _plate(plates)
+    return _in_parts(source, info, planned(info, SETTINGS, 3)), info.frame_count
+
+
+def test_a_join_refuses_missing_partial_and_disagreeing_parts(plates: PlateMaker) -> None:
+    results, frames = _results(plates)
+    with pytest.raises(PartsError, match="parts 1 of 3 have not reported") as missing:
+        join_parts([results[0], results[2]], frames)
+    assert missing.value.exit_code == ExitCode.TRANSIENT
+    with pytest.raises(PartsError, match="no part has reported"):
+        join_parts([], frames)
+    cut_short = results[1].model_copy(update={"margins": results[1].margins[:-1]})
+    with pytest.raises(PartsError, match="part 1 is partial"):
+        join_parts([results[0], cut_short, results[2]], frames)
+    with pytest.raises(PartsError, match="part 0 covers frames 0-290 of 875, not the plan's"):
+        join_parts(results, frames + 5)
+    shifted = results[1].model_copy(update={"pts": [p + 1 for p in results[1].pts]})
+    with pytest.raises(PartsError, match="parts 0 and 1 disagree on the timestamps"):
+        join_parts([results[0], shifted, results[2]], frames)
+    luma = list(results[2].luma)
+    luma[0] += 0.001
+    with pytest.raises(PartsError, match=r"parts 1 and 2 decoded frames .* differently"):
+        join_parts([results[0], results[1], results[2].model_copy(update={"luma": luma})], frames)
+
+
+def test_a_result_survives_its_json(plates: PlateMaker) -> None:
+    results, frames = _results(plates)
+    again = [PartResult.model_validate_json(r.model_dump_json()) for r in results]
+    assert join_parts(again, frames).detection.boundaries == join_parts(results, frames).detection.boundaries
+    assert np.array_equal(join_parts(again, frames).luma, join_parts(results, frames).luma)
+
+
+def test_a_failed_part_process_says_why_with_its_code(tmp_path: Path) -> None:
+    said = tmp_path / "said"
+    said.write_text("edits.mp4: truncated or damaged: decoded 10 of 20 frames\n")
+    with pytest.raises(BadInputError, match="truncated or damaged") as failed:
+        _raise_failure(int(ExitCode.BAD_INPUT), said)
+    assert failed.value.exit_code == ExitCode.BAD_INPUT
+    said.write_text("")
+    with pytest.raises(RuntimeError, match="exited with 70"):
+        _raise_failure(70, said)
+    _raise_failure(0, said)
+
+
+def test_parts_decoded_on_two_devices_say_which_used_the_cpu(plates: PlateMaker) -> None:
+    results, frames = _results(plates)
+    gpu = DecodePath(device="cuda", reason="NVDEC decodes h264 yuv420p")
+    mixed = [results[0].model_copy(update={"decode": gpu}), results[1],
+             results[2].model_copy(update={"decode": gpu})]
+    assert join_parts(mixed, frames).decode == DecodePath(
+        device="cpu", reason="parts 1 decoded on the CPU: tests decode on the CPU")
+    assert join_parts(results, frames).decode == CPU
