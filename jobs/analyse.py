@@ -40,7 +40,8 @@ def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
     with ``review`` it writes the review proxy and strip sheets. ``path`` (the decode device)
     is chosen for the plate and the node when not given (:mod:`jobs.hwdecode`); a pass that
     fails on the GPU runs again on the CPU, so a GPU fault never rejects a plate. With ``part``,
-    only its frames are decoded and its events reported (:mod:`jobs.parts`; no store or review)."""
+    only its frames are decoded and its events reported (:mod:`jobs.parts`), and ``store`` and
+    ``review`` get its own frames (numbered as the plate's; ``review`` a part's plan)."""
     path = path or hwdecode.choose_decode_path(info)
     try:
         return _one_pass(source, info, settings, progress, store, review, path, part)
@@ -58,11 +59,13 @@ def _one_pass(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
     detector = (StreamingDetector(settings, first=part.first, end=part.end) if part
                 else StreamingDetector(settings))
     span = FrameSpan(part.decode_first, part.decoded) if part else None
-    retention = Retention(store) if store is not None else None
+    written = FrameSpan(part.first, part.end - part.first) if part else None
+    first = part.first if part else 0
+    retention = Retention.from_frame(store, first) if store is not None else None
     lumas = []
     for batch in decode_frames(source, info, settings.analysis_width, settings.analysis_height,
                                stamps, progress=progress, store=store, review=review, path=path,
-                               span=span):
+                               span=span, written=written):
         features = describe(batch.start, batch.yuv)
         detector.push(features)
         lumas.append(features.luma)

@@ -98,7 +98,7 @@ def probe(plate: str, fps: str | None, as_json: bool) -> None:
                    "plate's too; copies across filesystems); copy always copies.")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest instead of a table.")
-def split(plate: str, out_dir: Path, no_split: bool, no_review: bool, head_in: int,
+def split(plate: str, out_dir: Path, no_split: bool, no_review: bool, parts: int, head_in: int,
           plate_kind: str, head_handles: int, tail_handles: int, codec: str, fps: str | None,
           name_template: str, detector_set: tuple[str, ...], no_ocr: bool,
           ocr_engine: str | None, regions: tuple[str, ...], shot_pattern: str | None,
@@ -112,7 +112,8 @@ def split(plate: str, out_dir: Path, no_split: bool, no_review: bool, head_in: i
     options = build_split_options(no_split, head_in, codec, name_template, detector_set, no_ocr,
                                   ocr_engine, regions, shot_pattern, plate_kind=plate_kind,
                                   head_handles=head_handles, tail_handles=tail_handles,
-                                  no_review=no_review, sequence_rate=_rate(fps), overwrite=overwrite,
+                                  no_review=no_review, parts=parts, sequence_rate=_rate(fps),
+                                  overwrite=overwrite,
                                   frame_files=sequence_files,
                                   cut_list=read_cut_list(cut_list) if cut_list else None)
     with RichProgress(err_console) as bar:

@@ -83,10 +83,12 @@ class FrameBatch:
 
 def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: int,
                      store: FrameStore | None = None, review: ReviewPlan | None = None,
-                     path: DecodePath | None = None, span: FrameSpan | None = None) -> list[str]:
+                     path: DecodePath | None = None, span: FrameSpan | None = None,
+                     written: FrameSpan | None = None) -> list[str]:
     """The FFmpeg command of the pass; with ``store`` it also writes the frame store, with
     ``review`` the review proxy and strip sheets; ``path`` names the decode device (CPU if None);
-    ``span``: only those frames, with the plate's own timestamps (no store or review then)."""
+    ``span``: only those frames, with the plate's own timestamps, and of those only ``written``
+    (the part's own frames, within ``span``) go to the store and the review files."""
     input_opts: dict[str, Any] = dict(source.input_args(info.frame_rate.as_frame_rate()))
     if path is not None:
         input_opts.update(hwdecode.input_options(path))
@@ -98,13 +100,13 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
     if span is not None:
         stream = stream.trim(end_frame=span.count)
-    writers = _writers(store, review) if span is None else []
+    writers = _writers(store, review)
     kept: list[Any] = []
     if writers:
         branches = stream.split()
         stream = branches[0]
         for i, outputs in enumerate(writers, start=1):
-            kept += outputs(branches[i])
+            kept += outputs(_written_only(branches[i], span, written))
     stream = (stream.filter("scale", width, height, flags="area", threads=ffmpeg_cli.scale_threads())
               .filter("format", "yuv444p"))
     stream = stream.filter("showinfo")
@@ -114,6 +116,14 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
     quiet = ("-nostats", "-nostdin", "-v", "info")
     args: list[str] = out.global_args(*quiet, *(("-copyts",) if span else ())).compile()
     return args
+
+
+def _written_only(branch: Any, span: FrameSpan | None, written: FrameSpan | None) -> Any:
+    """The frames of ``branch`` (those of ``span``) that are ``written``'s."""
+    if span is None or written is None:
+        return branch
+    skip = written.first - span.first
+    return branch.trim(start_frame=skip, end_frame=skip + written.count)
 
 
 Writer = Callable[[Any], list[Any]]  # FFmpeg outputs written from a branch of the decoded frames
@@ -139,10 +149,11 @@ def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
                   store: FrameStore | None = None,
                   review: ReviewPlan | None = None,
                   path: DecodePath | None = None,
-                  span: FrameSpan | None = None) -> Iterator[FrameBatch]:
-    """Yield batches of small frames (of ``span`` only, when given); ``stamps`` is complete once
-    the iterator is exhausted."""
-    cmd = analysis_command(source, info, width, height, store, review, path, span)
+                  span: FrameSpan | None = None,
+                  written: FrameSpan | None = None) -> Iterator[FrameBatch]:
+    """Yield batches of small frames (of ``span`` only, when given, writing the store and review
+    files of ``written`` only); ``stamps`` is complete once the iterator is exhausted."""
+    cmd = analysis_command(source, info, width, height, store, review, path, span, written)
     cmd[0] = ffmpeg_cli.tool("ffmpeg")
     frame_bytes = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)

@@ -62,6 +62,7 @@ class FrameStore:
     width: int  # stored pixels of the plate
     height: int
     bands: tuple[Rows, ...] = ()  # rows kept at full resolution (band_rows); none: thumbnails only
+    first_number: int = 0  # the plate frame the pass's first written frame is (a part's first frame)
 
     @property
     def strips(self) -> bool:
@@ -153,7 +154,8 @@ class FrameStore:
             crops = [branches[1 + i].filter("crop", "iw", bottom - top, 0, top)
                      for i, (top, bottom) in enumerate(self.bands)]
             stacked = ffmpeg.filter(crops, "vstack", inputs=len(crops)) if len(crops) > 1 else crops[0]
-            outs.append(jpeg_files(stacked, self.strips_dir / "%08d.jpg", _STRIP_QUALITY))
+            outs.append(jpeg_files(stacked, self.strips_dir / "%08d.jpg", _STRIP_QUALITY,
+                                   self.first_number))
         return outs
 
     def thumbnail_output(self, pictures: Any, matrix: str | None = None, threads: int = 1) -> Any:
@@ -163,7 +165,7 @@ class FrameStore:
         self.thumbs_dir.mkdir(parents=True, exist_ok=True)
         colours = {"in_color_matrix": matrix, "out_color_matrix": "bt601"} if matrix else {}
         thumbs = pictures.filter("scale", THUMB_WIDTH, -2, threads=threads, **colours)
-        return jpeg_files(thumbs, self.thumbs_dir / "%08d.jpg", _THUMB_QUALITY)
+        return jpeg_files(thumbs, self.thumbs_dir / "%08d.jpg", _THUMB_QUALITY, self.first_number)
 
 
 def jpeg_files(stream: Any, pattern: Path, quality: int, start_number: int = 0) -> Any:

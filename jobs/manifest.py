@@ -299,6 +299,11 @@ class SplitSettings(_Model):
                                                "frames were made; None: a movie, or not split")
 
 
+# the parts the job's decoding pass runs in at once, each a local process (jobs.part_pass), as its
+# environment names it (a site's jobs.env may set it, with the CPUs for them), and the most it takes
+PARTS_ENV = "PLATECUT_PARTS"
+MAX_PARTS = 64
+
 # the job's decode device, as its environment names it (jobs.hwdecode; the launcher sets it)
 DECODE_DEVICE_ENV = "PLATECUT_DECODE_DEVICE"
 DecodeDevice = Literal["auto", "cuda", "cpu"]
@@ -310,6 +315,8 @@ class DecodePath(_Model):
 
     device: Literal["cpu", "cuda"] = Field(description="cuda: NVDEC through FFmpeg's hwaccel")
     reason: str
+    parts: int = Field(1, ge=1, description="Parts the pass ran in at once, each a process of its "
+                                            "own, joined into one result (jobs.parts)")
 
 
 class Software(_Model):

@@ -12,7 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -21,23 +23,33 @@ from jobs import hwdecode
 from jobs.analyse import Analysis, analyse
 from jobs.decode import Timestamps
 from jobs.errors import BadInputError, InputMissingError, PlatecutError, ToolMissingError
+from jobs.framestore import FrameStore
 from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
 from jobs.parts import PART_NAME, PartBoundary, PartRange, PartResult, PartsError, join_parts, plan_parts
+from jobs.review import SHEET_FRAMES, ReviewPlan, join_proxy_pieces
 from jobs.source import PlateSource, resolve_source
 from jobs.streaming import context_frames
 from jobs.timecode import FrameRate
 
 
-def planned(info: PlateInfo, settings: DetectorSettings, parts: int) -> list[PartRange]:
-    """The plate's parts: ``parts`` of them, or one where the plate's timestamps are irregular."""
+def planned(info: PlateInfo, settings: DetectorSettings, parts: int,
+            review: bool = False) -> list[PartRange]:
+    """The plate's parts: ``parts`` of them, or one where the plate's timestamps are irregular;
+    with the ``review`` files, each starts on a strip sheet's first frame."""
     return plan_parts(info.frame_count, 1 if info.variable_frame_rate else parts,
-                      context_frames(settings))
+                      context_frames(settings), SHEET_FRAMES if review else 1)
 
 
 def detect_part(source: PlateSource, info: PlateInfo, settings: DetectorSettings, part: PartRange,
-                parts: int, path: DecodePath | None = None) -> PartResult:
-    """Decode and detect one part of the plate."""
-    found = analyse(source, info, settings, path=path, part=part)
+                parts: int, path: DecodePath | None = None, store: FrameStore | None = None,
+                review: ReviewPlan | None = None,
+                progress: Callable[[int], None] | None = None) -> PartResult:
+    """Decode and detect one part of the plate; with ``store`` and ``review`` (the whole plate's),
+    write its frames' store files and its stretch of the review files; ``progress`` hears of the
+    frames it decoded so far."""
+    found = analyse(source, info, settings, progress, path=path, part=part,
+                    store=replace(store, first_number=part.first) if store else None,
+                    review=review.for_part(part.first) if review else None)
     margins = found.detection.margins
     return PartResult(index=part.index, parts=parts, frame_count=info.frame_count, first=part.first,
                       end=part.end, decode_first=part.decode_first,
@@ -59,38 +71,44 @@ class PartRequest(BaseModel):
     index: int
     parts: int
     decode: DecodePath
+    store: str | None = None  # the frame store's folder
+    bands: list[tuple[int, int]] = []  # the rows it keeps (jobs.framestore.band_rows)
+    review: str | None = None  # the output folder the review files go under
 
 
 _POLL_SECONDS = 0.05  # how often the parts' processes are looked at
 
 
 def analyse_in_parts(source: PlateSource, info: PlateInfo, settings: DetectorSettings, parts: int,
-                     progress: Callable[[int], None] | None = None) -> Analysis:
-    """Detection of the whole plate, its parts run in as many local processes at once and joined."""
-    ranges = planned(info, settings, parts)
+                     progress: Callable[[int], None] | None = None, store: FrameStore | None = None,
+                     review: ReviewPlan | None = None) -> Analysis:
+    """:func:`jobs.analyse.analyse` of the whole plate, its parts run in as many local processes at
+    once and joined (the review proxy's pieces too)."""
+    ranges = planned(info, settings, parts, review is not None)
     if len(ranges) == 1:
-        return analyse(source, info, settings, progress)
+        return analyse(source, info, settings, progress, store, review)
     path = hwdecode.choose_decode_path(info)
     rate = str(source.sequence_rate) if source.kind == "sequence" else None
     with tempfile.TemporaryDirectory(prefix="platecut-parts-") as tmp:
-        folder = Path(tmp)
-        requests = [PartRequest(plate=_plate_text(source), sequence_rate=rate, info=info,
-                                settings=settings, index=r.index, parts=len(ranges), decode=path)
+        requests = [PartRequest(plate=str(source.path), sequence_rate=rate, info=info,
+                                settings=settings, index=r.index, parts=len(ranges), decode=path,
+                                store=str(store.root) if store else None,
+                                bands=list(store.bands) if store else [],
+                                review=str(review.root) if review else None)
                     for r in ranges]
-        results = _run_local(requests, folder, ranges, progress)
+        results = _run_local(requests, Path(tmp), ranges, progress)
+    if review:
+        join_proxy_pieces(review, [r.first for r in ranges])
     try:
         joined = join_parts(results, info.frame_count)
     except PartsError as exc:
-        whole = analyse(source, info, settings, path=path)
+        whole = analyse(source, info, settings, path=path, store=store, review=review)
         reason = f"{whole.decode_path.reason} (in one pass: {exc.message})"
         return Analysis(whole.stamps, whole.detection, whole.luma,
                         DecodePath(device=whole.decode_path.device, reason=reason))
     stamps = Timestamps(time_base=joined.time_base, pts=joined.pts)
-    return Analysis(stamps, joined.detection, joined.luma, joined.decode)
-
-
-def _plate_text(source: PlateSource) -> str:
-    return str(source.path)
+    decode = joined.decode.model_copy(update={"parts": len(ranges)})
+    return Analysis(stamps, joined.detection, joined.luma, decode)
 
 
 def _run_local(requests: list[PartRequest], folder: Path, ranges: list[PartRange],
@@ -104,7 +122,7 @@ def _run_local(requests: list[PartRequest], folder: Path, ranges: list[PartRange
             running[request.index] = subprocess.Popen(
                 [sys.executable, "-m", "jobs.part_pass", str(asked), str(folder)],
                 stdout=subprocess.DEVNULL, stderr=said)
-    done = 0
+    told = 0
     try:
         while running:
             for index, proc in list(running.items()):
@@ -112,9 +130,10 @@ def _run_local(requests: list[PartRequest], folder: Path, ranges: list[PartRange
                     continue
                 del running[index]
                 _raise_failure(proc.returncode, _said(folder, index))
-                done += ranges[index].end - ranges[index].first
-                if progress:
-                    progress(done)
+            done = _frames_done(folder, ranges, running)
+            if progress and done != told:
+                progress(done)
+                told = done
             time.sleep(_POLL_SECONDS)
     finally:
         for proc in running.values():  # one part failed: the others stop
@@ -126,6 +145,35 @@ def _run_local(requests: list[PartRequest], folder: Path, ranges: list[PartRange
 
 def _said(folder: Path, index: int) -> Path:
     return folder / f"part-{index:04d}.err"
+
+
+def _told(folder: Path, index: int) -> Path:
+    """Where a part's process keeps the count of frames it decoded so far."""
+    return folder / f"part-{index:04d}.done"
+
+
+def _frames_done(folder: Path, ranges: list[PartRange], running: Container[int]) -> int:
+    """The plate's frames done: the finished parts' own frames, and the running ones' decoded frames
+    within their own range (a part decodes its context before it)."""
+    done = 0
+    for r in ranges:
+        if r.index not in running:
+            done += r.end - r.first
+            continue
+        with suppress(OSError, ValueError):
+            decoded = int(_told(folder, r.index).read_text())
+            done += min(r.end - r.first, max(0, r.decode_first + decoded - r.first))
+    return done
+
+
+def _telling(path: Path) -> Callable[[int], None]:
+    """A progress callback that writes the count to ``path`` (whole: written aside, then renamed)."""
+    aside = path.with_suffix(".writing")
+
+    def tell(done: int) -> None:
+        aside.write_text(str(done))
+        aside.replace(path)
+    return tell
 
 
 def _raise_failure(code: int, said: Path) -> None:
@@ -144,8 +192,13 @@ def run_request(request: PartRequest, folder: Path) -> Path:
     """Detect the part ``request`` names; its result is written to ``folder`` (whole or not at all)."""
     rate = FrameRate.parse(request.sequence_rate) if request.sequence_rate else None
     source = resolve_source(request.plate, rate)
-    part = planned(request.info, request.settings, request.parts)[request.index]
-    result = detect_part(source, request.info, request.settings, part, request.parts, request.decode)
+    info = request.info
+    part = planned(info, request.settings, request.parts, request.review is not None)[request.index]
+    store = (FrameStore(Path(request.store), info.width, info.height, tuple(request.bands))
+             if request.store else None)
+    review = ReviewPlan.for_plate(info, Path(request.review)) if request.review else None
+    result = detect_part(source, info, request.settings, part, request.parts, request.decode,
+                         store, review, _telling(_told(folder, request.index)))
     written = folder / PART_NAME.format(index=request.index)
     partial = written.with_suffix(".partial")
     partial.write_text(result.model_dump_json())

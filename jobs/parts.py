@@ -53,15 +53,17 @@ class PartRange:
         return self.decode_end - self.decode_first
 
 
-def plan_parts(frame_count: int, parts: int, context: int) -> list[PartRange]:
-    """``parts`` ranges of near-equal length over the plate (fewer when it has fewer frames),
-    each decoding ``context`` frames more either side."""
-    if parts < 1:
-        raise ValueError(f"parts must be 1 or more, not {parts}")
+def plan_parts(frame_count: int, parts: int, context: int, align: int = 1) -> list[PartRange]:
+    """``parts`` ranges of near-equal length over the plate, each starting on a multiple of
+    ``align`` (fewer ranges when the plate has too few frames for that many), each decoding
+    ``context`` frames more either side."""
+    if parts < 1 or align < 1:
+        raise ValueError(f"parts and their alignment must be 1 or more, not {parts} and {align}")
     count = min(parts, frame_count)
-    edges = [frame_count * k // count for k in range(count + 1)]
+    starts = sorted({frame_count * k // count // align * align for k in range(count)})
+    edges = [*starts, frame_count]
     return [PartRange(k, edges[k], edges[k + 1], max(0, edges[k] - context),
-                      min(frame_count, edges[k + 1] + context)) for k in range(count)]
+                      min(frame_count, edges[k + 1] + context)) for k in range(len(starts))]
 
 
 class _Model(BaseModel):

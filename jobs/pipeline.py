@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from jobs import __version__, ffmpeg_cli
-from jobs.analyse import Analysis, analyse
+from jobs.analyse import Analysis
 from jobs.burnin.frames import PlateFrames, grab_frame, grab_run
 from jobs.burnin.regions import Region
 from jobs.burnin.stage import Bands, BurnInResult, find_bands, labels_for, read_burnins, report
@@ -56,6 +56,7 @@ from jobs.ocr.engine import OcrEngine, OcrSettings
 from jobs.ocr.factory import load_engine
 from jobs.outdir import staged
 from jobs.outputs import build_manifest, editorial_outputs
+from jobs.part_pass import analyse_in_parts
 from jobs.pictures import Fetch, write_thumbnails
 from jobs.probe import probe
 from jobs.review import ReviewPlan, finish_review, picture_aspect
@@ -78,6 +79,7 @@ class NoProgress:
 class SplitOptions:
     split: bool = True
     review: bool = True  # review/: proxy, thumbnail strip and detector scores (jobs.review)
+    parts: int = 1  # the decoding pass in this many parts, each a local process (jobs.part_pass)
     codec: str = DEFAULT_CODEC
     head_in: int = DEFAULT_HEAD_IN
     plate_kind: PlateKind = DEFAULT_PLATE_KIND
@@ -196,8 +198,8 @@ def run_split(plate: str, out_dir: Path, options: SplitOptions,
         store = scratch.enter_context(frame_store(info, bands))
         review = ReviewPlan.for_plate(info, stage) if options.review else None
         with timer("detect"):
-            found = analyse(source, info, options.detector, bar.stage("detect", info.frame_count),
-                            store, review)
+            found = analyse_in_parts(source, info, options.detector, options.parts,
+                                     bar.stage("detect", info.frame_count), store, review)
         review_files = None
         if review:
             with timer("review"):

@@ -35,6 +35,12 @@ class Retention:
     strips_from: int = 0  # first frame whose burn-in rows were not yet considered
     thumbs_from: int = 0  # first frame whose thumbnail was not yet considered
     settled: int = 0  # the detector's settled frame at the last release
+    first: int = 0  # the first frame of the plate, or of the part of it the pass writes
+
+    @classmethod
+    def from_frame(cls, store: FrameStore, first: int) -> Retention:
+        """For a pass writing the frames from ``first`` on (a part of the plate: jobs.parts)."""
+        return cls(store, first, first, first, first)
 
     def release(self, boundaries: list[Boundary], settled: int) -> None:
         """Let go of what is not wanted before ``settled``, the first frame whose cuts the
@@ -47,7 +53,7 @@ class Retention:
             keep = strip_frames_wanted(boundaries)
             self._delete(self.store.strip_file, self.strips_from, limit, keep, LADDER_FRAMES)
             self.strips_from = limit
-        starts = [0] + [b.frame for b in boundaries]
+        starts = [self.first] + [b.frame for b in boundaries]
         open_start = starts[-1]
         open_middle_low = open_start + (settled - open_start) // 2 - MIDDLE_FRAMES
         thumbs_limit = min(limit, open_middle_low)

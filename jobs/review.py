@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from jobs.manifest import (
 
 REVIEW_DIR = "review"  # in the output folder
 PROXY_NAME = "proxy.mp4"
+PROXY_PIECE = "proxy-from-%08d.mp4"  # a part's stretch of the proxy, joined into PROXY_NAME
 SCORES_NAME = "scores.json"
 SHEET_PATTERN = "strip-%04d.jpg"  # numbered from 1
 SHEET_FIRST_NUMBER = 1
@@ -62,6 +63,7 @@ PROXY_CODEC: dict[str, Any] = {"c:v": "libx264", "preset": "ultrafast", "crf": 2
 TILE_WIDTH = 96  # pixels of a strip tile, at most (and never wider than the proxy)
 SHEET_COLUMNS = 20  # tiles across a strip sheet
 SHEET_ROWS = 20  # tiles down: 400 frames a sheet, 1920 x 1080 pixels for a 16:9 plate
+SHEET_FRAMES = SHEET_COLUMNS * SHEET_ROWS  # a part of a plate starts on a sheet's first frame
 MAX_SHEET_SIDE = 4096  # pixels: what every browser decodes and draws without trouble
 _SHEET_QUALITY = 5  # FFmpeg -q:v for MJPEG (2 best .. 31)
 
@@ -119,6 +121,7 @@ class ReviewPlan:
     proxy: Size
     tile: Size
     rgb: bool  # the plate's pictures are RGB (image sequences, mostly), not YUV
+    part_first: int | None = None  # a part's plan: the plate frame it starts on (a sheet's first)
 
     @classmethod
     def for_plate(cls, info: PlateInfo, root: Path) -> ReviewPlan:
@@ -129,6 +132,18 @@ class ReviewPlan:
     @property
     def folder(self) -> Path:
         return self.root / REVIEW_DIR
+
+    def for_part(self, first: int) -> ReviewPlan:
+        """The plan of a part of the plate starting on frame ``first``: its proxy is a piece of
+        its own (:func:`join_proxy_pieces`), its sheets numbered from the one ``first`` starts."""
+        if first % SHEET_FRAMES:
+            raise ValueError(f"a part's review starts on a sheet's first frame, not on {first}")
+        return replace(self, part_first=first)
+
+    @property
+    def proxy_path(self) -> Path:
+        first = self.part_first
+        return self.folder / (PROXY_NAME if first is None else PROXY_PIECE % first)
 
     def sheet_path(self, number: int) -> Path:
         return self.folder / (SHEET_PATTERN % number)
@@ -154,12 +169,12 @@ class ReviewPlan:
                     .filter("setsar", 1))
         branches = numbered.split()
         tags = {"colorspace": "bt709"} if self.rgb else {}
-        proxy = ffmpeg.output(branches[0], str(self.folder / PROXY_NAME), r=str(rate),
+        proxy = ffmpeg.output(branches[0], str(self.proxy_path), r=str(rate),
                               fps_mode="passthrough", **PROXY_CODEC, **tags).overwrite_output()
         tiles = (branches[1].filter("scale", *self.tile, flags="area")
                  .filter("tile", f"{SHEET_COLUMNS}x{SHEET_ROWS}"))
         sheets = jpeg_files(tiles, self.folder / SHEET_PATTERN, _SHEET_QUALITY,
-                            SHEET_FIRST_NUMBER)
+                            SHEET_FIRST_NUMBER + (self.part_first or 0) // SHEET_FRAMES)
         if also is None:
             return [proxy, sheets]
         return [proxy, sheets, also(branches[2], "bt709" if self.rgb else None)]
@@ -193,8 +208,22 @@ def write_scores(path: Path, detection: Detection) -> None:
 
 def sheet_ranges(frames: int) -> list[tuple[int, int]]:
     """(first frame, frames) of each strip sheet."""
-    per_sheet = SHEET_COLUMNS * SHEET_ROWS
-    return [(first, min(per_sheet, frames - first)) for first in range(0, frames, per_sheet)]
+    return [(first, min(SHEET_FRAMES, frames - first)) for first in range(0, frames, SHEET_FRAMES)]
+
+
+def join_proxy_pieces(plan: ReviewPlan, firsts: list[int]) -> None:
+    """Join the proxy's pieces the parts wrote (starting on frames ``firsts``) into the one proxy,
+    stream-copied (every frame is a keyframe), and remove them."""
+    pieces = [plan.for_part(first).proxy_path for first in firsts]
+    listing = plan.folder / "proxy-pieces.txt"
+    listing.write_text("".join(f"file '{p.name}'\n" for p in pieces))
+    ffmpeg_cli.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "concat",
+                    "-safe", "0", "-i", str(listing), "-c", "copy", "-r", str(plan.frame_rate),
+                    "-movflags", "+faststart", str(plan.proxy_path)], "joining the review proxy",
+                   bad_input=False)
+    listing.unlink()
+    for piece in pieces:
+        piece.unlink()
 
 
 def finish_review(plan: ReviewPlan, detection: Detection, frames: int) -> ReviewOutputs:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from jobs.cut_fields import DEFAULT_HANDLES, DEFAULT_PLATE_KIND, PLATE_KINDS
+from jobs.manifest import MAX_PARTS, PARTS_ENV
 
 if TYPE_CHECKING:
     from jobs.manifest import DetectorSettings
@@ -27,6 +28,11 @@ _SPLIT_OPTIONS = [
     click.option("--no-review", is_flag=True,
                  help="Write no review/ folder (the proxy, thumbnail strip and detector scores "
                       "a review page shows)."),
+    click.option("--parts", default=1, show_default=True, type=click.IntRange(min=1, max=MAX_PARTS),
+                 envvar=PARTS_ENV,
+                 help="Decode and detect the plate in this many parts at once, each a process of "
+                      "its own (for a long plate on a node with cores to spare); the result is "
+                      "the same as in one part."),
     click.option("--head-in", default=1001, show_default=True, type=click.IntRange(min=0),
                  envvar="PLATECUT_HEAD_IN",
                  help="Frame number of each cut's first frame, head handles included."),
@@ -153,7 +159,7 @@ def build_split_options(no_split: bool, head_in: int, codec: str, name_template:
                         regions: tuple[str, ...], shot_pattern: str | None,
                         plate_kind: str = DEFAULT_PLATE_KIND, head_handles: int = DEFAULT_HANDLES,
                         tail_handles: int = DEFAULT_HANDLES, no_review: bool = False,
-                        **extra: Any) -> SplitOptions:
+                        parts: int = 1, **extra: Any) -> SplitOptions:
     """``SplitOptions`` from the split options (OCR on by default), for ``platecut split``
     and ``platecut job run`` alike; ``extra``: further ``SplitOptions`` fields.
 
@@ -162,7 +168,7 @@ def build_split_options(no_split: bool, head_in: int, codec: str, name_template:
 
     check_output_options(codec, name_template)
     return SplitOptions(split=not no_split, review=not no_review, codec=codec,
-                        name_template=name_template,
+                        name_template=name_template, parts=parts,
                         detector=detector_settings(detector_set),
                         **numbering_options(head_in, plate_kind, head_handles, tail_handles),
                         **burnin_options(no_ocr, ocr_engine, regions, shot_pattern), **extra)

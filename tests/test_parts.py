@@ -3,7 +3,9 @@ missing, partial or disagreeing part."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +13,23 @@ import pytest
 
 from jobs.analyse import Analysis, analyse
 from jobs.errors import BadInputError, ExitCode
-from jobs.manifest import DecodePath, DetectorSettings, PlateInfo
-from jobs.part_pass import _raise_failure, analyse_in_parts, detect_part, planned
+from jobs.manifest import DecodePath, DetectorSettings, Manifest, PlateInfo
+from jobs.ocr.engine import OcrSettings
+from jobs.part_pass import (
+    _frames_done,
+    _raise_failure,
+    _told,
+    analyse_in_parts,
+    detect_part,
+    planned,
+)
 from jobs.parts import PartRange, PartResult, PartsError, join_parts, plan_parts
 from jobs.probe import probe
 from jobs.source import PlateSource, resolve_source
 from jobs.streaming import context_frames
 from jobs.synth import PlateSpec, ShotSpec
-from tests.conftest import PlateMaker
+from jobs.synth_suite import BURNIN_SUITE, file_name
+from tests.conftest import PlateMaker, SplitRunner
 
 SETTINGS = DetectorSettings()
 CONTEXT = context_frames(SETTINGS)
@@ -115,8 +126,21 @@ def test_local_processes_join_to_the_one_pass(plates: PlateMaker) -> None:
     assert fanned.detection.transitions == whole.detection.transitions
     assert fanned.detection.margins.tolist() == whole.detection.margins.tolist()
     assert fanned.stamps.pts == whole.stamps.pts and fanned.luma.tolist() == whole.luma.tolist()
-    assert fanned.decode_path == whole.decode_path
-    assert seen[-1] == info.frame_count and len(seen) == 2
+    assert fanned.decode_path == whole.decode_path.model_copy(update={"parts": 2})
+    assert seen[-1] == info.frame_count and seen == sorted(set(seen))  # rising, to the last frame
+
+
+def test_progress_counts_each_parts_own_frames_decoded_so_far(tmp_path: Path) -> None:
+    ranges = plan_parts(1000, 3, 204)  # 0-333 (decodes 0-537), 333-666 (129-870), 666-1000 (462-)
+    running = {1: None, 2: None}  # part 0 has finished
+    _told(tmp_path, 1).write_text("300")  # frames 129-428: 96 of its own (333-428)
+    assert _frames_done(tmp_path, ranges, running) == 333 + 96  # part 2 has told nothing yet
+    _told(tmp_path, 2).write_text("100")  # still in its context (462-561)
+    assert _frames_done(tmp_path, ranges, running) == 333 + 96
+    _told(tmp_path, 1).write_text("700")  # past its own end: no more than its 333 frames
+    _told(tmp_path, 2).write_text("")  # being written: read as nothing
+    assert _frames_done(tmp_path, ranges, running) == 333 + 333
+    assert _frames_done(tmp_path, ranges, {}) == 1000
 
 
 def test_a_variable_frame_rate_plate_is_one_part(plates: PlateMaker) -> None:
@@ -178,3 +202,61 @@ def test_parts_decoded_on_two_devices_say_which_used_the_cpu(plates: PlateMaker)
     assert join_parts(mixed, frames).decode == DecodePath(
         device="cpu", reason="parts 1 decoded on the CPU: tests decode on the CPU")
     assert join_parts(results, frames).decode == CPU
+
+
+# 16 shots, 1,266 frames: with the review files on, parts start on a strip sheet's first frame
+# (every 400 frames), so three parts
+LONG_EDITS = PlateSpec(shots=EDITS.shots + EDITS.shots[:6], width=160, height=90)
+
+
+def _outputs(out: Path, manifest: Manifest) -> dict[str, object]:
+    return {"cuts": [(c.first_frame, c.name, c.record_tc_in, c.source_tc_in) for c in manifest.cuts],
+            "transitions": manifest.transitions,
+            "thumbnails": [(c.thumbnail.path, c.thumbnail.sha256) if c.thumbnail else None
+                           for c in manifest.cuts],
+            "sheets": manifest.review.strips if manifest.review else None,
+            "scores": manifest.review.scores if manifest.review else None,
+            "review": sorted(p.name for p in (out / "review").iterdir())}
+
+
+@pytest.mark.slow
+def test_a_split_in_parts_writes_what_one_part_writes(split_plate: SplitRunner) -> None:
+    one_out, one, truth = split_plate("long_edits.mp4", LONG_EDITS, split=False, ocr=None)
+    out, parts, _ = split_plate("long_edits.mp4", LONG_EDITS, split=False, ocr=None, parts=3)
+    assert [c.first_frame for c in one.cuts] == [0, *truth.cut_starts]
+    assert _outputs(out, parts) == _outputs(one_out, one)  # the same thumbnails and sheets, bit for bit
+    assert parts.review is not None and one.review is not None
+    assert parts.review.proxy.frames == one.review.proxy.frames == truth.frame_count
+    decoded = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                              "-show_entries", "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0",
+                              str(out / parts.review.proxy.path)], capture_output=True, text=True,
+                             check=True).stdout.split(",")
+    assert decoded == ["24/1", f"{truth.frame_count}\n"]  # the joined proxy: every frame, once
+
+
+@pytest.mark.slow
+def test_burn_ins_read_in_parts_name_the_cuts_alike(split_plate: SplitRunner) -> None:
+    spec = BURNIN_SUITE["bi_basic"]
+    named = {parts: split_plate(file_name("bi_basic", spec), spec, split=False, review=False,
+                                ocr=OcrSettings(engine="onnx"), parts=parts)[1]
+             for parts in (1, 3)}
+    table = {parts: [(c.first_frame, c.name, c.source_tc_in, c.detected_by) for c in m.cuts]
+             for parts, m in named.items()}
+    assert table[3] == table[1] == [(0, "SH010_0010", "14:23:10:05", "picture"),
+                                    (30, "SH010_0020", "09:02:59:20", "both"),
+                                    (60, "EP01_S023_C012", "22:10:00:00", "both")]
+
+
+@pytest.mark.parametrize(("option", "environment"), [(["--parts", "0"], {}),
+                                                     (["--parts", "65"], {}),
+                                                     ([], {"PLATECUT_PARTS": "many"})])
+def test_a_number_of_parts_it_cannot_take_is_a_usage_error(
+        plates: PlateMaker, tmp_path: Path, option: list[str], environment: dict[str, str]) -> None:
+    plate, _ = plates("edits.mp4", EDITS)
+    out = tmp_path / "out"
+    result = subprocess.run([str(Path(sys.executable).with_name("platecut")), "split", str(plate),
+                             "-o", str(out), "--no-ocr", *option], capture_output=True, text=True,
+                            env={**os.environ, **environment}, check=False)
+    assert result.returncode == ExitCode.USAGE, result.stderr  # click's usage error, as for --codec
+    assert "Invalid value for '--parts'" in result.stderr and "Usage: platecut split" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()

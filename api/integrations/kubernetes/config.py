@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.integrations.kubernetes.names import is_dns1123_label, is_label_value
-from jobs.manifest import DECODE_DEVICE_ENV, DECODE_DEVICES
+from jobs.manifest import DECODE_DEVICE_ENV, DECODE_DEVICES, MAX_PARTS, PARTS_ENV
 
 GiB = 1024**3
 ENV_PREFIX = "PLATECUT_K8S_"
@@ -196,4 +196,7 @@ class JobTemplate(BaseSettings):
         decode = self.env.get(DECODE_DEVICE_ENV)
         if decode is not None and decode not in DECODE_DEVICES:
             problems.append(f"env {DECODE_DEVICE_ENV}={decode!r}: use {', '.join(DECODE_DEVICES)}")
+        parts = self.env.get(PARTS_ENV)
+        if parts is not None and not (parts.isdigit() and 1 <= int(parts) <= MAX_PARTS):
+            problems.append(f"env {PARTS_ENV}={parts!r}: use a whole number from 1 to {MAX_PARTS}")
         return problems
