@@ -16,7 +16,10 @@
    ``analyse_in_parts`` with 1 and 2 local processes (detection alone), and the job's decoding pass
    (``platecut split --no-split --no-ocr --parts N``: the frame store and the review files written
    too), each run a fresh process, interleaved. ``--timing-only`` leaves the suites out.
-3. ``--join-cost``: alone, the time to read and join the parts' JSON results of a two-hour plate at
+3. ``--memory``: alone, the peak memory of the whole process tree (FFmpeg and the parts'
+   processes included, sampled every 20 ms) of ``platecut split --no-split --no-ocr --parts N`` on
+   the long plate, N = 1 and 2.
+4. ``--join-cost``: alone, the time to read and join the parts' JSON results of a two-hour plate at
    24 fps (172,800 frames) in 2 to 32 parts (results made up to that size, no decode).
 """
 
@@ -36,7 +39,9 @@ from bench.common import (
     machine_info,
     machine_lines,
     many_cuts_spec,
+    mb,
     publish,
+    run_sampled,
     table,
 )
 from jobs.analyse import Analysis, analyse
@@ -112,10 +117,7 @@ def check_plate(suite: str, key: str, path: Path, spec: PlateSpec) -> dict[str, 
 
 
 def _timings(frames: int, repeat: int) -> dict[str, Any]:
-    spec = many_cuts_spec(frames, LONG_SIZE)
-    path = WORK / "parts" / f"long_{frames}.mp4"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ensure_plate(spec, path)
+    path = _long_plate(frames)
     run = ("from jobs.part_pass import analyse_in_parts; from jobs.probe import probe; "
            "from jobs.source import resolve_source; from jobs.manifest import DetectorSettings; "
            f"s = resolve_source({str(path)!r}); "
@@ -130,6 +132,25 @@ def _timings(frames: int, repeat: int) -> dict[str, Any]:
     return {"plate": f"{frames} frames {LONG_SIZE[0]}x{LONG_SIZE[1]} H.264",
             "seconds": {name: t.median_s for name, t in timed.items()},
             "runs": {name: t.runs_s for name, t in timed.items()}}
+
+
+def _long_plate(frames: int) -> Path:
+    path = WORK / "parts" / f"long_{frames}.mp4"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_plate(many_cuts_spec(frames, LONG_SIZE), path)
+    return path
+
+
+def memory(frames: int) -> str:
+    """Peak memory of the job's pass in 1 and 2 parts (the whole process tree)."""
+    path, rows = _long_plate(frames), []
+    for count in (1, 2):
+        peak = run_sampled([sys.executable, "-m", "jobs.cli", "split", str(path), "-o",
+                            str(WORK / "parts" / "out"), "--no-split", "--no-ocr", "--overwrite",
+                            "--parts", str(count)])
+        rows.append([count, mb(peak.tree_bytes), mb(peak.main_bytes), peak.max_processes, peak.wall_s])
+    return table(["parts", "process tree, MB", "the command's process, MB", "processes at most",
+                  "seconds"], rows)
 
 
 def join_cost(frames: int = 172_800) -> str:
@@ -182,7 +203,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (default 3)")
     parser.add_argument("--timing-only", action="store_true", help="leave the suites out")
     parser.add_argument("--join-cost", action="store_true", help="only the join's cost (no decode)")
+    parser.add_argument("--memory", action="store_true", help="only the peak memory of 1 and 2 parts")
     args = parser.parse_args(argv)
+    if args.memory:
+        print(memory(args.frames))
+        return
     if args.join_cost:
         print(join_cost())
         return
