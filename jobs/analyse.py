@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jobs import hwdecode
-from jobs.decode import FrameSpan, Timestamps, decode_frames
+from jobs.decode import SEEK_LEADS, FrameSpan, SeekMissed, Timestamps, decode_frames, frame_zero
 from jobs.detect import Detection
 from jobs.errors import BadInputError
 from jobs.features import describe
@@ -43,22 +43,45 @@ def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
     only its frames are decoded and its events reported (:mod:`jobs.parts`), and ``store`` and
     ``review`` get its own frames (numbered as the plate's; ``review`` a part's plan)."""
     path = path or hwdecode.choose_decode_path(info)
+    spans = _spans(source, part) if part else [None]
+    for span in spans:
+        try:
+            return _on_any_device(source, info, settings, progress, store, review, path, part, span)
+        except SeekMissed:
+            if span is spans[-1]:
+                raise
+    raise AssertionError("unreachable: the last span raises")
+
+
+def _on_any_device(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
+                   progress: Callable[[int], None] | None, store: FrameStore | None,
+                   review: ReviewPlan | None, path: DecodePath, part: PartRange | None,
+                   span: FrameSpan | None) -> Analysis:
     try:
-        return _one_pass(source, info, settings, progress, store, review, path, part)
+        return _one_pass(source, info, settings, progress, store, review, path, part, span)
     except BadInputError as exc:
         if path.device != "cuda":
             raise
         return _one_pass(source, info, settings, progress, store, review,
-                         hwdecode.failed_path(exc.message), part)
+                         hwdecode.failed_path(exc.message), part, span)
+
+
+def _spans(source: PlateSource, part: PartRange) -> list[FrameSpan]:
+    """The frames a part decodes, sought from further back each time a seek lands late (a movie's
+    part after its first frame finds that frame by timestamp)."""
+    if source.kind != "movie" or part.decode_first == 0:
+        return [FrameSpan(part.decode_first, part.decoded)]
+    zero = frame_zero(source)
+    return [FrameSpan(part.decode_first, part.decoded, zero, lead) for lead in SEEK_LEADS]
 
 
 def _one_pass(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
               progress: Callable[[int], None] | None, store: FrameStore | None,
-              review: ReviewPlan | None, path: DecodePath, part: PartRange | None) -> Analysis:
+              review: ReviewPlan | None, path: DecodePath, part: PartRange | None,
+              span: FrameSpan | None) -> Analysis:
     stamps = Timestamps()
     detector = (StreamingDetector(settings, first=part.first, end=part.end) if part
                 else StreamingDetector(settings))
-    span = FrameSpan(part.decode_first, part.decoded) if part else None
     written = FrameSpan(part.first, part.end - part.first) if part else None
     first = part.first if part else 0
     retention = Retention.from_frame(store, first) if store is not None else None

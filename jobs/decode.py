@@ -8,6 +8,7 @@ FFmpeg's ``showinfo`` filter on the same pass and are kept for every frame.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import threading
@@ -55,24 +56,80 @@ class Timestamps:
         return max(Fraction(0), t - (min(gaps) if gaps else Fraction(1, 100)) / 4)
 
 
+# A part's seek aims this long before its first frame, and the frames before that one are dropped by
+# their timestamps: a demuxer's seek is not exact, the timestamps are (on an MPEG-TS plate FFmpeg's
+# accurate seek dropped a second too many, and a seek can land after the keyframe it aimed for). Where
+# the first frame is not the part's, the part is decoded again from further back, then from the start
+SEEK_LEADS: tuple[Fraction | None, ...] = (Fraction(1), Fraction(10), None)  # None: no seek
+
+
+class SeekMissed(Exception):
+    """A part's seek landed after its first frame: decode it again from further back."""
+
+
+@dataclass(frozen=True)
+class FrameZero:
+    """A movie's frame 0: its timestamp, as the plate has it (FFmpeg's ``-copyts``), and time base."""
+
+    pts: int
+    time_base: Fraction
+
+    def before(self, index: int, duration: Fraction) -> int:
+        """The timestamp half a frame before frame ``index`` (``duration``: one frame's)."""
+        return self.pts + math.floor((index - Fraction(1, 2)) * duration / self.time_base)
+
+
+def frame_zero(source: PlateSource) -> FrameZero:
+    """Where the movie's frame 0 is (one frame decoded)."""
+    args = ["ffmpeg", "-v", "info", "-nostdin", "-copyts", "-i", str(source.path), "-map", "0:v:0",
+            "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"]
+    said = ffmpeg_cli.run(args, f"reading {source.display_name}'s first frame").stderr
+    pts, base = _SHOWINFO.search(said), _TIMEBASE.search(said)
+    if pts is None or base is None:
+        raise BadInputError(f"{source.display_name}: its first frame could not be decoded")
+    return FrameZero(int(pts.group(2)), Fraction(int(base.group(1)), int(base.group(2))))
+
+
 @dataclass(frozen=True)
 class FrameSpan:
     """Frames ``first`` .. ``first + count - 1`` (0-based plate indices) of a plate: what one part of
-    it decodes (:mod:`jobs.parts`)."""
+    it decodes (:mod:`jobs.parts`); ``zero``: a movie's frame 0, where its part does not start there."""
 
     first: int
     count: int
+    zero: FrameZero | None = None
+    lead: Fraction | None = SEEK_LEADS[0]  # how far before its first frame a movie's seek aims
 
     def input_options(self, source: PlateSource, info: PlateInfo) -> dict[str, Any]:
-        """Where the decode starts: a sequence's file number, or a movie's time a quarter frame before
-        the frame (regular timestamps: frame n at n frame durations from the start). FFmpeg's input
-        seek decodes from the keyframe before and drops the frames before that time."""
+        """Where the decode starts: a sequence's file number, or for a movie a seek to
+        :data:`lead` before the frame's time (frame n at n frame durations from frame 0), the
+        decoder starting on the keyframe before; :meth:`start_pts` drops the frames before it."""
         if self.first == 0:
             return {}
         if source.kind == "sequence":
             return {"start_number": (source.first_number or 0) + self.first}
+        if self.lead is None:
+            return {}
         duration = info.frame_rate.as_frame_rate().frame_duration
-        return {"ss": f"{float((self.first - Fraction(1, 4)) * duration):.6f}"}
+        aim = max(Fraction(0), self.first * duration - self.lead)
+        return {"ss": f"{float(aim):.6f}", "noaccurate_seek": None}
+
+    def check_landed(self, stamps: Timestamps, info: PlateInfo) -> None:
+        """:class:`SeekMissed` unless the first frame decoded is the part's first."""
+        start = self.start_pts(info)
+        if start is None or not stamps.pts:
+            return
+        duration = info.frame_rate.as_frame_rate().frame_duration / stamps.time_base
+        if stamps.pts[0] - start > duration:  # the first frame is half a frame after ``start``
+            raise SeekMissed(f"frame {self.first} sought, the decoding began "
+                             f"{float((stamps.pts[0] - start) / duration - Fraction(1, 2)):.1f} "
+                             "frames later")
+
+    def start_pts(self, info: PlateInfo) -> int | None:
+        """A movie's timestamp the part's frames start after (None: nothing to drop)."""
+        if self.first == 0 or self.zero is None:
+            return None
+        return self.zero.before(self.first, info.frame_rate.as_frame_rate().frame_duration)
 
 
 @dataclass
@@ -99,6 +156,9 @@ def analysis_command(source: PlateSource, info: PlateInfo, width: int, height: i
     # keyframe resets it, a step in the mean picture a long-GOP delivery took for a cut
     stream = ffmpeg.input(str(source.path), **input_opts)["v:0"]
     if span is not None:
+        start = span.start_pts(info)
+        if start is not None:
+            stream = stream.trim(start_pts=start)
         stream = stream.trim(end_frame=span.count)
     writers = _writers(store, review)
     kept: list[Any] = []
@@ -179,6 +239,8 @@ def decode_frames(source: PlateSource, info: PlateInfo, width: int, height: int,
         code = proc.wait()
         reader.join()
     _check_complete(source, expected, stamps, done, code)
+    if span is not None:
+        span.check_landed(stamps, info)
     if span is not None and source.kind == "sequence":
         _number_from(stamps, span.first, info.frame_rate.as_frame_rate().frame_duration)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from jobs.analyse import Analysis, analyse
+from jobs.decode import FrameSpan, FrameZero, SeekMissed, Timestamps
 from jobs.errors import BadInputError, ExitCode
 from jobs.manifest import DecodePath, DetectorSettings, Manifest, PlateInfo
 from jobs.ocr.engine import OcrSettings
@@ -260,3 +262,43 @@ def test_a_number_of_parts_it_cannot_take_is_a_usage_error(
     assert result.returncode == ExitCode.USAGE, result.stderr  # click's usage error, as for --codec
     assert "Invalid value for '--parts'" in result.stderr and "Usage: platecut split" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_transport_stream_in_parts_despite_its_seeks(plates: PlateMaker, tmp_path: Path) -> None:
+    """MPEG-TS starts at 1.48 s and its seeks land late: each part finds its first frame by its
+    timestamp, sought again from further back when the seek landed after it."""
+    movie, _ = plates("edits.mp4", EDITS)
+    plate = tmp_path / "edits.ts"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(movie), "-c:v", "libx264", "-g", "48",
+                    "-f", "mpegts", str(plate)], check=True)
+    source = resolve_source(str(plate))
+    info = probe(source)
+    whole = analyse(source, info, SETTINGS, path=CPU)
+    joined = join_parts(_in_parts(source, info, planned(info, SETTINGS, 8)), info.frame_count)
+    assert joined.detection.boundaries == whole.detection.boundaries
+    assert joined.detection.transitions == whole.detection.transitions
+    assert joined.detection.margins.tolist() == whole.detection.margins.tolist()
+    assert joined.luma.tolist() == whole.luma.tolist()
+    # the plate's own timestamps (FFmpeg's -copyts): a constant apart from the one pass's
+    offset = joined.pts[0] - whole.stamps.pts[0]
+    assert offset == 133_500 and [p - offset for p in joined.pts] == whole.stamps.pts
+
+
+def test_a_seek_that_lands_late_is_told() -> None:
+    zero = FrameZero(pts=1000, time_base=Fraction(1, 90_000))
+    info_rate = Fraction(1, 24)  # 3,750 ticks a frame
+    span = FrameSpan(first=100, count=10, zero=zero)
+    assert span.zero is not None and span.zero.before(100, info_rate) == 1000 + 375_000 - 1875
+    landed = Timestamps(time_base=Fraction(1, 90_000), pts=[1000 + 100 * 3750])
+    late = Timestamps(time_base=Fraction(1, 90_000), pts=[1000 + 102 * 3750])
+    info = _info_at(24)
+    span.check_landed(landed, info)
+    with pytest.raises(SeekMissed, match=r"frame 100 sought, the decoding began 2\.0 frames later"):
+        span.check_landed(late, info)
+
+
+def _info_at(fps: int) -> PlateInfo:
+    return PlateInfo(source="x.ts", kind="movie", container="mpegts", codec="h264", width=160,
+                     height=90, pixel_aspect="1:1", pix_fmt="yuv420p", bit_depth=8,
+                     frame_rate={"num": fps, "den": 1}, frame_count=200, frame_count_counted=False,
+                     duration="25/3", intra_only=False)
