@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,14 +44,11 @@ def analyse(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
     only its frames are decoded and its events reported (:mod:`jobs.parts`), and ``store`` and
     ``review`` get its own frames (numbered as the plate's; ``review`` a part's plan)."""
     path = path or hwdecode.choose_decode_path(info)
-    spans = _spans(source, part) if part else [None]
-    for span in spans:
-        try:
+    *tries, last = _spans(source, part) if part else [None]
+    for span in tries:  # each sought from further back than the one before
+        with suppress(SeekMissed):
             return _on_any_device(source, info, settings, progress, store, review, path, part, span)
-        except SeekMissed:
-            if span is spans[-1]:
-                raise
-    raise AssertionError("unreachable: the last span raises")
+    return _on_any_device(source, info, settings, progress, store, review, path, part, last)
 
 
 def _on_any_device(source: PlateSource, info: PlateInfo, settings: DetectorSettings,
